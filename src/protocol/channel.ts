@@ -1,0 +1,145 @@
+import type { Duplex } from 'node:stream';
+import { ProtocolError } from './errors.js';
+import { DEFAULT_MAX_PACKET_SIZE, type Packet, PacketFramer } from './framer.js';
+
+/** The server closed the connection (FIN) before the client was done. */
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+  readonly code = 'CONNECTION_CLOSED';
+  constructor(readonly midPacket: boolean) {
+    super(midPacket ? 'the server closed the connection in the middle of a packet' : 'the server closed the connection');
+  }
+}
+
+/**
+ * Packets over a stream, with sequence ids kept in step: every packet read must
+ * carry the id after the last one, and every packet sent takes the next one.
+ *
+ * The channel has no timers. Whoever owns the deadline calls `fail(reason)`,
+ * which rejects the pending read with that reason, as do socket errors and
+ * EOF: the first cause wins and every later read sees it too.
+ */
+export class PacketChannel {
+  #stream: Duplex;
+  readonly #framer: PacketFramer;
+  readonly #queue: Packet[] = [];
+  #waiter: { resolve: (p: Packet) => void; reject: (e: Error) => void } | undefined;
+  #failure: Error | undefined;
+  #nextSequenceId = 0;
+
+  readonly #onData = (chunk: Buffer): void => {
+    let packets: Packet[];
+    try {
+      packets = this.#framer.push(chunk);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    for (const p of packets) this.#queue.push(p);
+    this.#deliver();
+  };
+  readonly #onEnd = (): void => this.fail(new ConnectionClosedError(this.#framer.bufferedBytes > 0));
+  readonly #onError = (err: Error): void => this.fail(err);
+
+  constructor(stream: Duplex, maxPacketSize = DEFAULT_MAX_PACKET_SIZE) {
+    this.#stream = stream;
+    this.#framer = new PacketFramer(maxPacketSize);
+    this.#attach();
+  }
+
+  get stream(): Duplex {
+    return this.#stream;
+  }
+
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  #attach(): void {
+    this.#stream.on('data', this.#onData);
+    this.#stream.on('end', this.#onEnd);
+    this.#stream.on('close', this.#onEnd);
+    this.#stream.on('error', this.#onError);
+  }
+
+  /** Stops listening, e.g. before handing the socket to TLS. */
+  detach(): void {
+    this.#stream.off('data', this.#onData);
+    this.#stream.off('end', this.#onEnd);
+    this.#stream.off('close', this.#onEnd);
+    this.#stream.off('error', this.#onError);
+  }
+
+  /** Continues on another stream (the TLS socket wrapping the original). */
+  replaceStream(stream: Duplex): void {
+    this.detach();
+    this.#stream = stream;
+    this.#attach();
+  }
+
+  /** Sequence ids restart at 0 with each command. */
+  resetSequence(): void {
+    this.#nextSequenceId = 0;
+  }
+
+  /** The id the next packet sent will carry; advances it. */
+  takeSequenceId(): number {
+    const id = this.#nextSequenceId;
+    this.#nextSequenceId = (id + 1) & 0xff;
+    return id;
+  }
+
+  /** Writes an already framed packet (built with `takeSequenceId()`). */
+  write(frame: Buffer): void {
+    if (this.#failure) return;
+    this.#stream.write(frame);
+  }
+
+  read(): Promise<Packet> {
+    if (this.#waiter) return Promise.reject(new Error('PacketChannel: one read at a time'));
+    const queued = this.#shift();
+    if (queued) return queued;
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise<Packet>((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  #shift(): Promise<Packet> | undefined {
+    const packet = this.#queue.shift();
+    if (!packet) return undefined;
+    if (packet.sequenceId !== this.#nextSequenceId) {
+      const err = new ProtocolError(
+        `packet out of order: sequence id ${packet.sequenceId}, expected ${this.#nextSequenceId}`,
+        'PACKET_OUT_OF_ORDER',
+      );
+      this.fail(err);
+      return Promise.reject(err);
+    }
+    this.#nextSequenceId = (packet.sequenceId + 1) & 0xff;
+    return Promise.resolve(packet);
+  }
+
+  #deliver(): void {
+    const waiter = this.#waiter;
+    if (!waiter) return;
+    const next = this.#shift();
+    if (!next) return;
+    this.#waiter = undefined;
+    next.then(waiter.resolve, waiter.reject);
+  }
+
+  /** Ends the channel with `reason` (first one wins) and destroys the stream. */
+  fail(reason: Error): void {
+    if (!this.#failure) this.#failure = reason;
+    this.detach();
+    // Keep a listener so a late socket error cannot become an uncaught exception.
+    this.#stream.on('error', noop);
+    this.#stream.destroy();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(this.#failure);
+  }
+}
+
+function noop(): void {}
