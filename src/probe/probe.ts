@@ -1,0 +1,378 @@
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { userInfo } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { PacketChannel } from '../protocol/channel.js';
+import { authenticate, ping, query, quitPacket, readGreeting, type Session } from '../protocol/connection.js';
+import { Capability } from '../protocol/constants.js';
+import { buildSslRequest, clientCapabilities, type Greeting } from '../protocol/handshake.js';
+import { ServerError } from '../protocol/errors.js';
+import { printable } from '../protocol/text.js';
+import { PROGRAM, VERSION } from '../version.js';
+import { AbortedError, classify, PhaseTimeoutError, TlsError } from './failures.js';
+import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
+import type { NodeInfo, Phase, ProbeEvent, ProbeResult, Timings } from './types.js';
+import { galeraVerdict, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
+
+/** How long a polite close may wait for the server to hang up after COM_QUIT, at most. */
+const QUIT_GRACE_MS = 500;
+
+/**
+ * Probes one node. Resolves with a result for every server-side outcome,
+ * including timeouts and aborts; rejects only when the options are invalid.
+ */
+export async function probe(options: ProbeOptions): Promise<ProbeResult> {
+  const opts = normalizeOptions(options, defaultUser);
+  const tls = loadTlsMaterial(opts);
+  return new ProbeRun(opts, tls).run();
+}
+
+function defaultUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? '';
+  }
+}
+
+interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  serverPublicKey?: Buffer;
+}
+
+/** Reads PEM files up front: an unreadable file is an invalid option, not a probe failure. */
+function loadTlsMaterial(opts: NormalizedOptions): TlsMaterial {
+  const read = (name: string, source: PemSource | undefined): Buffer | undefined => {
+    if (source === undefined || Buffer.isBuffer(source)) return source;
+    try {
+      return readFileSync(source);
+    } catch (err) {
+      throw new TypeError(`galera-probe: option ${name}: cannot read ${source} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const material: TlsMaterial = {};
+  const ca = read('sslCa', opts.sslCa);
+  const cert = read('sslCert', opts.sslCert);
+  const key = read('sslKey', opts.sslKey);
+  const serverPublicKey = read('serverPublicKey', opts.serverPublicKey);
+  if (ca) material.ca = ca;
+  if (cert) material.cert = cert;
+  if (key) material.key = key;
+  if (serverPublicKey) material.serverPublicKey = serverPublicKey;
+  return material;
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+/**
+ * One probe from start to teardown. It owns time: one timer, armed when a
+ * phase starts at the earlier of the phase's limit and the overall deadline,
+ * cleared when the phase ends. Every exit goes through `run`'s finally.
+ */
+class ProbeRun {
+  readonly #opts: NormalizedOptions;
+  readonly #tlsMaterial: TlsMaterial;
+  readonly #start = performance.now();
+  readonly #deadline: number;
+  readonly #timings: Partial<Record<Phase, number>> = {};
+  #phase: Phase = 'connect';
+  #timer: NodeJS.Timeout | undefined;
+  #interrupt: ((reason: Error) => void) | undefined;
+  #stopped: Error | undefined;
+  #socket: Socket | undefined;
+  #tlsSocket: TLSSocket | undefined;
+  #channel: PacketChannel | undefined;
+  #node: NodeInfo | undefined;
+
+  constructor(opts: NormalizedOptions, tlsMaterial: TlsMaterial) {
+    this.#opts = opts;
+    this.#tlsMaterial = tlsMaterial;
+    this.#deadline = this.#start + opts.timeout;
+  }
+
+  async run(): Promise<ProbeResult> {
+    const signal = this.#opts.signal;
+    const onAbort = (): void => this.#stop(new AbortedError());
+    if (signal?.aborted) return this.#failed(new AbortedError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const verdict = await this.#probe();
+      await this.#quit();
+      return this.#answered(verdict);
+    } catch (err) {
+      return this.#failed(this.#stopped ?? err);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#clearTimer();
+      this.#destroy();
+    }
+  }
+
+  async #probe(): Promise<Verdict> {
+    const channel = await this.#inPhase('connect', () => this.#connect());
+    const greeting = await this.#inPhase('greeting', () => readGreeting(channel));
+    // MariaDB prefixes its version with 5.5.5- for the sake of old clients.
+    this.#node = { version: printable(greeting.serverVersion.replace(/^5\.5\.5-/, ''), 100), connectionId: greeting.connectionId };
+    const secure = await this.#maybeTls(greeting, channel);
+    const session = await this.#inPhase('auth', () =>
+      authenticate(channel, greeting, {
+        user: this.#opts.user,
+        password: Buffer.from(this.#opts.password, 'utf8'),
+        secureTransport: secure || this.#opts.socketPath !== undefined,
+        serverPublicKey: this.#tlsMaterial.serverPublicKey,
+        ssl: secure,
+        connectAttrs: [
+          ['_client_name', PROGRAM],
+          ['_client_version', VERSION],
+          ['program_name', PROGRAM],
+          ['_pid', String(process.pid)],
+          ['_os', process.platform],
+        ],
+      }),
+    );
+    this.#node.authPlugin = session.authPlugin;
+    this.#node.tls = secure;
+    return this.#inPhase('query', () => this.#check(channel, session));
+  }
+
+  async #check(channel: PacketChannel, session: Session): Promise<Verdict> {
+    if (this.#opts.check === 'alive') {
+      await ping(channel);
+      return { healthy: true, reason: 'alive', fields: {} };
+    }
+    try {
+      const status = await query(channel, session, STATUS_SQL);
+      const variables = await query(channel, session, VARIABLES_SQL);
+      const clean = (rows: (string | null)[][]): Map<string, string> =>
+        new Map([...toMap(rows)].map(([k, v]) => [k, printable(v, 100)]));
+      return galeraVerdict(clean(status.rows), clean(variables.rows), this.#opts);
+    } catch (err) {
+      // 1047 (ER_UNKNOWN_COM_ERROR): Galera refusing statements on a node that is not ready.
+      if (err instanceof ServerError && err.errno === 1047) {
+        return { healthy: false, reason: `not ready: ${printable(err.serverMessage)}`, fields: {} };
+      }
+      throw err;
+    }
+  }
+
+  /** Resolves with the channel, created as soon as the socket connects so no event falls between. */
+  #connect(): Promise<PacketChannel> {
+    return new Promise<PacketChannel>((resolve, reject) => {
+      const { socketPath, host, port } = this.#opts;
+      const socket = socketPath !== undefined ? netConnect({ path: socketPath }) : netConnect({ host, port, noDelay: true });
+      this.#socket = socket;
+      const done = (err?: Error): void => {
+        socket.off('connect', onConnect);
+        socket.off('error', done);
+        if (err) {
+          reject(err);
+          return;
+        }
+        this.#channel = new PacketChannel(socket, this.#opts.maxPacketSize);
+        resolve(this.#channel);
+      };
+      const onConnect = (): void => done();
+      socket.once('connect', onConnect);
+      socket.once('error', done);
+    });
+  }
+
+  /** TLS as the ssl mode says; resolves true when the connection is now encrypted. */
+  async #maybeTls(greeting: Greeting, channel: PacketChannel): Promise<boolean> {
+    const mode = this.#opts.sslMode;
+    if (mode === 'DISABLED') return false;
+    // Like the mysql client, PREFERRED does not bother with TLS over a local unix socket.
+    if (mode === 'PREFERRED' && this.#opts.socketPath !== undefined) return false;
+    if (!(greeting.capabilities & Capability.SSL)) {
+      if (mode === 'PREFERRED') return false;
+      await this.#inPhase('tls', () =>
+        Promise.reject(new TlsError(`--ssl-mode ${mode}, but the server does not offer TLS`, 'TLS_UNAVAILABLE')),
+      );
+    }
+    await this.#inPhase('tls', () => this.#startTls(greeting, channel));
+    return true;
+  }
+
+  #startTls(greeting: Greeting, channel: PacketChannel): Promise<void> {
+    const mode = this.#opts.sslMode;
+    const capabilities = clientCapabilities(greeting.capabilities, { ssl: true, connectAttrs: true });
+    channel.write(buildSslRequest(capabilities, channel.takeSequenceId()));
+    channel.detach();
+    const host = this.#opts.socketPath !== undefined ? 'localhost' : this.#opts.host;
+    const verify = mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY';
+    const m = this.#tlsMaterial;
+    return new Promise<void>((resolve, reject) => {
+      const secure = tlsConnect({
+        socket: this.#socket!,
+        host,
+        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ...(m.ca ? { ca: m.ca } : {}),
+        ...(m.cert ? { cert: m.cert } : {}),
+        ...(m.key ? { key: m.key } : {}),
+        rejectUnauthorized: verify,
+        minVersion: 'TLSv1.2',
+        ...(mode === 'VERIFY_IDENTITY' ? {} : { checkServerIdentity: () => undefined }),
+      });
+      this.#tlsSocket = secure;
+      const done = (err?: Error): void => {
+        secure.off('secureConnect', onSecure);
+        secure.off('error', done);
+        if (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? 'TLS_ERROR';
+          reject(code.startsWith('E') && code !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? err : new TlsError(`TLS certificate verification failed: ${err.message}`, code));
+        } else {
+          channel.replaceStream(secure);
+          resolve();
+        }
+      };
+      const onSecure = (): void => done();
+      secure.once('secureConnect', onSecure);
+      secure.once('error', done);
+    });
+  }
+
+  /** Runs one phase under its timer; an interruption (timeout, abort) wins the race at once. */
+  async #inPhase<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
+    if (this.#stopped) throw this.#stopped;
+    this.#phase = phase;
+    const phaseStart = performance.now();
+    this.#emit(phase, 'start');
+    const limit = this.#opts.limits[phase];
+    const overall = this.#deadline - phaseStart < limit;
+    const ends = overall ? this.#deadline : phaseStart + limit;
+    this.#arm(ends, () => new PhaseTimeoutError(phase, round(overall ? this.#opts.timeout : limit), overall));
+    const interrupted = new Promise<never>((_, reject) => {
+      this.#interrupt = reject;
+    });
+    const working = work();
+    // Whichever loses the race must not become an unhandled rejection.
+    working.catch(noop);
+    interrupted.catch(noop);
+    try {
+      const value = await Promise.race([working, interrupted]);
+      this.#emit(phase, 'end');
+      return value;
+    } catch (err) {
+      this.#emit(phase, 'fail', (this.#stopped as Error | undefined)?.message ?? (err instanceof Error ? err.message : undefined));
+      throw err;
+    } finally {
+      this.#clearTimer();
+      this.#interrupt = undefined;
+      this.#timings[phase] = round(performance.now() - phaseStart);
+    }
+  }
+
+  /** Arms the single timer for `at` (performance.now() time); never fires early. */
+  #arm(at: number, reason: () => Error): void {
+    this.#clearTimer();
+    const wait = at - performance.now();
+    if (wait <= 0) {
+      // Already past: stop on the next turn, so the phase is entered and named first.
+      this.#timer = setTimeout(() => this.#stop(reason()), 0);
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // Timers may fire a fraction of a millisecond early; re-arm rather than end early.
+      if (performance.now() < at) this.#arm(at, reason);
+      else this.#stop(reason());
+    }, Math.ceil(wait));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** A timeout or an abort: destroy the socket now and end the current phase. */
+  #stop(reason: Error): void {
+    if (this.#stopped) return;
+    this.#stopped = reason;
+    this.#clearTimer();
+    this.#destroy();
+    this.#interrupt?.(reason);
+  }
+
+  /** Polite close after a conversation that went well: COM_QUIT, then wait briefly for the server to hang up. */
+  async #quit(): Promise<void> {
+    const channel = this.#channel;
+    const stream = this.#tlsSocket ?? this.#socket;
+    if (!channel || !stream || channel.failure || this.#stopped) return;
+    channel.detach();
+    this.#emit('close', 'start');
+    const grace = Math.max(0, Math.min(QUIT_GRACE_MS, this.#deadline - performance.now()));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, grace);
+      function finish(): void {
+        clearTimeout(timer);
+        stream!.off('close', finish);
+        stream!.off('error', finish);
+        resolve();
+      }
+      stream.once('close', finish);
+      stream.once('error', finish);
+      // Reading on lets the FIN arrive; anything else the server sends now is ignored.
+      stream.resume();
+      stream.end(quitPacket());
+    });
+    this.#emit('close', 'end');
+  }
+
+  #destroy(): void {
+    for (const s of [this.#tlsSocket, this.#socket]) {
+      if (!s) continue;
+      // A destroyed socket can still report a late error; keep it from becoming uncaught.
+      if (s.listenerCount('error') === 0) s.on('error', noop);
+      s.destroy();
+    }
+    this.#channel?.detach();
+  }
+
+  #emit(phase: ProbeEvent['phase'], event: ProbeEvent['event'], detail?: string): void {
+    const onEvent = this.#opts.onEvent;
+    if (!onEvent) return;
+    const e: ProbeEvent = { phase, event, at: round(performance.now() - this.#start) };
+    if (detail !== undefined) e.detail = detail;
+    try {
+      onEvent(e);
+    } catch {
+      // A tracing callback must not change the outcome.
+    }
+  }
+
+  #timingsNow(): Timings {
+    return { ...this.#timings, total: round(performance.now() - this.#start) };
+  }
+
+  #answered(verdict: Verdict): ProbeResult {
+    const node: NodeInfo = { ...(this.#node ?? { version: '' }), ...verdict.fields };
+    return {
+      target: this.#opts.target,
+      healthy: verdict.healthy,
+      outcome: verdict.healthy ? 'healthy' : 'unhealthy',
+      reason: verdict.reason,
+      node,
+      timings: this.#timingsNow(),
+    };
+  }
+
+  #failed(err: unknown): ProbeResult {
+    const { outcome, reason, error } = classify(err, this.#phase);
+    const result: ProbeResult = {
+      target: this.#opts.target,
+      healthy: false,
+      outcome,
+      phase: this.#phase,
+      reason,
+      error,
+      timings: this.#timingsNow(),
+    };
+    if (this.#node) result.node = this.#node;
+    return result;
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,429 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { probe, type ProbeOptions, type ProbeResult } from '../src/index.js';
+import { Capability } from '../src/protocol/constants.js';
+import { PacketWriter } from '../src/protocol/writer.js';
+import {
+  type FakeServer,
+  galeraNode,
+  NON_PRIMARY_NODE,
+  SERVER_CAPS,
+  startFakeServer,
+  SYNCED_NODE,
+  withState,
+  type Script,
+} from './support/fake-server.js';
+import { handleCounts, settle } from './support/resources.js';
+
+const LIMIT = 300;
+/** Generous: the machine is shared and noisy. The lower bound is exact. */
+const MARGIN = 250;
+const PASSWORD = 'sup3r-secret-pw';
+
+let servers: FakeServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function serve(script: Script): Promise<FakeServer> {
+  const server = await startFakeServer(script);
+  servers.push(server);
+  return server;
+}
+
+function options(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {
+  return { host: server.host, port: server.port, user: 'probe', password: PASSWORD, timeout: 5000, ...extra };
+}
+
+/** Probes, then checks the fake server saw the connection close and no handle of ours survives. */
+async function probeAndCheckCleanup(server: FakeServer, opts: ProbeOptions): Promise<ProbeResult> {
+  const before = handleCounts();
+  const result = await probe(opts);
+  await server.allClosed();
+  await settle();
+  const after = handleCounts();
+  expect(after['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
+  expect(after['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
+  expect(JSON.stringify(result)).not.toContain(PASSWORD);
+  return result;
+}
+
+function expectTimeout(result: ProbeResult, phase: string, limit = LIMIT): void {
+  expect(result).toMatchObject({ outcome: 'timeout', phase, healthy: false, error: { code: 'TIMEOUT', limitMs: limit } });
+  expect(result.timings.total).toBeGreaterThanOrEqual(limit);
+  expect(result.timings.total).toBeLessThan(limit + MARGIN);
+}
+
+describe('a healthy Galera node', () => {
+  for (const deprecateEof of [true, false]) {
+    it(`is healthy, with its fields, and is left with COM_QUIT (DEPRECATE_EOF ${deprecateEof ? 'on' : 'off'})`, async () => {
+      const server = await serve(galeraNode(SYNCED_NODE, { password: PASSWORD, deprecateEof }));
+      const result = await probeAndCheckCleanup(server, options(server));
+      expect(result).toMatchObject({
+        target: server.target,
+        healthy: true,
+        outcome: 'healthy',
+        reason: 'synced',
+        node: {
+          version: '10.11.18-MariaDB-fake',
+          clusterStatus: 'Primary',
+          localState: 4,
+          localStateComment: 'Synced',
+          ready: true,
+          connected: true,
+          desync: false,
+          rejectQueries: 'NONE',
+          readOnly: false,
+          clusterSize: 3,
+          localRecvQueue: 0,
+          authPlugin: 'mysql_native_password',
+          tls: false,
+        },
+      });
+      expect(result.phase).toBeUndefined();
+      expect(Object.keys(result.timings).sort()).toEqual(['auth', 'connect', 'greeting', 'query', 'total']);
+      expect(server.connections).toHaveLength(1);
+      expect(server.connections[0]!.quitReceived).toBe(true);
+    });
+  }
+
+  it('names itself in the connection attributes', async () => {
+    let attrs: Map<string, string> | undefined;
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      attrs = (await conn.readHandshakeResponse())?.attrs;
+      conn.ok(2);
+      await conn.serveCommands(() => ({ rows: [] }), true);
+    });
+    await probe(options(server, { check: 'alive' }));
+    expect(attrs?.get('program_name')).toBe('galera-probe');
+    expect(attrs?.get('_client_name')).toBe('galera-probe');
+  });
+
+  it('with check alive only pings', async () => {
+    const queries: string[] = [];
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.ok(2);
+      await conn.serveCommands((sql) => (queries.push(sql), { rows: [] }), true);
+    });
+    const result = await probeAndCheckCleanup(server, options(server, { check: 'alive' }));
+    expect(result).toMatchObject({ healthy: true, outcome: 'healthy', reason: 'alive' });
+    expect(queries).toEqual([]);
+  });
+
+  it('over a unix socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-sock-'));
+    const path = join(dir, 'mysqld.sock');
+    try {
+      const onSocket = await startFakeServer(galeraNode(SYNCED_NODE), path);
+      servers.push(onSocket);
+      const result = await probeAndCheckCleanup(onSocket, { socketPath: path, user: 'probe', timeout: 2000 });
+      expect(result).toMatchObject({ target: path, healthy: true, outcome: 'healthy' });
+      const missing = await probe({ socketPath: join(dir, 'nope.sock'), timeout: 2000 });
+      expect(missing).toMatchObject({ outcome: 'unreachable', phase: 'connect', error: { code: 'ENOENT' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('verdicts from the node', () => {
+  it('non-Primary is unhealthy and says so', async () => {
+    const server = await serve(galeraNode(NON_PRIMARY_NODE));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'non-Primary', node: { clusterSize: 1 } });
+    expect(server.connections[0]!.quitReceived).toBe(true);
+  });
+
+  it('a node without wsrep is not a Galera node', async () => {
+    const server = await serve(galeraNode({ status: {}, variables: { read_only: 'OFF' } }, { version: '8.0.40' }));
+    const result = await probe(options(server));
+    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'not a Galera node (no wsrep status)' });
+  });
+
+  it('donor is healthy only when allowed', async () => {
+    const donor = withState(SYNCED_NODE, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, { wsrep_desync: 'ON' });
+    const server = await serve(galeraNode(donor));
+    expect(await probe(options(server))).toMatchObject({ healthy: false, reason: 'not synced: Donor/Desynced (state 2)' });
+    expect(await probe(options(server, { availableWhenDonor: true }))).toMatchObject({ healthy: true, outcome: 'healthy' });
+  });
+
+  it('a query answered with ERR 1047 means not ready', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.ok(2);
+      await conn.serveCommands(() => ({ errno: 1047, message: 'WSREP has not yet prepared node for application use' }), true);
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'not ready: WSREP has not yet prepared node for application use' });
+  });
+
+  it('another query ERR is a server error in phase query', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.ok(2);
+      await conn.serveCommands(() => ({ errno: 1227, message: 'Access denied; you need the PROCESS privilege' }), true);
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'server-error', phase: 'query', error: { code: 'SERVER_ERROR', errno: 1227, sqlState: 'HY000' } });
+  });
+});
+
+describe('deadlines: a server that', () => {
+  it('never writes after accept times out in greeting', async () => {
+    const server = await serve(() => {});
+    expectTimeout(await probeAndCheckCleanup(server, options(server, { greetingTimeout: LIMIT })), 'greeting');
+  });
+
+  it('sends the greeting then goes silent times out in auth', async () => {
+    const server = await serve((conn) => void conn.greeting());
+    const result = await probeAndCheckCleanup(server, options(server, { authTimeout: LIMIT }));
+    expectTimeout(result, 'auth');
+    expect(result.node?.version).toBe('10.11.18-MariaDB-fake');
+  });
+
+  it('accepts auth then never answers the query times out in query', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.ok(2);
+      await conn.serveCommands(() => 'silence', true);
+    });
+    expectTimeout(await probeAndCheckCleanup(server, options(server, { queryTimeout: LIMIT })), 'query');
+  });
+
+  it('trickles the greeting one byte at a time still times out at the phase limit', async () => {
+    const server = await serve(async (conn) => {
+      const greeting = new PacketWriter(128).u8(10).nulString('10.11.18-MariaDB').u32(1).zeros(80).finish(0);
+      await conn.trickle(greeting, 20);
+    });
+    expectTimeout(await probeAndCheckCleanup(server, options(server, { greetingTimeout: LIMIT })), 'greeting');
+  });
+
+  it('trickles under the overall deadline: the overall deadline holds', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      await conn.trickle(Buffer.from([7, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]), 40);
+    });
+    const result = await probeAndCheckCleanup(server, options(server, { timeout: LIMIT }));
+    expectTimeout(result, 'auth');
+    expect(result.reason).toContain('overall deadline');
+  });
+
+  it('does not accept in time times out in connect', async () => {
+    // A listener that never accepts, with its backlog full: further SYNs are dropped.
+    const child: ChildProcess = spawn('python3', [
+      '-c',
+      'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(20)',
+    ]);
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      const fillers = await Promise.all([0, 1, 2].map(() => probe({ host: '127.0.0.1', port, connectTimeout: 150, greetingTimeout: 150 })));
+      expect(fillers.every((r) => !r.healthy)).toBe(true);
+      const result = await probe({ host: '127.0.0.1', port, connectTimeout: LIMIT });
+      expectTimeout(result, 'connect');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('aborted by the caller ends at once with outcome aborted', async () => {
+    const server = await serve(() => {});
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const result = await probeAndCheckCleanup(server, options(server, { signal: controller.signal }));
+    expect(result).toMatchObject({ outcome: 'aborted', phase: 'greeting', error: { code: 'ABORTED' } });
+    expect(result.timings.total).toBeLessThan(100 + MARGIN);
+    expect(await probe(options(server, { signal: AbortSignal.abort() }))).toMatchObject({ outcome: 'aborted', phase: 'connect' });
+  });
+});
+
+describe('broken servers', () => {
+  it('refusing is unreachable in connect', async () => {
+    const probeServer = createServer();
+    probeServer.listen(0, '127.0.0.1');
+    await once(probeServer, 'listening');
+    const port = (probeServer.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probeServer.close(() => resolve()));
+    const result = await probe({ host: '127.0.0.1', port });
+    expect(result).toMatchObject({ outcome: 'unreachable', phase: 'connect', reason: 'connection refused', error: { code: 'ECONNREFUSED' } });
+  });
+
+  it('resetting is unreachable in greeting', async () => {
+    const server = await serve(async (conn) => {
+      // After the client has surely seen the connection established.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      conn.socket.resetAndDestroy();
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'unreachable', phase: 'greeting', error: { code: 'ECONNRESET' } });
+  });
+
+  it('closing mid-packet is unreachable and says so', async () => {
+    const server = await serve((conn) => {
+      conn.write(Buffer.from([60, 0, 0, 0, 10, 0x35, 0x2e]));
+      conn.socket.end();
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'unreachable', phase: 'greeting', error: { code: 'CONNECTION_CLOSED' } });
+    expect(result.reason).toBe('the server closed the connection in the middle of a packet during greeting');
+  });
+
+  for (const [errno, message] of [
+    [1040, 'Too many connections'],
+    [1129, "Host '127.0.0.1' is blocked because of many connection errors"],
+  ] as const) {
+    it(`sending ERR ${errno} first is a server error in greeting`, async () => {
+      const server = await serve((conn) => {
+        conn.err(0, errno, message, undefined);
+        conn.socket.end();
+      });
+      const result = await probeAndCheckCleanup(server, options(server));
+      expect(result).toMatchObject({ outcome: 'server-error', phase: 'greeting', error: { code: 'SERVER_ERROR', errno, message } });
+    });
+  }
+
+  it('claiming an oversized packet is a protocol error at once', async () => {
+    const server = await serve((conn) => conn.write(Buffer.from([0xff, 0xff, 0x7f, 0])));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'greeting', error: { code: 'PACKET_TOO_LARGE' } });
+    expect(result.timings.total).toBeLessThan(MARGIN);
+  });
+
+  it('speaking another protocol (an SSH banner) is a protocol error', async () => {
+    const server = await serve((conn) => conn.write(Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'greeting' });
+  });
+
+  it('protocol version 9 is refused', async () => {
+    const server = await serve((conn) => void conn.greeting({ protocolVersion: 9 }));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'greeting', error: { code: 'UNSUPPORTED_PROTOCOL' } });
+  });
+
+  it('a truncated greeting is a protocol error naming the field', async () => {
+    const server = await serve((conn) => conn.send(Buffer.from([10, 0x35, 0x00, 1, 0]), 0));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'greeting', error: { code: 'MALFORMED_PACKET' } });
+    expect(result.reason).toContain('connection id');
+  });
+
+  it('a packet out of sequence is a protocol error', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.ok(5);
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'auth', error: { code: 'PACKET_OUT_OF_ORDER' } });
+  });
+
+  it('a malformed row is a protocol error, not an exception', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.ok(2);
+      await conn.readPacket();
+      conn.send(Buffer.from([2]), 1);
+      conn.send(Buffer.from([0xfc, 0xff]), 2);
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'query' });
+  });
+});
+
+describe('authentication', () => {
+  it('a wrong password is access denied with the server error', async () => {
+    const server = await serve(galeraNode(SYNCED_NODE, { password: 'the-right-one' }));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'ACCESS_DENIED', errno: 1045, sqlState: '28000' } });
+  });
+
+  it('an empty password sends an empty auth response', async () => {
+    let response: Buffer | undefined;
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      response = (await conn.readHandshakeResponse())?.authResponse;
+      conn.ok(2);
+      await conn.serveCommands(() => ({ rows: [] }), true);
+    });
+    await probe(options(server, { password: '', check: 'alive' }));
+    expect(response).toEqual(Buffer.alloc(0));
+  });
+
+  it('follows one switch to mysql_native_password with a new nonce', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting({ plugin: 'caching_sha2_password' });
+      await conn.readHandshakeResponse();
+      const nonce = Buffer.alloc(20, 7);
+      conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), nonce, Buffer.from([0])]), 2);
+      const answer = await conn.readPacket();
+      const { nativePasswordScramble } = await import('../src/protocol/auth/native.js');
+      if (answer?.sequenceId === 3 && answer.payload.equals(nativePasswordScramble(Buffer.from(PASSWORD), nonce))) conn.ok(4);
+      else conn.err(4, 1045, 'Access denied');
+      await conn.serveCommands(() => ({ rows: [] }), true);
+    });
+    const result = await probeAndCheckCleanup(server, options(server, { check: 'alive' }));
+    expect(result).toMatchObject({ healthy: true, node: { authPlugin: 'mysql_native_password' } });
+  });
+
+  it('a switch to an unsupported plugin ends at once naming the plugin', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.send(Buffer.from('\xfeauth_gssapi_client\0data\0', 'latin1'), 2);
+      await conn.readPacket();
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'AUTH_UNSUPPORTED' } });
+    expect(result.reason).toContain('auth_gssapi_client');
+  });
+
+  it('a second switch is refused', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting();
+      await conn.readHandshakeResponse();
+      conn.send(Buffer.from('\xfemysql_native_password\0aaaaaaaaaaaaaaaaaaaa\0', 'latin1'), 2);
+      await conn.readPacket();
+      conn.send(Buffer.from('\xfemysql_native_password\0bbbbbbbbbbbbbbbbbbbb\0', 'latin1'), 4);
+      await conn.readPacket();
+    });
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'auth', error: { code: 'UNEXPECTED_PACKET' } });
+  });
+
+  it('a server without PLUGIN_AUTH still works with native scrambles', async () => {
+    const server = await serve(async (conn) => {
+      conn.greeting({ capabilities: SERVER_CAPS & ~Capability.PLUGIN_AUTH & ~Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA });
+      const response = await conn.readHandshakeResponse();
+      if (response && response.authResponse.length === 20) conn.ok(2);
+      else conn.err(2, 1045, 'bad');
+      await conn.serveCommands(() => ({ rows: [] }), true);
+    });
+    expect(await probe(options(server, { check: 'alive' }))).toMatchObject({ healthy: true });
+  });
+});
+
+describe('options', () => {
+  it('rejects invalid options with the option name', async () => {
+    await expect(probe({ port: 0 })).rejects.toThrow(/option port/);
+    await expect(probe({ timeout: -1 })).rejects.toThrow(/option timeout/);
+    await expect(probe({ queryTimeout: Number.NaN })).rejects.toThrow(/option queryTimeout/);
+    // @ts-expect-error: checking the run-time validation of a bad value
+    await expect(probe({ check: 'nope' })).rejects.toThrow(/option check/);
+    await expect(probe({ sslCa: '/nonexistent/ca.pem' })).rejects.toThrow(/option sslCa/);
+  });
+});
