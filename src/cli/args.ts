@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
+import { parseDuration } from './duration.js';
+import { loadOptionFiles, OptionFileError } from './option-file.js';
+import { UsageError } from './usage.js';
+
+/** Options shared by `galera-probe <target>` and `galera-probe serve <target>`. */
+export const PROBE_OPTIONS = {
+  user: { type: 'string', short: 'u' },
+  password: { type: 'string' },
+  'password-file': { type: 'string' },
+  timeout: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'tls-timeout': { type: 'string' },
+  'greeting-timeout': { type: 'string' },
+  'auth-timeout': { type: 'string' },
+  'query-timeout': { type: 'string' },
+  check: { type: 'string' },
+  'available-when-donor': { type: 'boolean' },
+  'require-writable': { type: 'boolean' },
+  'ssl-mode': { type: 'string' },
+  'ssl-ca': { type: 'string' },
+  'ssl-cert': { type: 'string' },
+  'ssl-key': { type: 'string' },
+  'server-public-key': { type: 'string' },
+  'defaults-file': { type: 'string' },
+  'defaults-extra-file': { type: 'string' },
+  'no-defaults': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export type Values = Record<string, string | boolean | undefined>;
+
+export interface Environment {
+  env: NodeJS.ProcessEnv;
+  /** For warnings (never secrets). */
+  warn: (line: string) => void;
+}
+
+/** Parses argv with node:util's parser; unknown options and missing values are usage errors. */
+export function parse(
+  argv: readonly string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function duration(values: Values, name: string): number | undefined {
+  const text = str(values, name);
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms > MAX_TIMEOUT_MS) {
+    throw new UsageError(`--${name}: expected a duration such as 500ms, 2s or 3 (seconds), up to 1 hour; got ${JSON.stringify(text)}`);
+  }
+  return ms;
+}
+
+export interface Target {
+  host?: string;
+  port?: number;
+  socketPath?: string;
+}
+
+/** `host:port`, `host`, `[v6addr]:port`, `[v6addr]`, a bare IPv6 address, or a unix socket path. */
+export function parseTarget(text: string): Target {
+  if (text.includes('/')) return { socketPath: text };
+  const port = (p: string): number => {
+    if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new UsageError(`invalid port in target ${JSON.stringify(text)}`);
+    return Number(p);
+  };
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    if (isIP(bracketed[1]!) !== 6) throw new UsageError(`invalid IPv6 address in target ${JSON.stringify(text)}`);
+    return bracketed[2] === undefined ? { host: bracketed[1]! } : { host: bracketed[1]!, port: port(bracketed[2]) };
+  }
+  if (isIP(text) === 6) return { host: text };
+  const colon = text.lastIndexOf(':');
+  const host = colon < 0 ? text : text.slice(0, colon);
+  if (host === '' || !/^[A-Za-z0-9._-]+$/.test(host)) throw new UsageError(`invalid host in target ${JSON.stringify(text)}`);
+  return colon < 0 ? { host } : { host, port: port(text.slice(colon + 1)) };
+}
+
+function readPasswordFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--password-file: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  // One line: the password, without its line ending.
+  return text.replace(/\r?\n$/, '');
+}
+
+/**
+ * Builds the library's options from the command line, the environment and
+ * option files. Precedence, highest first: command line, --password-file,
+ * option files, MYSQL_PWD (as the mysql client, which reads MYSQL_PWD only
+ * when nothing else gave a password).
+ */
+export function probeOptionsFrom(values: Values, positionals: readonly string[], io: Environment): ProbeOptions {
+  if (positionals.length > 1) throw new UsageError(`expected one target, got ${positionals.length}: ${positionals.join(' ')}`);
+  let files;
+  try {
+    files = loadOptionFiles({
+      ...(str(values, 'defaults-file') !== undefined ? { defaultsFile: str(values, 'defaults-file')! } : {}),
+      ...(str(values, 'defaults-extra-file') !== undefined ? { defaultsExtraFile: str(values, 'defaults-extra-file')! } : {}),
+      noDefaults: values['no-defaults'] === true,
+      home: io.env['HOME'] ?? '',
+    });
+  } catch (err) {
+    if (err instanceof OptionFileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const o: ProbeOptions = {};
+  const targetText = positionals[0];
+  if (targetText !== undefined) {
+    Object.assign(o, parseTarget(targetText));
+  } else if (files.socket !== undefined && files.host === undefined) {
+    o.socketPath = files.socket;
+  } else if (files.host !== undefined) {
+    o.host = files.host;
+  } else {
+    throw new UsageError('missing target: give host:port, host, [ipv6]:port or a socket path');
+  }
+  if (o.port === undefined && o.socketPath === undefined && files.port !== undefined) {
+    const port = Number(files.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`option file: invalid port ${JSON.stringify(files.port)}`);
+    o.port = port;
+  }
+  const user = str(values, 'user') ?? files.user;
+  if (user !== undefined) o.user = user;
+
+  const flagPassword = str(values, 'password');
+  const passwordFile = str(values, 'password-file');
+  if (flagPassword !== undefined) {
+    io.warn('warning: a password given with --password can be seen by other users; prefer MYSQL_PWD, --password-file or an option file');
+    o.password = flagPassword;
+  } else if (passwordFile !== undefined) {
+    o.password = readPasswordFile(passwordFile);
+  } else if (files.password !== undefined) {
+    o.password = files.password;
+  } else if (io.env['MYSQL_PWD'] !== undefined) {
+    o.password = io.env['MYSQL_PWD'];
+  }
+
+  const timeouts = [
+    ['timeout', 'timeout'],
+    ['connect-timeout', 'connectTimeout'],
+    ['tls-timeout', 'tlsTimeout'],
+    ['greeting-timeout', 'greetingTimeout'],
+    ['auth-timeout', 'authTimeout'],
+    ['query-timeout', 'queryTimeout'],
+  ] as const;
+  for (const [flag, key] of timeouts) {
+    const ms = duration(values, flag);
+    if (ms !== undefined) o[key] = ms;
+  }
+  const check = str(values, 'check');
+  if (check !== undefined) {
+    if (check !== 'galera' && check !== 'alive') throw new UsageError(`--check: expected galera or alive, got ${JSON.stringify(check)}`);
+    o.check = check;
+  }
+  if (values['available-when-donor'] === true) o.availableWhenDonor = true;
+  if (values['require-writable'] === true) o.requireWritable = true;
+
+  const sslMode = (str(values, 'ssl-mode') ?? files.sslMode)?.toUpperCase();
+  if (sslMode !== undefined) {
+    if (!SSL_MODES.includes(sslMode as SslMode)) throw new UsageError(`--ssl-mode: expected one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(sslMode)}`);
+    o.sslMode = sslMode as SslMode;
+  }
+  const pemFiles = [
+    ['ssl-ca', 'sslCa', files.sslCa],
+    ['ssl-cert', 'sslCert', files.sslCert],
+    ['ssl-key', 'sslKey', files.sslKey],
+    ['server-public-key', 'serverPublicKey', undefined],
+  ] as const;
+  for (const [flag, key, fromFile] of pemFiles) {
+    const path = str(values, flag) ?? fromFile;
+    if (path === undefined) continue;
+    try {
+      o[key] = readFileSync(path);
+    } catch (err) {
+      throw new UsageError(`--${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if ((o.sslCert === undefined) !== (o.sslKey === undefined)) throw new UsageError('--ssl-cert and --ssl-key go together');
+  return o;
+}

@@ -1,0 +1,32 @@
+export const HELP = `Usage: galera-probe [options] <target>
+       galera-probe serve [--listen ADDR:PORT] [options] <target>
+
+Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
+<target>: host:port, host (port 3306), [ipv6]:port, or a unix socket path.
+
+  -u, --user USER            user (password: MYSQL_PWD, an option file,
+      --password-file FILE     or --password, which others can see)
+      --timeout DUR          overall deadline (default 2s); DUR: 500ms, 2s, 3
+      --connect-timeout DUR  per-phase limits, within the overall deadline:
+      --tls-timeout DUR        connect, tls, greeting, auth, query
+      --greeting-timeout DUR
+      --auth-timeout DUR
+      --query-timeout DUR
+      --check galera|alive   Galera verdict (default), or log in and ping
+      --available-when-donor a Donor/Desynced node counts as healthy
+      --require-writable     read_only=ON counts as unhealthy
+      --ssl-mode MODE        DISABLED, PREFERRED (default), REQUIRED,
+                             VERIFY_CA, VERIFY_IDENTITY
+      --ssl-ca/--ssl-cert/--ssl-key FILE, --server-public-key FILE
+      --defaults-file FILE, --defaults-extra-file FILE, --no-defaults
+      --json                 print one JSON object
+  -q, --quiet                print nothing; the exit code says it all
+  -v, --verbose              trace phases on stderr
+  -h, --help, -V, --version
+
+serve: --listen ADDR:PORT (0.0.0.0:9200), --cache DUR (1s), --max-age DUR,
+       --maintenance-file PATH, --log text|json|off
+
+Exit: 0 healthy, 1 unhealthy, 2 unreachable, 3 timeout, 4 access denied,
+      5 protocol error, 6 server error, 64 usage error.
+`;
