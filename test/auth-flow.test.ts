@@ -39,8 +39,8 @@ async function next(conn: FakeConnection): Promise<{ seq: number; data: Buffer }
   return { seq: p.sequenceId, data: p.payload };
 }
 
-/** caching_sha2_password with the full-auth path; `expectRsa` says which exchange the client should pick. */
-function cachingSha2Server(mode: 'fast' | 'full-clear' | 'full-rsa' | 'full-rsa-known-key'): NodeScriptOptions['authenticate'] {
+/** caching_sha2_password: `mode` says which exchange the server leads the client through. */
+function cachingSha2Server(mode: 'fast' | 'full-clear' | 'full-rsa' | 'full-rsa-known-key'): NonNullable<NodeScriptOptions['authenticate']> {
   return async (conn, response, nonce) => {
     if (!response.authResponse.equals(cachingSha2Scramble(Buffer.from(PASSWORD), nonce)) || response.plugin !== 'caching_sha2_password') {
       conn.err(response.sequenceId + 1, 1045, 'Access denied');
