@@ -1,0 +1,130 @@
+/**
+ * Start-up time of the CLI, three ways, printed as one JSON object:
+ *
+ *   node-floor   `node -e 0`: what any Node.js program pays before its own code
+ *   npm-bin      `node bin/galera-probe --version`: the npm package's launcher (ESM, dist/)
+ *   sea          `dist/galera-probe-linux-x64 --version`: the single executable
+ *
+ * Runs are interleaved (each round runs every command once, in a rotating order) so
+ * that drift of the machine (frequency, cache, other load) hits all commands alike;
+ * the figures are medians of wall-clock time measured around a synchronous spawn.
+ *
+ *   npm run bench:startup -- [--runs 30] [--warmup 3] [--sea PATH] [--extra LABEL=PATH]...
+ *
+ * `--extra` adds more executables (given `--version`), e.g. SEA builds with other options.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '3' },
+    sea: { type: 'string', default: join(root, 'dist', `galera-probe-${process.platform}-${process.arch}`) },
+    extra: { type: 'string', multiple: true, default: [] },
+  },
+});
+const runs = Number(values.runs);
+const warmup = Number(values.warmup);
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup < 0) {
+  throw new Error('--runs must be a positive integer and --warmup a non-negative integer');
+}
+
+interface Command {
+  label: string;
+  file: string;
+  args: string[];
+  /** What stdout must be, so a broken build cannot post a fast time. */
+  expect: RegExp;
+}
+
+const VERSION_LINE = /^galera-probe \d+\.\d+\.\d+\S*\n$/;
+const commands: Command[] = [
+  { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
+  { label: 'npm-bin', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--version'], expect: VERSION_LINE },
+];
+if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+if (existsSync(values.sea)) commands.push({ label: 'sea', file: values.sea, args: ['--version'], expect: VERSION_LINE });
+else process.stderr.write(`bench: ${values.sea} not found (run \`npm run build:sea\`); measuring without it\n`);
+for (const spec of values.extra) {
+  const at = spec.indexOf('=');
+  if (at < 1) throw new Error(`--extra wants LABEL=PATH, got ${spec}`);
+  const file = resolve(spec.slice(at + 1));
+  if (!existsSync(file)) throw new Error(`--extra ${spec}: no such file`);
+  commands.push({ label: spec.slice(0, at), file, args: ['--version'], expect: VERSION_LINE });
+}
+
+/** A path relative to the repository when it is inside it. */
+function shown(path: string): string {
+  const rel = relative(root, path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
+function once(c: Command): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(c.file, c.args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0 || !c.expect.test(r.stdout) || r.stderr !== '') {
+    throw new Error(`${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`);
+  }
+  return ms;
+}
+
+const samples = new Map<string, number[]>(commands.map((c) => [c.label, []]));
+for (let round = 0; round < warmup + runs; round++) {
+  for (let i = 0; i < commands.length; i++) {
+    const c = commands[(round + i) % commands.length]!;
+    const ms = once(c);
+    if (round >= warmup) samples.get(c.label)!.push(ms);
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+const results: Record<string, unknown> = {};
+for (const c of commands) {
+  const sorted = [...samples.get(c.label)!].sort((a, b) => a - b);
+  results[c.label] = {
+    command: [c.file === process.execPath ? 'node' : shown(c.file), ...c.args.map((a) => (a.startsWith(root) ? relative(root, a) : a))].join(' '),
+    medianMs: round1(quantile(sorted, 0.5)),
+    p10Ms: round1(quantile(sorted, 0.1)),
+    p90Ms: round1(quantile(sorted, 0.9)),
+    minMs: round1(sorted[0]!),
+    ...(c.file === process.execPath ? {} : { sizeBytes: statSync(c.file).size }),
+  };
+}
+
+const cpu = cpus();
+console.log(
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: {
+        cpu: cpu[0]?.model ?? 'unknown',
+        cpus: cpu.length,
+        memoryGiB: round1(totalmem() / 2 ** 30),
+        os: `${process.platform} ${release()}`,
+      },
+      node: process.version,
+      runs,
+      warmup,
+      interleaved: true,
+      results,
+    },
+    null,
+    2,
+  ),
+);
