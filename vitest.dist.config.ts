@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm run test:dist`: the shipped artefacts. test/package.test.ts packs and installs the npm
+// tarball; test/sea.test.ts runs the single executable (build it first: `npm run build:sea`).
+// Slower than `npm test`, which leaves these two out.
+export default defineConfig({
+  test: {
+    include: ['test/package.test.ts', 'test/sea.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
