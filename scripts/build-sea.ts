@@ -107,6 +107,11 @@ try {
   if (outside.length > 0) fail(`imports left outside the bundle: ${outside.join(', ')}`);
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('src/'));
   if (inputs.length > 0) fail(`the bundle holds files outside src/: ${inputs.join(', ')}`);
+  // esbuild bundles `import('./x.js')` but leaves a computed `import(name)` or `require(name)`
+  // alone, silently; in the executable those could only fail at run time.
+  const code = readFileSync(bundle, 'utf8');
+  const loose = [...code.matchAll(/\bimport\(|\brequire\((?!"node:[\w/]+"\))/g)].map((m) => code.slice(m.index, m.index + 40).split('\n')[0]);
+  if (loose.length > 0) fail(`dynamic imports or requires the bundle cannot resolve: ${loose.join('; ')}`);
 
   // 2. The preparation blob.
   const blob = join(work, 'galera-probe.blob');
