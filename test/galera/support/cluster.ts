@@ -1,0 +1,197 @@
+/**
+ * The real cluster under test: its coordinates from `scripts/galera-cluster.sh env`, SQL as
+ * the admin user through the `mariadb` client (a referee that shares no code with ours), the
+ * real CLI as a child process, and waits bounded in time.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const CLUSTER_SCRIPT = join(ROOT, 'scripts', 'galera-cluster.sh');
+const BIN = join(ROOT, 'bin', 'galera-probe');
+
+/** Parses the `export NAME='value'` lines that `galera-cluster.sh env` prints. */
+export function parseEnvLines(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^export ([A-Z0-9_]+)='((?:[^']|'\\'')*)'$/.exec(line.trim());
+    if (m) vars[m[1]!] = m[2]!.replace(/'\\''/g, "'");
+  }
+  return vars;
+}
+
+export interface Node {
+  n: number;
+  port: number;
+  socket: string;
+  pidFile: string;
+  target: string;
+}
+
+export interface Cluster {
+  host: string;
+  nodes: Node[];
+  vars: Record<string, string>;
+  user: { native: Credentials; ed: Credentials; tls: Credentials; admin: Credentials };
+  tls: { ca: string; clientCert: string; clientKey: string };
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+let cached: Cluster | undefined;
+
+/** The cluster's coordinates; throws a clear error when it is not running. */
+export function cluster(): Cluster {
+  if (cached) return cached;
+  const vars = parseEnvLines(execFileSync('bash', [CLUSTER_SCRIPT, 'env'], { encoding: 'utf8', env: process.env }));
+  const need = (name: string): string => {
+    const v = vars[name];
+    if (v === undefined) throw new Error(`galera-cluster.sh env did not print ${name}`);
+    return v;
+  };
+  const host = need('GP_HOST');
+  const nodes: Node[] = [];
+  for (let n = 1; n <= Number(need('GP_NODES')); n++) {
+    const port = Number(need(`GP_NODE${n}_PORT`));
+    nodes.push({ n, port, socket: need(`GP_NODE${n}_SOCKET`), pidFile: need(`GP_NODE${n}_PID_FILE`), target: `${host}:${port}` });
+  }
+  const creds = (kind: string): Credentials => ({ user: need(`GP_USER_${kind}`), password: need(`GP_PASSWORD_${kind}`) });
+  cached = {
+    host,
+    nodes,
+    vars,
+    user: { native: creds('NATIVE'), ed: creds('ED'), tls: creds('TLS'), admin: creds('ADMIN') },
+    tls: { ca: need('GP_TLS_CA'), clientCert: need('GP_TLS_CLIENT_CERT'), clientKey: need('GP_TLS_CLIENT_KEY') },
+  };
+  return cached;
+}
+
+export function node(n: number): Node {
+  const found = cluster().nodes.find((x) => x.n === n);
+  if (!found) throw new Error(`no node ${n} in the cluster`);
+  return found;
+}
+
+/** Runs SQL as the admin user through the `mariadb` client; rows as arrays of columns. */
+export function sql(n: number, statement: string, creds: Credentials = cluster().user.admin): string[][] {
+  const out = execFileSync(
+    'mariadb',
+    ['--no-defaults', '--protocol=TCP', '-h', cluster().host, '-P', String(node(n).port), '-u', creds.user, '-N', '-B', '--connect-timeout=5', '-e', statement],
+    { encoding: 'utf8', env: { ...process.env, MYSQL_PWD: creds.password }, timeout: 15_000 },
+  );
+  return out
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split('\t'));
+}
+
+/** SHOW GLOBAL STATUS / VARIABLES as a map, for the names given. */
+export function show(n: number, kind: 'STATUS' | 'VARIABLES', names: readonly string[]): Record<string, string> {
+  const list = names.map((x) => `'${x}'`).join(',');
+  const map: Record<string, string> = {};
+  for (const [name, value] of sql(n, `SHOW GLOBAL ${kind} WHERE Variable_name IN (${list})`)) map[name!] = value ?? '';
+  return map;
+}
+
+export function wsrepState(n: number): { status: string; state: number; comment: string; size: number } {
+  const s = show(n, 'STATUS', ['wsrep_cluster_status', 'wsrep_local_state', 'wsrep_local_state_comment', 'wsrep_cluster_size']);
+  return {
+    status: s['wsrep_cluster_status'] ?? '',
+    state: Number(s['wsrep_local_state']),
+    comment: s['wsrep_local_state_comment'] ?? '',
+    size: Number(s['wsrep_cluster_size']),
+  };
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` every `everyMs` until it returns true; throws after `limitMs` with `what`. */
+export async function waitFor(what: string, check: () => boolean, limitMs: number, everyMs = 250): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    let ok = false;
+    try {
+      ok = check();
+    } catch {
+      ok = false;
+    }
+    if (ok) return Date.now() - start;
+    if (Date.now() - start > limitMs) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Waits until every node says Primary, Synced, with the whole cluster in view. */
+export async function waitAllSynced(limitMs = 60_000): Promise<void> {
+  const size = cluster().nodes.length;
+  await waitFor(
+    'every node Primary, Synced, full size',
+    () => cluster().nodes.every(({ n }) => {
+      const s = wsrepState(n);
+      return s.status === 'Primary' && s.state === 4 && s.size === size;
+    }),
+    limitMs,
+    500,
+  );
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the built CLI (`bin/galera-probe`, as users run it) with a clean environment. */
+export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}, limitMs = 30_000): Promise<CliRun> {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const started = Date.now();
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--no-defaults', ...args], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('error', (err) => {
+      clearTimeout(killer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The JSON object of a `--json` run. */
+export function json(run: CliRun): Record<string, unknown> & { node?: Record<string, unknown>; error?: Record<string, unknown> } {
+  try {
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`not one JSON object on stdout (exit ${run.code}): ${run.stdout}${run.stderr}`);
+  }
+}
+
+/** A loopback port with nothing listening on it (bound, then released). */
+export async function closedPort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
