@@ -2,7 +2,7 @@
  * Start-up time of the CLI, three ways, printed as one JSON object:
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
- *   npm-bin      `node bin/galera-probe --version`: the npm package's launcher (ESM, dist/)
+ *   npm-bin      `node bin/galera-probe --version`: the npm package's launcher (the CommonJS bundle dist/galera-probe.cjs)
  *   sea          `dist/galera-probe-linux-x64 --version`: the single executable
  *
  * Runs are interleaved (each round runs every command once, in a rotating order) so
@@ -49,7 +49,7 @@ const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
   { label: 'npm-bin', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--version'], expect: VERSION_LINE },
 ];
-if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+if (!existsSync(join(root, 'dist', 'galera-probe.cjs'))) throw new Error('dist/galera-probe.cjs is missing: run `npm run build` first');
 if (existsSync(values.sea)) commands.push({ label: 'sea', file: values.sea, args: ['--version'], expect: VERSION_LINE });
 else process.stderr.write(`bench: ${values.sea} not found (run \`npm run build:sea\`); measuring without it\n`);
 for (const spec of values.extra) {

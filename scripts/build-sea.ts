@@ -5,10 +5,8 @@
  *
  *   npm run build:sea [-- --no-code-cache] [-- --strip] [-- --out FILE] [-- --keep]
  *
- * 1. esbuild (the one tsx brings) bundles src/cli/main.ts plus a small entry into one
- *    CommonJS script, as Node 20's SEA wants; every import must end up inside the bundle
- *    except node: built-ins (checked from the metafile), and any esbuild warning (such as
- *    `import.meta` in CJS output) fails the build.
+ * 1. scripts/bundle-cli.ts bundles the CLI into one CommonJS script, as Node 20's SEA
+ *    wants (esbuild; every import inside the bundle but node: built-ins, no warnings).
  * 2. `node --experimental-sea-config` turns it into a preparation blob, with V8's code
  *    cache (`useCodeCache`) and without the experimental-feature warning.
  * 3. `process.execPath` is copied and postject injects the blob as NODE_SEA_BLOB,
@@ -23,13 +21,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, isBuiltin } from 'node:module';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-// esbuild is tsx's dependency (no bundler of our own); its JS API and its types.
-import { build } from 'esbuild';
+import { BundleError, bundleCli } from './bundle-cli.js';
 import { VERSION } from '../src/version.js';
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -56,7 +53,7 @@ function isMusl(): boolean {
 }
 
 process.on('uncaughtException', (err) => {
-  process.stderr.write(`build-sea: ${err instanceof BuildError ? err.message : (err.stack ?? String(err))}\n`);
+  process.stderr.write(`build-sea: ${err instanceof BuildError || err instanceof BundleError ? err.message : (err.stack ?? String(err))}\n`);
   process.exit(1);
 });
 
@@ -74,44 +71,9 @@ try {
   const nodeBinary = readFileSync(process.execPath);
   if (!nodeBinary.includes(FUSE)) fail(`${process.execPath} has no SEA fuse: this Node.js build cannot make single executables`);
 
-  // 1. One CommonJS script. The entry lives here, not in src/: it is only the SEA's launcher
-  // (bin/galera-probe's equivalent), and the bundle is built from the TypeScript sources.
+  // 1. One CommonJS script, as Node 20's SEA wants: the same bundle as dist/galera-probe.cjs.
   const bundle = join(work, 'galera-probe.cjs');
-  const entry = [
-    `import { main } from './main.ts';`,
-    `main(process.argv.slice(2), {`,
-    `  env: process.env,`,
-    `  stdout: (text) => process.stdout.write(text),`,
-    `  stderr: (text) => process.stderr.write(text),`,
-    `}).then((code) => {`,
-    `  process.exitCode = code;`,
-    `});`,
-  ].join('\n');
-  const result = await build({
-    stdin: { contents: entry, resolveDir: join(root, 'src', 'cli'), sourcefile: 'sea-entry.ts', loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: bundle,
-    metafile: true,
-    logLevel: 'silent',
-    banner: { js: `// galera-probe ${VERSION}: single executable bundle (scripts/build-sea.ts)` },
-  });
-  if (result.warnings.length > 0) {
-    fail(`esbuild warnings:\n${result.warnings.map((w) => `  ${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`).join('\n')}`);
-  }
-  const output = Object.values(result.metafile.outputs)[0];
-  if (!output) fail('esbuild produced no output');
-  const outside = output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${i.kind} ${i.path}`);
-  if (outside.length > 0) fail(`imports left outside the bundle: ${outside.join(', ')}`);
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('src/'));
-  if (inputs.length > 0) fail(`the bundle holds files outside src/: ${inputs.join(', ')}`);
-  // esbuild bundles `import('./x.js')` but leaves a computed `import(name)` or `require(name)`
-  // alone, silently; in the executable those could only fail at run time.
-  const code = readFileSync(bundle, 'utf8');
-  const loose = [...code.matchAll(/\bimport\(|\brequire\((?!"node:[\w/]+"\))/g)].map((m) => code.slice(m.index, m.index + 40).split('\n')[0]);
-  if (loose.length > 0) fail(`dynamic imports or requires the bundle cannot resolve: ${loose.join('; ')}`);
+  const bundleBytes = await bundleCli(bundle, 'single executable bundle');
 
   // 2. The preparation blob.
   const blob = join(work, 'galera-probe.blob');
@@ -137,7 +99,7 @@ try {
   const size = statSync(out).size;
   console.log(
     `${shown(out)}: ${(size / 2 ** 20).toFixed(1)} MiB (Node.js ${process.version} ${target}, ` +
-      `bundle ${(statSync(bundle).size / 1024).toFixed(0)} KiB, code cache ${useCodeCache ? 'on' : 'off'}${values.strip ? ', stripped' : ''}) ` +
+      `bundle ${(bundleBytes / 1024).toFixed(0)} KiB, code cache ${useCodeCache ? 'on' : 'off'}${values.strip ? ', stripped' : ''}) ` +
       `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 } finally {

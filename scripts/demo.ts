@@ -18,7 +18,7 @@ import {
 } from '../test/support/fake-server.js';
 
 const bin = fileURLToPath(new URL('../bin/galera-probe', import.meta.url));
-const built = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const built = fileURLToPath(new URL('../dist/galera-probe.cjs', import.meta.url));
 if (!existsSync(built)) {
   console.error('demo: dist/ is missing; run `npm ci` (or `npm run build`) first.');
   process.exit(1);

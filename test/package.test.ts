@@ -93,14 +93,16 @@ afterEach(async () => {
 describe('npm pack', () => {
   it('ships the built JS, its declarations, the launcher, README, LICENSE and package.json only', () => {
     const unexpected = entries.filter(
-      (p) => !['package.json', 'README.md', 'LICENSE', 'bin/galera-probe'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p),
+      (p) =>
+        !['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', 'dist/galera-probe.cjs'].includes(p) &&
+        !/^dist\/.+\.(js|d\.ts)$/.test(p),
     );
     expect(unexpected).toEqual([]);
     for (const dir of ['src/', 'test/', 'fixtures/', 'scripts/', 'bench/', '.ci/', 'node_modules/']) {
       expect(entries.filter((p) => p.startsWith(dir))).toEqual([]);
     }
     expect(entries.filter((p) => /\.(tsbuildinfo|map)$|galera-probe-linux/.test(p))).toEqual([]);
-    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
+    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', 'dist/galera-probe.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
   });
 
   it('holds a .js and a .d.ts for every source file, and nothing compiled from a file that is gone', () => {
@@ -108,7 +110,7 @@ describe('npm pack', () => {
     const missing = sources.flatMap((s) => [`dist/${s}.js`, `dist/${s}.d.ts`]).filter((p) => !entries.includes(p));
     expect(missing).toEqual([]);
     const stale = entries
-      .filter((p) => p.startsWith('dist/'))
+      .filter((p) => p.startsWith('dist/') && p !== 'dist/galera-probe.cjs')
       .map((p) => p.replace(/^dist\//, '').replace(/(\.d)?\.ts$|\.js$/, ''))
       .filter((p) => !sources.includes(p));
     // A stale file means dist/ holds output of a deleted source: `rm -rf dist && npm run build`.

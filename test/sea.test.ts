@@ -31,8 +31,10 @@ function newestInput(): { path: string; mtimeMs: number } {
     }
   };
   visit(join(root, 'src'));
-  const script = join(root, 'scripts', 'build-sea.ts');
-  if (statSync(script).mtimeMs > newest.mtimeMs) newest = { path: script, mtimeMs: statSync(script).mtimeMs };
+  for (const name of ['build-sea.ts', 'bundle-cli.ts']) {
+    const script = join(root, 'scripts', name);
+    if (statSync(script).mtimeMs > newest.mtimeMs) newest = { path: script, mtimeMs: statSync(script).mtimeMs };
+  }
   return newest;
 }
 

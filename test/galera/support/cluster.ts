@@ -152,7 +152,7 @@ export interface CliRun {
 
 /** Runs the built CLI (`bin/galera-probe`, as users run it) with a clean environment. */
 export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}, limitMs = 30_000): Promise<CliRun> {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'galera-probe.cjs'))) throw new Error('dist/ is missing: run `npm run build` first');
   const started = Date.now();
   return await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--no-defaults', ...args], {
