@@ -30,3 +30,29 @@ serve: --listen ADDR:PORT (0.0.0.0:9200), --cache DUR (1s), --max-age DUR,
 Exit: 0 healthy, 1 unhealthy, 2 unreachable, 3 timeout, 4 access denied,
       5 protocol error, 6 server error, 64 usage error.
 `;
+
+export const SERVE_HELP = `Usage: galera-probe serve [--listen ADDR:PORT] [probe options] <target>
+
+An HTTP health endpoint for load balancers (HAProxy httpchk, Kubernetes,
+Azure Load Balancer). One probe at a time, shared by all requests.
+
+  GET /, /health, /ready  200 healthy, 503 otherwise; one line: the reason
+  GET /live               200 while reachable and in a Primary component
+  GET /metrics            Prometheus text format
+  ?format=json or Accept: application/json: the probe's JSON result
+
+      --listen ADDR:PORT      where to listen (default 0.0.0.0:9200);
+                              also [IPV6]:PORT or PORT
+      --cache DUR             reuse a result this long (default 1s; 0: never)
+      --max-age DUR           if a probe outlives its deadline, serve the last
+                              result only if younger than this (default 5s)
+      --maintenance-file PATH while PATH exists: 503 "maintenance", and the
+                              database is not touched
+      --log text|json|off     verdict changes on stderr (default text)
+
+Probe options as for a single check (galera-probe --help): -u, --timeout,
+--check, --ssl-mode, --available-when-donor, --require-writable, ...
+The password: MYSQL_PWD, --password-file, or an option file.
+
+Stops on SIGTERM or SIGINT (exit 0); exit 64: usage error, 69: cannot listen.
+`;

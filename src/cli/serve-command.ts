@@ -1,7 +1,147 @@
-import { UsageError } from './usage.js';
+/**
+ * `galera-probe serve [--listen ADDR:PORT] [probe options] <target>`: the HTTP endpoint.
+ * Thin: options and logs here, the endpoint in src/probe/serve.ts.
+ */
+import { isIP } from 'node:net';
+import { normalizeOptions } from '../probe/options.js';
+import { probe } from '../probe/probe.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer, type VerdictChange } from '../probe/serve.js';
+import { VERSION } from '../version.js';
+import { parse, PROBE_OPTIONS, probeOptionsFrom } from './args.js';
+import { parseDuration } from './duration.js';
+import { traceLine } from './format.js';
+import { SERVE_HELP } from './help.js';
 import type { Io } from './main.js';
+import { UsageError } from './usage.js';
 
-/** Placeholder until the HTTP endpoint lands: refuses clearly. */
-export async function serveCommand(_argv: readonly string[], _io: Io): Promise<number> {
-  throw new UsageError('serve is not available in this build yet');
+/** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */
+export const EXIT_CANNOT_LISTEN = 69;
+
+const SERVE_OPTIONS = {
+  ...PROBE_OPTIONS,
+  listen: { type: 'string' },
+  cache: { type: 'string' },
+  'max-age': { type: 'string' },
+  'maintenance-file': { type: 'string' },
+  log: { type: 'string' },
+} as const;
+
+export interface Listen {
+  host: string;
+  port: number;
+}
+
+/** `ADDR:PORT`, `[v6]:PORT`, `:PORT` or `PORT` (all IPv4 interfaces). */
+export function parseListen(text: string): Listen {
+  const bad = (): never => {
+    throw new UsageError(`--listen: expected ADDR:PORT, [IPV6]:PORT or PORT, got ${JSON.stringify(text)}`);
+  };
+  const port = (p: string): number => {
+    if (!/^\d{1,5}$/.test(p) || Number(p) > 65535) bad();
+    return Number(p);
+  };
+  if (/^\d+$/.test(text)) return { host: '0.0.0.0', port: port(text) };
+  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  if (v6) return isIP(v6[1]!) === 6 ? { host: v6[1]!, port: port(v6[2]!) } : bad();
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return bad();
+  const host = text.slice(0, colon);
+  if (host === '') return { host: '0.0.0.0', port: port(text.slice(colon + 1)) };
+  if (isIP(host) !== 4 && !/^[A-Za-z0-9.-]+$/.test(host)) bad();
+  return { host, port: port(text.slice(colon + 1)) };
+}
+
+/** A duration that may be 0 (`0`, `0s`, `0ms`), in ms. */
+function durationOrZero(values: Record<string, unknown>, name: string, fallback: number): number {
+  const text = values[name];
+  if (typeof text !== 'string') return fallback;
+  if (/^\s*0+(\.0+)?\s*(ms|s)?\s*$/.test(text)) return 0;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms > 86_400_000) throw new UsageError(`--${name}: expected a duration such as 0, 500ms or 5s, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+
+export async function serveCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, SERVE_OPTIONS);
+  if (values['help'] === true) {
+    io.stdout(SERVE_HELP);
+    return 0;
+  }
+  if (values['version'] === true) {
+    io.stdout(`galera-probe ${VERSION}\n`);
+    return 0;
+  }
+  const logMode = (values['log'] ?? 'text') as string;
+  if (logMode !== 'text' && logMode !== 'json' && logMode !== 'off') throw new UsageError(`--log: expected text, json or off, got ${JSON.stringify(logMode)}`);
+  const listen = parseListen(typeof values['listen'] === 'string' ? values['listen'] : '0.0.0.0:9200');
+  const cacheMs = durationOrZero(values, 'cache', 1000);
+  const maxAgeMs = durationOrZero(values, 'max-age', Math.max(5000, cacheMs));
+  if (maxAgeMs < cacheMs) throw new UsageError(`--max-age (${maxAgeMs} ms) must not be shorter than --cache (${cacheMs} ms)`);
+  const maintenanceFile = typeof values['maintenance-file'] === 'string' ? values['maintenance-file'] : undefined;
+  if (maintenanceFile === '') throw new UsageError('--maintenance-file: expected a path');
+
+  const log = (event: string, fields: Record<string, unknown>, line: string): void => {
+    if (logMode === 'off') return;
+    const time = new Date().toISOString();
+    if (logMode === 'json') io.stderr(`${JSON.stringify({ time, event, ...fields })}\n`);
+    else io.stderr(`galera-probe: ${time} ${line}\n`);
+  };
+  const options = probeOptionsFrom(values, positionals, { env: io.env, warn: (line) => log('warning', { message: line }, line) });
+  if (values['verbose'] === true) options.onEvent = (e) => io.stderr(`${traceLine(e)}\n`);
+  // Invalid options are usage errors now, not a probe that rejects on every request.
+  const normalized = normalizeOptions(options, () => 'root');
+  const target = normalized.target;
+
+  const check = new HealthCheck({
+    probe: (signal) => probe({ ...options, signal }),
+    cacheMs,
+    maxAgeMs,
+    // The probe ends by its overall deadline; its teardown may take a little longer.
+    waitMs: normalized.timeout + 1000,
+    ...(maintenanceFile !== undefined ? { maintenanceFile } : {}),
+    onChange: (c: VerdictChange) =>
+      log(
+        'verdict',
+        { target, from: c.from ?? null, to: c.to, reason: c.reason, ...(c.result ? { outcome: c.result.outcome, phase: c.result.phase } : {}) },
+        `${target} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`,
+      ),
+  });
+  const server = createHealthServer(check);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.stderr(`galera-probe: serve: cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}\n`);
+    await check.close();
+    return EXIT_CANNOT_LISTEN;
+  }
+  const address = server.address();
+  const where = typeof address === 'object' && address ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  log(
+    'listening',
+    { address: where, target, cacheMs, maxAgeMs, ...(maintenanceFile !== undefined ? { maintenanceFile } : {}) },
+    `serving ${target} on http://${where} (cache ${cacheMs} ms, max age ${maxAgeMs} ms)`,
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(sig);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+  log('stopping', { signal }, `${signal}: stopping`);
+  await shutdownHealthServer(server, check, normalized.timeout + 1500);
+  log('stopped', {}, 'stopped');
+  return 0;
 }
