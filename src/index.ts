@@ -3,3 +3,6 @@ export type { ProbeOptions, SslMode, PemSource } from './probe/options.js';
 export type { Check, NodeInfo, Outcome, Phase, ProbeError, ProbeEvent, ProbeResult, Timings } from './probe/types.js';
 export { EXIT_CODES, exitCodeFor } from './probe/exit-codes.js';
 export { VERSION } from './version.js';
+export { HealthCheck, createHealthServer, shutdownHealthServer, readinessLine, liveness } from './probe/serve.js';
+export type { HealthCheckOptions, HealthServerOptions, Answer, Verdict, VerdictChange } from './probe/serve.js';
+export { Metrics } from './probe/metrics.js';

@@ -250,7 +250,7 @@ export function createHealthServer(check: HealthCheck, options: HealthServerOpti
         const json = wantsJson(req, query);
         if (path === '/live') {
           const { live, line } = liveness(answer);
-          if (json) send(req, res, live ? 200 : 503, 'application/json', `${JSON.stringify({ live, reason: line, ...answerJson(answer) })}\n`);
+          if (json) send(req, res, live ? 200 : 503, 'application/json', `${JSON.stringify({ live, liveness: line, ...answerJson(answer) })}\n`);
           else send(req, res, live ? 200 : 503, text, `${line}\n`);
           return;
         }
