@@ -2,13 +2,14 @@
  * The single executable stands alone: copied into an empty directory and run with a PATH
  * that holds no `node` (an empty directory), no NODE_OPTIONS and no node_modules in reach,
  * it answers --version and --help, probes scripted servers (plain, password, TLS), and
- * keeps its deadlines. Build it first with `npm run build:sea` (`npm run test:dist` runs this).
+ * keeps its deadlines, and serves HTTP. Build it first with `npm run build:sea` (`npm run test:dist` runs this).
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HELP } from '../src/cli/help.js';
 import { VERSION } from '../src/version.js';
@@ -147,5 +148,36 @@ describe('the single executable, alone in an empty directory without node on PAT
     expect(r.ms).toBeGreaterThanOrEqual(300);
     expect(r.ms).toBeLessThan(300 + 1500); // the deadline plus generous process start-up and exit
     await server.allClosed();
+  });
+
+  it('serve answers an HTTP health request, then stops on SIGTERM with exit 0', async () => {
+    const server = await serve(galeraNode(SYNCED_NODE));
+    const child = spawn(exe, ['serve', '--listen', '127.0.0.1:0', '-u', 'probe', server.target], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const exit = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      let port = 0;
+      for (let i = 0; i < 100 && port === 0; i++) {
+        const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(stderr);
+        if (m) port = Number(m[1]);
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(port, stderr).toBeGreaterThan(0);
+      const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(reply).toEqual({ status: 200, body: 'synced\n' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exit).toBe(0);
+    expect(stderr).toMatch(/start -> healthy: synced/);
   });
 });
