@@ -273,6 +273,58 @@ describe('protecting the node', () => {
       await check.close();
     });
 
+    /** A probe function whose answers the test releases one by one. */
+    function gated(maxAgeMs: number): { check: HealthCheck; clock: { t: number }; release: () => void; calls: () => number } {
+      const clock = { t: 0 };
+      const waiting: (() => void)[] = [];
+      let calls = 0;
+      const check = new HealthCheck({
+        probe: async () => {
+          const n = ++calls;
+          await new Promise<void>((resolve) => waiting.push(resolve));
+          return { target: 't', healthy: n % 2 === 1, outcome: n % 2 === 1 ? 'healthy' : 'unhealthy', reason: `probe ${n}`, timings: { total: 1 } } as ProbeResult;
+        },
+        cacheMs: 1000,
+        maxAgeMs,
+        waitMs: 5000,
+        now: () => clock.t,
+      });
+      return { check, clock, release: () => waiting.shift()?.(), calls: () => calls };
+    }
+
+    it('during a refresh, other requests get the previous result at once; the one that started it waits', async () => {
+      const { check, clock, release, calls } = gated(2000);
+      const first = check.answer();
+      release();
+      expect(await first).toMatchObject({ kind: 'result', result: { reason: 'probe 1' } });
+      clock.t = 1500; // past the cache, within max age
+      const starter = check.answer();
+      expect(calls()).toBe(2);
+      expect(await check.answer()).toMatchObject({ kind: 'result', ageMs: 1500, result: { reason: 'probe 1' } });
+      expect(await check.answer()).toMatchObject({ kind: 'result', result: { reason: 'probe 1' } });
+      expect(calls()).toBe(2);
+      release();
+      expect(await starter).toMatchObject({ kind: 'result', ageMs: 0, result: { reason: 'probe 2' } });
+      expect(await check.answer()).toMatchObject({ result: { reason: 'probe 2' } });
+    });
+
+    it('during a refresh, a previous result older than --max-age is not served: everyone waits', async () => {
+      const { check, clock, release } = gated(2000);
+      const first = check.answer();
+      release();
+      await first;
+      clock.t = 2500;
+      const a = check.answer();
+      const b = check.answer();
+      let settled = false;
+      void b.then(() => (settled = true));
+      await sleep(20);
+      expect(settled).toBe(false);
+      release();
+      expect(await a).toMatchObject({ result: { reason: 'probe 2' } });
+      expect(await b).toMatchObject({ result: { reason: 'probe 2' } });
+    });
+
     it('over HTTP that is 503 "unknown: ..."', async () => {
       const { check, clock } = scripted(0);
       await check.answer();

@@ -44,8 +44,8 @@ Azure Load Balancer). One probe at a time, shared by all requests.
       --listen ADDR:PORT      where to listen (default 0.0.0.0:9200);
                               also [IPV6]:PORT or PORT
       --cache DUR             reuse a result this long (default 1s; 0: never)
-      --max-age DUR           if a probe outlives its deadline, serve the last
-                              result only if younger than this (default 5s)
+      --max-age DUR           while a new probe runs, other requests get the
+                              last result if younger (default twice --cache)
       --maintenance-file PATH while PATH exists: 503 "maintenance", and the
                               database is not touched
       --log text|json|off     verdict changes on stderr (default text)

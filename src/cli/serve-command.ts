@@ -76,7 +76,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   if (logMode !== 'text' && logMode !== 'json' && logMode !== 'off') throw new UsageError(`--log: expected text, json or off, got ${JSON.stringify(logMode)}`);
   const listen = parseListen(typeof values['listen'] === 'string' ? values['listen'] : '0.0.0.0:9200');
   const cacheMs = durationOrZero(values, 'cache', 1000);
-  const maxAgeMs = durationOrZero(values, 'max-age', Math.max(5000, cacheMs));
+  const maxAgeMs = durationOrZero(values, 'max-age', 2 * cacheMs);
   if (maxAgeMs < cacheMs) throw new UsageError(`--max-age (${maxAgeMs} ms) must not be shorter than --cache (${cacheMs} ms)`);
   const maintenanceFile = typeof values['maintenance-file'] === 'string' ? values['maintenance-file'] : undefined;
   if (maintenanceFile === '') throw new UsageError('--maintenance-file: expected a path');

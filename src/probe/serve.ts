@@ -18,7 +18,10 @@ export interface HealthCheckOptions {
    * deadline plus a margin, so it normally gets the probe's own answer.
    */
   waitMs: number;
-  /** If the wait runs out, the previous result is served only if it is younger than this (ms). */
+  /**
+   * The previous result may still be served while a newer probe runs, up to this age (ms):
+   * to requests that arrive during the refresh, and when a wait runs out. Never older.
+   */
   maxAgeMs: number;
   /** While this file exists, answers are `maintenance` and the database is not touched. */
   maintenanceFile?: string;
@@ -72,6 +75,16 @@ export class HealthCheck {
   /** Probes started so far (for tests and metrics). */
   probesStarted = 0;
 
+  /**
+   * The answer for one request:
+   * - a result younger than `cacheMs`: that result;
+   * - otherwise a probe is needed: the request starts one, or joins the one in flight.
+   *   The request that starts it waits for it (sparse checks get fresh answers); requests that
+   *   arrive while it runs get the previous result at once if it is younger than `maxAgeMs`
+   *   (under load, nobody waits on the refresh), else they wait for the probe too;
+   * - a wait is bounded by `waitMs`; past it, the previous result if younger than `maxAgeMs`,
+   *   else `none`.
+   */
   async answer(): Promise<Answer> {
     const file = this.options.maintenanceFile;
     const maintenance = file !== undefined && existsSync(file);
@@ -84,7 +97,13 @@ export class HealthCheck {
     if (fresh) return fresh;
     if (this.closing.signal.aborted) return this.fallback('the endpoint is shutting down');
 
-    const pending = this.inFlight ?? this.start();
+    let pending = this.inFlight;
+    if (pending) {
+      const stale = this.fresh(this.options.maxAgeMs);
+      if (stale) return stale;
+    } else {
+      pending = this.start();
+    }
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([
       pending,
