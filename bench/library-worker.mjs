@@ -1,0 +1,55 @@
+// One side of benchmark 2 (bench/library.ts), in its own process: N health checks against
+// one node, C at a time, by galera-probe's library (dist/, as shipped) or by mysql2 doing
+// connect + the same two SHOW statements + end. Prints one JSON line: wall time and the
+// process's CPU time (user + system) spent in the measured loop only.
+//   node bench/library-worker.mjs galera-probe|mysql2 HOST PORT USER COUNT CONCURRENCY [MYSQL2_DIR]
+// The password comes from MYSQL_PWD.
+import { createRequire } from 'node:module';
+
+const [impl, host, port, user, countText, concurrencyText, mysql2Dir] = process.argv.slice(2);
+const count = Number(countText);
+const concurrency = Number(concurrencyText);
+const password = process.env.MYSQL_PWD ?? '';
+
+let once;
+if (impl === 'galera-probe') {
+  const { probe } = await import('../dist/index.js');
+  once = async () => {
+    const r = await probe({ host, port: Number(port), user, password, sslMode: 'DISABLED', timeout: 5000 });
+    if (!r.healthy) throw new Error(`probe: ${r.outcome}: ${r.reason}`);
+  };
+} else if (impl === 'mysql2') {
+  const mysql = createRequire(import.meta.url)(mysql2Dir);
+  const { STATUS_SQL, VARIABLES_SQL } = await import('../dist/probe/verdict.js');
+  once = async () => {
+    const c = await mysql.createConnection({ host, port: Number(port), user, password, connectTimeout: 5000 });
+    const [status] = await c.query(STATUS_SQL);
+    await c.query(VARIABLES_SQL);
+    const s = Object.fromEntries(status.map((r) => [r.Variable_name, r.Value]));
+    if (s.wsrep_cluster_status !== 'Primary' || s.wsrep_local_state !== '4') throw new Error('mysql2: not synced');
+    await c.end();
+  };
+  // mysql2's promise API lives in mysql2/promise.
+  const promiseApi = createRequire(import.meta.url)(`${mysql2Dir}/promise`);
+  mysql.createConnection = promiseApi.createConnection;
+} else {
+  throw new Error(`unknown implementation ${impl}`);
+}
+
+// A short warm-up outside the measurement (JIT, first connections).
+for (let i = 0; i < Math.min(20, count); i++) await once();
+
+let next = 0;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      next++;
+      await once();
+    }
+  }),
+);
+const wallMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(`${JSON.stringify({ impl, count, concurrency, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000, systemMs: cpu.system / 1000 })}\n`);
