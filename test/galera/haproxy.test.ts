@@ -7,11 +7,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, node, ROOT, sleep, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
+import { closedPort, cluster, node, ROOT, sleep, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
 
 const INTER_MS = 500;
 const FALL = 2;
@@ -22,17 +22,6 @@ let haproxy: ChildProcess | undefined;
 const serves: ChildProcess[] = [];
 let frontPort = 0;
 let statsSocket = '';
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `galera-probe serve` for one node; resolves with the port it listens on. */
 async function startServe(n: number): Promise<number> {
@@ -105,7 +94,7 @@ beforeAll(async () => {
   await waitAllSynced();
   dir = mkdtempSync(join(tmpdir(), 'gp-haproxy-'));
   statsSocket = join(dir, 'stats.sock');
-  frontPort = await freePort();
+  frontPort = await closedPort();
   const servePorts: number[] = [];
   for (const { n } of cluster().nodes) servePorts.push(await startServe(n));
   const config = [
