@@ -7,7 +7,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src/index.js';
-import { cli, cluster, node, show, sql, waitAllSynced, waitFor } from './support/cluster.js';
+import { cli, cluster, node, show, sleep, sql, waitAllSynced, waitFor } from './support/cluster.js';
 
 const N = 1;
 let original = '100';
@@ -22,6 +22,7 @@ beforeAll(async () => {
   // Connections cut by earlier suites (a stopped serve aborts its probe) are counted when the
   // server notices: start from counters that have stopped moving.
   let last = JSON.stringify(counters());
+  await sleep(1000);
   await waitFor('Aborted_* counters to settle', () => {
     const now = JSON.stringify(counters());
     const same = now === last;
