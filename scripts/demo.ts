@@ -1,11 +1,13 @@
 /**
  * The main job on a fresh machine, without a database: starts simulated nodes
  * on loopback (synced, non-Primary, donor, one that never speaks) and runs the
- * real CLI against each, showing its line and exit code.
+ * real CLI against each, showing its line and exit code; then `serve` answers
+ * HTTP health checks for the donor.
  *   npm run demo
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -45,5 +47,33 @@ for (const [what, server, extra] of nodes) {
 
 const json = await run(process.execPath, [bin, '--json', '--no-defaults', '-u', 'demo', nodes[0]![1].target]);
 console.log(`# the same synced node, as JSON\n$ galera-probe --json ${nodes[0]![1].target}\n${json.stdout}`);
+
+// serve: the HTTP endpoint a load balancer asks, here for the donor.
+const donorNode = nodes[2]![1];
+const serveArgs = ['serve', '--listen', '127.0.0.1:0', '--no-defaults', '-u', 'demo', donorNode.target];
+const serve = spawn(process.execPath, [bin, ...serveArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+let log = '';
+serve.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+let port = 0;
+for (let i = 0; i < 100 && port === 0; i++) {
+  port = Number(/on http:\/\/127\.0\.0\.1:(\d+) /.exec(log)?.[1] ?? 0);
+  if (port === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+console.log(`# serve: what a load balancer sees for the donor\n$ galera-probe ${serveArgs.join(' ')} &`);
+for (const path of ['/health', '/live']) {
+  const reply = await new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(`HTTP ${res.statusCode}: ${body.trimEnd()}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  console.log(`$ curl http://127.0.0.1:${port}${path}\n${reply}`);
+}
+serve.kill('SIGTERM');
+await new Promise((resolve) => serve.once('close', resolve));
+console.log(`(serve's log on stderr)\n${log.trimEnd()}\n`);
 
 await Promise.all(nodes.map(([, server]) => server.close()));
