@@ -9,6 +9,7 @@ import { probe, type ProbeOptions, type ProbeResult } from '../src/index.js';
 import { Capability } from '../src/protocol/constants.js';
 import { PacketWriter } from '../src/protocol/writer.js';
 import {
+  answerShow,
   type FakeServer,
   galeraNode,
   NON_PRIMARY_NODE,
@@ -132,6 +133,47 @@ describe('a healthy Galera node', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the two SHOW statements', () => {
+  for (const deprecateEof of [true, false]) {
+    it(`go out together, in one write, and their answers are read in order (DEPRECATE_EOF ${deprecateEof ? 'on' : 'off'})`, async () => {
+      // A server that reads both statements before it answers either: with one statement at a
+      // time, the probe would wait for the first answer and time out in query.
+      const server = await serve(async (conn) => {
+        conn.greeting({ capabilities: deprecateEof ? SERVER_CAPS : SERVER_CAPS & ~Capability.DEPRECATE_EOF });
+        const response = await conn.readHandshakeResponse();
+        if (!response) return;
+        conn.ok(response.sequenceId + 1);
+        const first = await conn.readPacket();
+        const second = await conn.readPacket();
+        if (!first || !second) return;
+        for (const p of [first, second]) {
+          expect(p.sequenceId).toBe(0);
+          const reply = answerShow(SYNCED_NODE, p.payload.subarray(1).toString('utf8'));
+          if (reply === 'silence' || 'errno' in reply) throw new Error('unexpected statement');
+          conn.resultset(1, ['Variable_name', 'Value'], reply.rows, deprecateEof);
+        }
+        await conn.serveCommands(() => 'silence', deprecateEof);
+      });
+      const result = await probeAndCheckCleanup(server, options(server, { queryTimeout: LIMIT }));
+      expect(result).toMatchObject({ healthy: true, reason: 'synced', node: { clusterSize: 3, readOnly: false } });
+      expect(server.connections[0]!.quitReceived).toBe(true);
+    });
+  }
+
+  it('an error to the first ends the check; the answer to the second is never read', async () => {
+    // The status statement fails: 1047, as on a node that is not ready.
+    const failing = await serve(async (conn) => {
+      conn.greeting();
+      const response = await conn.readHandshakeResponse();
+      if (!response) return;
+      conn.ok(response.sequenceId + 1);
+      await conn.serveCommands((sql) => (/STATUS/.test(sql) ? { errno: 1047, message: 'WSREP has not yet prepared node for application use' } : answerShow(SYNCED_NODE, sql)), true);
+    });
+    const result = await probeAndCheckCleanup(failing, options(failing));
+    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'not ready: WSREP has not yet prepared node for application use' });
   });
 });
 

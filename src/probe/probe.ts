@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { PacketChannel } from '../protocol/channel.js';
-import { authenticate, ping, query, quitPacket, readGreeting, type Session } from '../protocol/connection.js';
+import { authenticate, ping, queries, quitPacket, readGreeting, type Session, type TextResult } from '../protocol/connection.js';
 import { Capability } from '../protocol/constants.js';
 import { buildSslRequest, clientCapabilities, type Greeting } from '../protocol/handshake.js';
 import { ServerError } from '../protocol/errors.js';
@@ -144,8 +144,8 @@ class ProbeRun {
       return { healthy: true, reason: 'alive', fields: {} };
     }
     try {
-      const status = await query(channel, session, STATUS_SQL);
-      const variables = await query(channel, session, VARIABLES_SQL);
+      // Both statements in one write; the answers come back in order.
+      const [status, variables] = (await queries(channel, session, [STATUS_SQL, VARIABLES_SQL])) as [TextResult, TextResult];
       const clean = (rows: (string | null)[][]): Map<string, string> =>
         new Map([...toMap(rows)].map(([k, v]) => [k, printable(v, 100)]));
       return galeraVerdict(clean(status.rows), clean(variables.rows), this.#opts);

@@ -82,6 +82,14 @@ export class PacketChannel {
     this.#nextSequenceId = 0;
   }
 
+  /**
+   * The server's answer to a command starts at sequence id 1: for commands sent together
+   * (a pipeline), expect that again before reading each answer.
+   */
+  expectReplyToCommand(): void {
+    this.#nextSequenceId = 1;
+  }
+
   /** The id the next packet sent will carry; advances it. */
   takeSequenceId(): number {
     const id = this.#nextSequenceId;

@@ -111,8 +111,37 @@ export async function query(
   sql: string,
   limits: QueryLimits = DEFAULT_LIMITS,
 ): Promise<TextResult> {
+  const [result] = await queries(channel, session, [sql], limits);
+  return result!;
+}
+
+function queryFrame(channel: PacketChannel, sql: string): Buffer {
   channel.resetSequence();
-  channel.write(new PacketWriter(sql.length + 8).u8(Command.QUERY).bytes(Buffer.from(sql, 'utf8')).finish(channel.takeSequenceId()));
+  const text = Buffer.from(sql, 'utf8');
+  return new PacketWriter(text.length + 8).u8(Command.QUERY).bytes(text).finish(channel.takeSequenceId());
+}
+
+/**
+ * Several COM_QUERYs sent together, in one write, then their results read in order: the
+ * server runs commands one after another from its input, so a pipeline saves a round trip and
+ * a write per statement. Each answer's sequence ids start at 1. The first error ends it.
+ */
+export async function queries(
+  channel: PacketChannel,
+  session: Session,
+  sqls: readonly string[],
+  limits: QueryLimits = DEFAULT_LIMITS,
+): Promise<TextResult[]> {
+  channel.write(Buffer.concat(sqls.map((sql) => queryFrame(channel, sql))));
+  const results: TextResult[] = [];
+  for (let i = 0; i < sqls.length; i++) {
+    channel.expectReplyToCommand();
+    results.push(await readTextResult(channel, session, limits));
+  }
+  return results;
+}
+
+async function readTextResult(channel: PacketChannel, session: Session, limits: QueryLimits): Promise<TextResult> {
   const first = (await channel.read()).payload;
   if (isErrPacket(first)) throw parseErr(first);
   if (isOkPacket(first)) {
