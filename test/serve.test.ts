@@ -536,6 +536,29 @@ describe('galera-probe serve, the process', () => {
     expect(events[1]).toMatchObject({ target: fake.target, from: null, to: 'unhealthy', reason: 'non-Primary', outcome: 'unhealthy' });
   });
 
+  it('--listen [::1]:PORT serves over IPv6 and logs the address in brackets', async () => {
+    const fake = await node(galeraNode(SYNCED_NODE));
+    const s = start(['--listen', '[::1]:0', fake.target]);
+    let port = 0;
+    for (let i = 0; i < 100 && port === 0; i++) {
+      port = Number(/on http:\/\/\[::1\]:(\d+) /.exec(s.stderr())?.[1] ?? 0);
+      if (port === 0) await sleep(50);
+    }
+    expect(port, s.stderr()).toBeGreaterThan(0);
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = request({ host: '::1', family: 6, port, path: '/health', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(reply).toMatchObject({ status: 200, body: 'synced\n' });
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
   it('--log off: nothing on stderr', async () => {
     const fake = await node(galeraNode(SYNCED_NODE));
     const s = start(['--listen', '127.0.0.1:0', '--log', 'off', fake.target]);
