@@ -405,6 +405,20 @@ describe('HTTP hygiene', () => {
     expect(r).toMatch(/^HTTP\/1\.1 431 /);
   });
 
+  it('a malformed request: 400 and closed, and the server goes on answering', async () => {
+    const { port } = await endpoint(await node(galeraNode(SYNCED_NODE)));
+    const r = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('\x16\x03\x01 not http at all\r\n\r\n'));
+      let received = '';
+      socket.setEncoding('utf8').on('data', (d: string) => (received += d));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(received));
+    });
+    expect(r).toMatch(/^HTTP\/1\.1 400 /);
+    expect(r).not.toContain('not http');
+    expect((await get(port, '/health')).status).toBe(200);
+  });
+
   it('keep-alive: several requests on one connection', async () => {
     const { port } = await endpoint(await node(galeraNode(SYNCED_NODE)));
     const replies = await new Promise<string>((resolve) => {
