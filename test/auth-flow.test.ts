@@ -2,11 +2,12 @@ import { createPrivateKey, createPublicKey, privateDecrypt, constants, verify } 
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probe, type ProbeOptions } from '../src/index.js';
 import { cachingSha2Scramble } from '../src/protocol/auth/caching-sha2.js';
 import { ed25519PublicKey } from '../src/protocol/auth/ed25519.js';
-import { type FakeConnection, type FakeServer, galeraNode, startFakeServer, SYNCED_NODE, type NodeScriptOptions } from './support/fake-server.js';
+import { type FakeConnection, type FakeServer, galeraNode, SYNCED_NODE, type NodeScriptOptions } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
 
 const PASSWORD = 'plugin-secret';
 const pem = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
@@ -14,16 +15,10 @@ const SERVER_TLS = { key: pem('server-key.pem'), cert: pem('server-cert.pem') };
 const RSA_PRIVATE = createPrivateKey(pem('rsa-private.pem'));
 const RSA_PUBLIC = pem('rsa-public.pem');
 
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const startServer = serverPool();
 
-async function node(o: NodeScriptOptions, path?: string): Promise<FakeServer> {
-  const server = await startFakeServer(galeraNode(SYNCED_NODE, o), path);
-  servers.push(server);
-  return server;
+function node(o: NodeScriptOptions, path?: string): Promise<FakeServer> {
+  return startServer(galeraNode(SYNCED_NODE, o), path);
 }
 
 function opts(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTarget } from '../src/cli/args.js';
 import { parseDuration } from '../src/cli/duration.js';
 import { main } from '../src/cli/main.js';
 import { VERSION } from '../src/version.js';
 import { type FakeServer, galeraNode, NON_PRIMARY_NODE, startFakeServer, SYNCED_NODE } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
 import packageJson from '../package.json' with { type: 'json' };
 
 const SECRET = 'pw-that-must-not-leak';
@@ -18,11 +19,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const startServer = serverPool();
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -37,8 +34,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 async function node(script: Parameters<typeof galeraNode>[0], password?: string): Promise<FakeServer> {
-  const server = await startFakeServer(galeraNode(script, password === undefined ? {} : { password }));
-  servers.push(server);
+  const server = await startServer(galeraNode(script, password === undefined ? {} : { password }));
   return server;
 }
 
@@ -69,16 +65,14 @@ describe('galera-probe CLI', () => {
   });
 
   it('--json for a failure names phase and error', async () => {
-    const server = await startFakeServer(() => {});
-    servers.push(server);
+    const server = await startServer(() => {});
     const { code, stdout } = await run(['--json', '--greeting-timeout', '200ms', server.target]);
     expect(code).toBe(3);
     expect(JSON.parse(stdout)).toMatchObject({ healthy: false, outcome: 'timeout', phase: 'greeting', error: { code: 'TIMEOUT', limitMs: 200 } });
   });
 
   it('the timeout line says phase and limit', async () => {
-    const server = await startFakeServer(() => {});
-    servers.push(server);
+    const server = await startServer(() => {});
     const { code, stdout } = await run(['--timeout', '0.25', server.target]);
     expect(code).toBe(3);
     expect(stdout).toBe(`${server.target} timeout in greeting after 250 ms: connected, but the server sent no greeting (overall deadline)\n`);

@@ -12,9 +12,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { type FakeServer, galeraNode, startFakeServer, SYNCED_NODE } from './support/fake-server.js';
+import { galeraNode, SYNCED_NODE } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TSC = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -84,11 +85,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const startServer = serverPool();
 
 describe('npm pack', () => {
   it('ships the built JS, its declarations, the launcher, README, LICENSE and package.json only', () => {
@@ -120,8 +117,7 @@ describe('npm pack', () => {
 
 describe('installed from the tarball into a fresh project', () => {
   it('a strict TypeScript program type-checks against the shipped types and probes a node', async () => {
-    const server = await startFakeServer(galeraNode(SYNCED_NODE, { password: 'pkg-secret' }));
-    servers.push(server);
+    const server = await startServer(galeraNode(SYNCED_NODE, { password: 'pkg-secret' }));
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
@@ -181,8 +177,7 @@ console.log(JSON.stringify({ version: VERSION, healthy: result.healthy, outcome,
     const version = await ok('npx', ['--offline', 'galera-probe', '--version'], consumer);
     expect(version.stdout).toBe(`galera-probe ${VERSION}\n`);
 
-    const server = await startFakeServer(galeraNode(SYNCED_NODE));
-    servers.push(server);
+    const server = await startServer(galeraNode(SYNCED_NODE));
     const r = await run('npx', ['--offline', 'galera-probe', '--no-defaults', '-u', 'monitor', server.target], consumer);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ healthy: Synced, Primary, 3 nodes \(\d+ ms\)\n$/);

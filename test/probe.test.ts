@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probe, type ProbeOptions, type ProbeResult } from '../src/index.js';
 import { Capability } from '../src/protocol/constants.js';
 import { PacketWriter } from '../src/protocol/writer.js';
@@ -14,11 +14,10 @@ import {
   galeraNode,
   NON_PRIMARY_NODE,
   SERVER_CAPS,
-  startFakeServer,
   SYNCED_NODE,
   withState,
-  type Script,
 } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
 import { handleCounts, settle } from './support/resources.js';
 
 const LIMIT = 300;
@@ -26,17 +25,7 @@ const LIMIT = 300;
 const MARGIN = 250;
 const PASSWORD = 'sup3r-secret-pw';
 
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: Script): Promise<FakeServer> {
-  const server = await startFakeServer(script);
-  servers.push(server);
-  return server;
-}
+const serve = serverPool();
 
 function options(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {
   return { host: server.host, port: server.port, user: 'probe', password: PASSWORD, timeout: 5000, ...extra };
@@ -124,8 +113,7 @@ describe('a healthy Galera node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-sock-'));
     const path = join(dir, 'mysqld.sock');
     try {
-      const onSocket = await startFakeServer(galeraNode(SYNCED_NODE), path);
-      servers.push(onSocket);
+      const onSocket = await serve(galeraNode(SYNCED_NODE), path);
       const result = await probeAndCheckCleanup(onSocket, { socketPath: path, user: 'probe', timeout: 2000 });
       expect(result).toMatchObject({ target: path, healthy: true, outcome: 'healthy' });
       const missing = await probe({ socketPath: join(dir, 'nope.sock'), timeout: 2000 });

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP } from '../src/cli/help.js';
 import { VERSION } from '../src/version.js';
-import { type FakeServer, galeraNode, startFakeServer, SYNCED_NODE, type Script } from './support/fake-server.js';
+import { galeraNode, SYNCED_NODE } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = join(root, 'dist', `galera-probe-${process.platform}-${process.arch}`);
@@ -68,17 +69,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: Script): Promise<FakeServer> {
-  const server = await startFakeServer(script);
-  servers.push(server);
-  return server;
-}
+const serve = serverPool();
 
 interface Run {
   code: number | null;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probe, type ProbeOptions, type ProbeResult } from '../src/index.js';
 import { Capability } from '../src/protocol/constants.js';
-import { type FakeServer, galeraNode, SERVER_CAPS, startFakeServer, SYNCED_NODE, type Script } from './support/fake-server.js';
+import { type FakeServer, galeraNode, SERVER_CAPS, SYNCED_NODE } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
 import { handleCounts, settle } from './support/resources.js';
 
 const pem = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
@@ -10,17 +11,7 @@ const SERVER_TLS = { key: pem('server-key.pem'), cert: pem('server-cert.pem') };
 const WRONG_HOST_TLS = { key: pem('wronghost-key.pem'), cert: pem('wronghost-cert.pem') };
 const CA_PATH = new URL('../fixtures/tls/ca.pem', import.meta.url).pathname;
 
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: Script): Promise<FakeServer> {
-  const server = await startFakeServer(script);
-  servers.push(server);
-  return server;
-}
+const serve = serverPool();
 
 async function probeClean(server: FakeServer, extra: ProbeOptions): Promise<ProbeResult> {
   const before = handleCounts();
