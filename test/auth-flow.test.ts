@@ -98,6 +98,28 @@ describe('caching_sha2_password', () => {
     expect(await probe(opts(server, { serverPublicKey: RSA_PUBLIC }))).toMatchObject({ healthy: true });
   });
 
+  it('a public key from the server that is not an RSA key is a protocol error in auth', async () => {
+    const server = await node({
+      plugin: 'caching_sha2_password',
+      authenticate: async (conn, response) => {
+        conn.send(Buffer.from([0x01, 0x04]), response.sequenceId + 1);
+        const ask = await next(conn);
+        conn.send(Buffer.from('\x01-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n', 'latin1'), ask.seq + 1);
+        await conn.readPacket();
+        return undefined;
+      },
+    });
+    const result = await probe(opts(server));
+    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'auth', error: { code: 'MALFORMED_PACKET' } });
+    expect(result.reason).toBe('protocol error: caching_sha2_password: the public key the server sent is not a PEM RSA public key');
+  });
+
+  it('a --server-public-key that is not an RSA public key is an invalid option', async () => {
+    await expect(probe({ host: '127.0.0.1', port: 9, serverPublicKey: Buffer.from('nonsense') })).rejects.toThrow(
+      /option serverPublicKey: not a PEM RSA public key/,
+    );
+  });
+
   it('a wrong password is access denied', async () => {
     const server = await node({ plugin: 'caching_sha2_password', authenticate: cachingSha2Server('fast') });
     expect(await probe(opts(server, { password: 'wrong' }))).toMatchObject({ outcome: 'access-denied', phase: 'auth' });

@@ -1,6 +1,6 @@
 import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, randomBytes, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cachingSha2Scramble, rsaEncryptPassword } from '../src/protocol/auth/caching-sha2.js';
+import { cachingSha2Scramble, parseRsaPublicKey, rsaEncryptPassword } from '../src/protocol/auth/caching-sha2.js';
 import { ed25519PublicKey, ed25519Sign } from '../src/protocol/auth/ed25519.js';
 import { nativePasswordScramble } from '../src/protocol/auth/native.js';
 
@@ -54,18 +54,26 @@ describe('caching_sha2_password RSA exchange', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const nonce = randomBytes(20);
     const password = pw('a-password-longer-than-the-twenty-byte-nonce');
-    const encrypted = rsaEncryptPassword(password, nonce, publicKey.export({ type: 'spki', format: 'pem' }));
+    const key = parseRsaPublicKey(publicKey.export({ type: 'spki', format: 'pem' }));
+    const encrypted = rsaEncryptPassword(password, nonce, key!)!;
     const plain = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, encrypted);
     for (let i = 0; i < plain.length; i++) plain[i]! ^= nonce[i % nonce.length]!;
     expect(plain).toEqual(Buffer.concat([password, Buffer.from([0])]));
   });
 
-  it('a garbage key is a clear error without the password', () => {
-    expect(() => rsaEncryptPassword(pw('hunter2-secret'), randomBytes(20), 'not a key')).toThrow(/not a valid PEM RSA key/);
-    try {
-      rsaEncryptPassword(pw('hunter2-secret'), randomBytes(20), 'not a key');
-    } catch (err) {
-      expect(String((err as Error).message)).not.toContain('hunter2');
-    }
+  it('only RSA public keys are taken: garbage and an EC key are not', () => {
+    expect(parseRsaPublicKey('not a key')).toBeUndefined();
+    expect(parseRsaPublicKey(Buffer.alloc(0))).toBeUndefined();
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' });
+    expect(parseRsaPublicKey(ec)).toBeUndefined();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    expect(parseRsaPublicKey(rsa.export({ type: 'pkcs1', format: 'pem' }))?.asymmetricKeyType).toBe('rsa');
+  });
+
+  it('a key too small for the password gives nothing rather than an OpenSSL exception', () => {
+    const key = parseRsaPublicKey(generateKeyPairSync('rsa', { modulusLength: 512 }).publicKey.export({ type: 'spki', format: 'pem' }))!;
+    // 64-byte modulus: OAEP/SHA-1 holds 22 bytes, the password and its 0x00 terminator.
+    expect(rsaEncryptPassword(pw('x'.repeat(21)), randomBytes(20), key)).toHaveLength(64);
+    expect(rsaEncryptPassword(pw('x'.repeat(22)), randomBytes(20), key)).toBeUndefined();
   });
 });

@@ -131,6 +131,7 @@ describe('galera-probe CLI', () => {
     [['--bogus', 'h'], /Unknown option '--bogus'/],
     [['h:99999'], /invalid port/],
     [['--password-file', '/nonexistent/pw', 'h'], /--password-file: cannot read/],
+    [['--server-public-key', 'README.md', 'h'], /option serverPublicKey: not a PEM RSA public key/],
   ])('usage error %o exits 64', async (argv, message) => {
     const { code, stderr, stdout } = await run(argv as string[]);
     expect(code).toBe(64);

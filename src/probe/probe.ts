@@ -3,6 +3,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
 import { PacketChannel } from '../protocol/channel.js';
 import { authenticate, ping, queries, quitPacket, readGreeting, type Session, type TextResult } from '../protocol/connection.js';
 import { Capability } from '../protocol/constants.js';
@@ -61,7 +62,12 @@ function loadTlsMaterial(opts: NormalizedOptions): TlsMaterial {
   if (ca) material.ca = ca;
   if (cert) material.cert = cert;
   if (key) material.key = key;
-  if (serverPublicKey) material.serverPublicKey = serverPublicKey;
+  if (serverPublicKey) {
+    if (parseRsaPublicKey(serverPublicKey) === undefined) {
+      throw new TypeError('galera-probe: option serverPublicKey: not a PEM RSA public key');
+    }
+    material.serverPublicKey = serverPublicKey;
+  }
   return material;
 }
 

@@ -1,4 +1,4 @@
-import { constants, createHash, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createHash, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
 
 /** Single-byte messages of caching_sha2_password (after a 0x01 "more data" header). */
 export const CACHING_SHA2_REQUEST_PUBLIC_KEY = 0x02;
@@ -20,18 +20,25 @@ export function cachingSha2Scramble(password: Buffer, nonce: Buffer): Buffer {
   return stage1;
 }
 
+/** The RSA public key in `pem` (SPKI or PKCS#1 PEM, or a certificate), or undefined when it holds none. */
+export function parseRsaPublicKey(pem: string | Buffer): KeyObject | undefined {
+  try {
+    const key = createPublicKey(pem);
+    return key.asymmetricKeyType === 'rsa' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Full authentication over an insecure transport: RSA-OAEP (SHA-1) of
  * (password ‖ 0x00) XOR the nonce repeated, with the server's public key.
+ * Undefined when the key is too small to hold the password (OAEP with SHA-1
+ * takes at most the key's size in bytes less 42).
  */
-export function rsaEncryptPassword(password: Buffer, nonce: Buffer, publicKeyPem: string | Buffer): Buffer {
-  let key;
-  try {
-    key = createPublicKey(publicKeyPem);
-  } catch {
-    // The message names the problem only: the key is not secret, but the password nearby is.
-    throw new Error('caching_sha2_password: the server public key is not a valid PEM RSA key');
-  }
+export function rsaEncryptPassword(password: Buffer, nonce: Buffer, key: KeyObject): Buffer | undefined {
+  const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  if (password.length + 1 > modulusBytes - 42) return undefined;
   const plain = Buffer.alloc(password.length + 1);
   password.copy(plain);
   if (nonce.length > 0) for (let i = 0; i < plain.length; i++) plain[i]! ^= nonce[i % nonce.length]!;

@@ -1,9 +1,10 @@
-import { AuthUnsupportedError } from '../errors.js';
+import { AuthUnsupportedError, ProtocolError } from '../errors.js';
 import {
   CACHING_SHA2_FAST_AUTH_OK,
   CACHING_SHA2_FULL_AUTH_NEEDED,
   CACHING_SHA2_REQUEST_PUBLIC_KEY,
   cachingSha2Scramble,
+  parseRsaPublicKey,
   rsaEncryptPassword,
 } from './caching-sha2.js';
 import { ed25519Sign } from './ed25519.js';
@@ -42,8 +43,16 @@ const nativePassword: AuthPlugin = {
  */
 function cachingSha2(): AuthPlugin {
   let keyRequested = false;
-  const encrypted = (key: string | Buffer, nonce: Buffer, ctx: AuthContext): Buffer =>
-    rsaEncryptPassword(ctx.password, nonce, key);
+  /** The password for `pem`'s key. A key that cannot serve is the server's fault when it sent it, the caller's otherwise. */
+  const encrypted = (pem: string | Buffer, nonce: Buffer, ctx: AuthContext, fromServer: boolean): Buffer => {
+    const key = parseRsaPublicKey(pem);
+    const whose = fromServer ? 'the public key the server sent' : 'the server public key given';
+    const problem = key === undefined ? 'is not a PEM RSA public key' : 'is too small for the password';
+    const out = key === undefined ? undefined : rsaEncryptPassword(ctx.password, nonce, key);
+    if (out !== undefined) return out;
+    if (fromServer) throw new ProtocolError(`caching_sha2_password: ${whose} ${problem}`);
+    throw new AuthUnsupportedError(`caching_sha2_password: ${whose} ${problem}`, 'caching_sha2_password');
+  };
   return {
     name: 'caching_sha2_password',
     initial: (nonce, ctx) => cachingSha2Scramble(ctx.password, nonce),
@@ -51,12 +60,12 @@ function cachingSha2(): AuthPlugin {
       if (keyRequested) {
         // 0x01 + the PEM public key the client asked for.
         keyRequested = false;
-        return { send: encrypted(data, nonce, ctx) };
+        return { send: encrypted(data, nonce, ctx, true) };
       }
       if (data.length === 1 && data[0] === CACHING_SHA2_FAST_AUTH_OK) return { wait: true };
       if (data.length === 1 && data[0] === CACHING_SHA2_FULL_AUTH_NEEDED) {
         if (ctx.secureTransport) return { send: Buffer.concat([ctx.password, Buffer.from([0])]) };
-        if (ctx.serverPublicKey !== undefined) return { send: encrypted(ctx.serverPublicKey, nonce, ctx) };
+        if (ctx.serverPublicKey !== undefined) return { send: encrypted(ctx.serverPublicKey, nonce, ctx, false) };
         keyRequested = true;
         return { send: Buffer.from([CACHING_SHA2_REQUEST_PUBLIC_KEY]) };
       }
