@@ -69,12 +69,11 @@ export async function authenticate(channel: PacketChannel, greeting: Greeting, o
         throw new AuthUnsupportedError('the server asked for the pre-4.1 password hashing (mysql_old_password)', 'mysql_old_password');
       }
       const name = r.nulString('plugin name');
-      let data = r.rest();
-      if (data.length > 0 && data[data.length - 1] === 0) data = data.subarray(0, data.length - 1);
+      const data = r.rest();
       const next = authPlugin(name);
       if (!next) throw new AuthUnsupportedError(`the server asked for the unsupported authentication plugin ${printable(name)}`, name);
       plugin = next;
-      nonce = data;
+      nonce = next.nonceLength !== undefined && data.length > next.nonceLength ? data.subarray(0, next.nonceLength) : data;
       channel.write(framed(plugin.initial(nonce, options), channel.takeSequenceId()));
       continue;
     }

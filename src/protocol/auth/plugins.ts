@@ -24,6 +24,12 @@ export type MoreDataStep = { send: Buffer } | { wait: true };
 
 export interface AuthPlugin {
   readonly name: string;
+  /**
+   * How many bytes of an auth switch's data are the nonce. The 20-byte scrambles
+   * come with a NUL after them that is not part of the nonce; ed25519's 32 random
+   * bytes come bare, and any of them may be 0.
+   */
+  readonly nonceLength?: number;
   /** The first response, from the server's nonce. */
   initial(nonce: Buffer, ctx: AuthContext): Buffer;
   /** Called for each 0x01 packet; plugins that never expect one leave it out. */
@@ -32,6 +38,7 @@ export interface AuthPlugin {
 
 const nativePassword: AuthPlugin = {
   name: 'mysql_native_password',
+  nonceLength: 20,
   initial: (nonce, ctx) => nativePasswordScramble(ctx.password, nonce),
 };
 
@@ -55,6 +62,7 @@ function cachingSha2(): AuthPlugin {
   };
   return {
     name: 'caching_sha2_password',
+    nonceLength: 20,
     initial: (nonce, ctx) => cachingSha2Scramble(ctx.password, nonce),
     more(data, nonce, ctx) {
       if (keyRequested) {
@@ -77,6 +85,7 @@ function cachingSha2(): AuthPlugin {
 /** MariaDB's client_ed25519: a 64-byte signature of the 32-byte nonce. */
 const ed25519: AuthPlugin = {
   name: 'client_ed25519',
+  nonceLength: 32,
   initial: (nonce, ctx) => ed25519Sign(ctx.password, nonce),
 };
 
