@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ipVersion } from '../probe/address.js';
 import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
 import { parseDuration } from './duration.js';
 import { loadOptionFiles, OptionFileError } from './option-file.js';
@@ -84,10 +84,10 @@ export function parseTarget(text: string): Target {
   };
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
   if (bracketed) {
-    if (isIP(bracketed[1]!) !== 6) throw new UsageError(`invalid IPv6 address in target ${JSON.stringify(text)}`);
+    if (ipVersion(bracketed[1]!) !== 6) throw new UsageError(`invalid IPv6 address in target ${JSON.stringify(text)}`);
     return bracketed[2] === undefined ? { host: bracketed[1]! } : { host: bracketed[1]!, port: port(bracketed[2]) };
   }
-  if (isIP(text) === 6) return { host: text };
+  if (ipVersion(text) === 6) return { host: text };
   const colon = text.lastIndexOf(':');
   const host = colon < 0 ? text : text.slice(0, colon);
   if (host === '' || !/^[A-Za-z0-9._-]+$/.test(host)) throw new UsageError(`invalid host in target ${JSON.stringify(text)}`);

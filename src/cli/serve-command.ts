@@ -2,7 +2,7 @@
  * `galera-probe serve [--listen ADDR:PORT] [probe options] <target>`: the HTTP endpoint.
  * Thin: options and logs here, the endpoint in src/probe/serve.ts.
  */
-import { isIP } from 'node:net';
+import { ipVersion } from '../probe/address.js';
 import { normalizeOptions } from '../probe/options.js';
 import { probe } from '../probe/probe.js';
 import { createHealthServer, HealthCheck, shutdownHealthServer, type VerdictChange } from '../probe/serve.js';
@@ -42,12 +42,12 @@ export function parseListen(text: string): Listen {
   };
   if (/^\d+$/.test(text)) return { host: '0.0.0.0', port: port(text) };
   const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
-  if (v6) return isIP(v6[1]!) === 6 ? { host: v6[1]!, port: port(v6[2]!) } : bad();
+  if (v6) return ipVersion(v6[1]!) === 6 ? { host: v6[1]!, port: port(v6[2]!) } : bad();
   const colon = text.lastIndexOf(':');
   if (colon < 0) return bad();
   const host = text.slice(0, colon);
   if (host === '') return { host: '0.0.0.0', port: port(text.slice(colon + 1)) };
-  if (isIP(host) !== 4 && !/^[A-Za-z0-9.-]+$/.test(host)) bad();
+  if (ipVersion(host) !== 4 && !/^[A-Za-z0-9.-]+$/.test(host)) bad();
   return { host, port: port(text.slice(colon + 1)) };
 }
 

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipVersion } from './address.js';
 import type { Check, ProbeEvent } from './types.js';
 
 export type SslMode = 'DISABLED' | 'PREFERRED' | 'REQUIRED' | 'VERIFY_CA' | 'VERIFY_IDENTITY';
@@ -112,7 +112,7 @@ function flag(name: string, value: unknown): boolean {
 
 /** `host:port` for display, with brackets around IPv6 addresses. */
 export function formatTarget(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  return ipVersion(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Validates once, at the edge; the option's name is in every error. */

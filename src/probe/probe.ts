@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -11,6 +11,7 @@ import { buildSslRequest, clientCapabilities, type Greeting } from '../protocol/
 import { ServerError } from '../protocol/errors.js';
 import { printable } from '../protocol/text.js';
 import { PROGRAM, VERSION } from '../version.js';
+import { ipVersion } from './address.js';
 import { AbortedError, classify, PhaseTimeoutError, TlsError } from './failures.js';
 import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
 import type { NodeInfo, Phase, ProbeEvent, ProbeResult, Timings } from './types.js';
@@ -214,7 +215,7 @@ class ProbeRun {
       const secure = tlsConnect({
         socket: this.#socket!,
         host,
-        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ...(ipVersion(host) === 0 ? { servername: host } : {}),
         ...(m.ca ? { ca: m.ca } : {}),
         ...(m.cert ? { cert: m.cert } : {}),
         ...(m.key ? { key: m.key } : {}),
