@@ -10,12 +10,16 @@
  * All with TLS off (the peers do not negotiate it by default; galera-probe would). Each round
  * runs every command once, in a rotating order; figures are medians of wall-clock time.
  *
- *   npm run bench:cli -- [--runs 30] [--warmup 3]
+ *   npm run bench:cli -- [--runs 30] [--warmup 3] [--extra LABEL=LAUNCHER]...
+ *
+ * `--extra` adds another build's launcher (for example bin/galera-probe of an older checkout,
+ * built with npm ci) with the same arguments, so a change is measured against what it
+ * replaced in the same interleaved run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { database, intArg, interleave, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
+import { database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
 
 const runs = intArg('runs', 30, 1, 1000);
 const warmup = intArg('warmup', 3, 0, 100);
@@ -41,6 +45,12 @@ const commands: Command[] = [
     expect: / healthy: Synced, Primary/,
   },
 ];
+const extras = listArg('extra');
+for (const extra of extras) {
+  const [label, launcher] = extra.split(/=(.*)/s) as [string, string | undefined];
+  if (!label || !launcher || !existsSync(launcher)) throw new Error(`--extra ${extra}: expected LABEL=PATH to an existing launcher`);
+  commands.push({ ...commands[1]!, label, args: [launcher, ...commands[1]!.args.slice(1)] });
+}
 const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
 if (existsSync(sea)) {
   commands.push({ label: 'sea', file: sea, args: ['--no-defaults', '--ssl-mode', 'DISABLED', '-u', db.user, db.target], env: { MYSQL_PWD: db.password }, expect: / healthy: Synced, Primary/ });
@@ -118,6 +128,7 @@ report('cli', {
     ...(times.has('sea') ? { 'sea / node-floor': ratio(median('sea'), floor) } : {}),
     ...(times.has('mysql2') ? { 'galera-probe / mysql2': ratio(ours, median('mysql2')), 'mysql2 / node-floor': ratio(median('mysql2'), floor) } : {}),
     ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')) } : {}),
+    ...Object.fromEntries(extras.map((e) => e.split('=')[0]!).flatMap((label) => [[`galera-probe / ${label}`, ratio(ours, median(label))], [`${label} / node-floor`, ratio(median(label), floor)]])),
   },
   targets: {
     'galera-probe <= 1.3x node-floor': ours <= 1.3 * floor,

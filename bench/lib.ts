@@ -122,6 +122,13 @@ export function intArg(name: string, fallback: number, min: number, max: number)
   return v;
 }
 
+/** Every value of a repeatable `--name VALUE` in argv. */
+export function listArg(name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < process.argv.length - 1; i++) if (process.argv[i] === `--${name}`) values.push(process.argv[i + 1]!);
+  return values;
+}
+
 export function flagArg(name: string): boolean {
   return process.argv.includes(`--${name}`);
 }
