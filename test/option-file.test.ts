@@ -176,6 +176,37 @@ describe('parseOptionFile', () => {
   });
 });
 
+describe('parseOptionFile on damaged files', () => {
+  it('5,000 damaged copies of a valid file parse or fail with OptionFileError, never with the password', () => {
+    const valid = `# monitoring\n[client]\nuser = monitor\npassword = "${SECRET}"  # quoted\nhost=127.0.0.1\n\n[galera-probe]\nssl-mode=VERIFY_CA\nport = 3311\n`;
+    const alphabet = ['[', ']', '"', "'", '\\', '#', ';', '=', ' ', '\n', '\r', '\t', '!', 'a', '\0', 'é'];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const wrong: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const chars = [...valid];
+      for (let k = 1 + random(4); k > 0; k--) {
+        const at = random(chars.length);
+        const op = random(3);
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, alphabet[random(alphabet.length)]!);
+        else chars[at] = alphabet[random(alphabet.length)]!;
+      }
+      const text = chars.join('');
+      try {
+        parseOptionFile(text, '/home/op/.my.cnf');
+      } catch (err) {
+        if (!(err instanceof OptionFileError)) wrong.push(`${JSON.stringify(text)}: ${String(err)}`);
+        else if (err.message.includes(SECRET)) wrong.push(`${JSON.stringify(text)}: the password is in "${err.message}"`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('loadOptionFiles', () => {
   let dir: string;
   let home: string;
