@@ -15,6 +15,7 @@ import { createHealthServer, HealthCheck, shutdownHealthServer, type HealthCheck
 import type { ProbeResult } from '../src/probe/types.js';
 import { SERVE_HELP } from '../src/cli/help.js';
 import { parseListen } from '../src/cli/serve-command.js';
+import { mutate, rng } from './support/damage.js';
 import { handleCounts, settle } from './support/resources.js';
 import { type FakeServer, galeraNode, NON_PRIMARY_NODE, type Script, startFakeServer, SYNCED_NODE, withState } from './support/fake-server.js';
 
@@ -416,6 +417,49 @@ describe('HTTP hygiene', () => {
     });
     expect(r).toMatch(/^HTTP\/1\.1 400 /);
     expect(r).not.toContain('not http');
+    expect((await get(port, '/health')).status).toBe(200);
+  });
+
+  it('300 damaged requests: each answered or closed within 5 s, none reflected, and the server goes on answering', async () => {
+    const { port } = await endpoint(await node(galeraNode(SYNCED_NODE)));
+    const MARK = 'zq9mark';
+    const valid = [
+      `GET /health?format=json&${MARK}=1 HTTP/1.1\r\nHost: ${MARK}.example\r\nAccept: application/json\r\nX-${MARK}: ${MARK}\r\n\r\n`,
+      `HEAD /live HTTP/1.1\r\nHost: x\r\nUser-Agent: ${MARK}\r\nConnection: keep-alive\r\n\r\n`,
+      `GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n${MARK}`,
+      `GET /ready HTTP/1.0\r\nCookie: ${MARK}\r\n\r\n`,
+    ].map((r) => Buffer.from(r, 'latin1'));
+    const send = (bytes: Buffer): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+        let received = '';
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve(`${received}[no close after 5 s]`);
+        }, 5000);
+        socket.setEncoding('latin1').on('data', (d: string) => (received += d));
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve(received);
+        });
+      });
+    const wrong: string[] = [];
+    const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let seed = seeds.shift(); seed !== undefined; seed = seeds.shift()) {
+          const random = rng(seed);
+          const { bytes, ops } = mutate(valid[Math.floor(random() * valid.length)]!, random);
+          const reply = await send(bytes);
+          const what = `seed ${seed} (${ops.join(' ')})`;
+          if (reply.includes('[no close after 5 s]')) wrong.push(`${what}: no close`);
+          if (reply.includes(MARK)) wrong.push(`${what}: request data in the reply`);
+          if (reply !== '' && !/^HTTP\/1\.[01] \d{3} /.test(reply)) wrong.push(`${what}: not an HTTP reply: ${JSON.stringify(reply.slice(0, 40))}`);
+        }
+      }),
+    );
+    expect(wrong).toEqual([]);
     expect((await get(port, '/health')).status).toBe(200);
   });
 
