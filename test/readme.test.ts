@@ -1,0 +1,143 @@
+/**
+ * The README is the contract. These tests read its option tables, exit codes and JSON fields
+ * and hold them against the program: every documented option is accepted and shown by --help,
+ * every option --help shows is documented, every exit code is the one the program uses, and
+ * every field of a real JSON result is documented (and the reverse).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { HELP, SERVE_HELP } from '../src/cli/help.js';
+import { main } from '../src/cli/main.js';
+import { EXIT_CODES } from '../src/probe/exit-codes.js';
+import { probe } from '../src/index.js';
+import { galeraNode, SYNCED_NODE } from './support/fake-server.js';
+import { serverPool } from './support/server-pool.js';
+
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+/** The lines of the README section that starts with `heading`, up to the next heading of any level. */
+function section(heading: string): string[] {
+  const lines = README.split('\n');
+  const start = lines.indexOf(heading);
+  if (start < 0) throw new Error(`README has no ${heading}`);
+  const end = lines.findIndex((l, i) => i > start && /^#{1,4} /.test(l));
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** Body rows of the tables in a section (no header, no separator), as arrays of cells. */
+function rows(heading: string): string[][] {
+  const lines = section(heading);
+  return lines
+    .filter((l, i) => /^\| /.test(l) && !/^\|[-| ]+\|$/.test(l) && !/^\|[-| ]+\|$/.test(lines[i + 1] ?? ''))
+    .map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+}
+
+interface DocumentedOption {
+  flag: string;
+  takesValue: boolean;
+}
+
+/** `--flag` and `-f` tokens of an options table's first column, and whether an argument follows. */
+function documentedOptions(heading: string): DocumentedOption[] {
+  const found: DocumentedOption[] = [];
+  for (const [first] of rows(heading)) {
+    const tokens = [...first!.matchAll(/`(--?[a-zA-Z][\w-]*)( [A-Za-z:|\\]+)?`/g)];
+    // `-u`, `--user USER`: the short form takes the argument its long form shows.
+    const takesValue = tokens.some((m) => m[2] !== undefined);
+    for (const m of tokens) found.push({ flag: m[1]!, takesValue });
+  }
+  return found;
+}
+
+/** Long options a help text shows. */
+function helpOptions(help: string): Set<string> {
+  return new Set([...help.matchAll(/(?<![\w-])(--[a-z][\w-]*)/g)].map((m) => m[1]!));
+}
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { env: {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('README options', () => {
+  const check = documentedOptions('### Options');
+  const serve = documentedOptions('## serve: the HTTP endpoint for load balancers');
+
+  it('the tables were found', () => {
+    expect(check.length).toBeGreaterThan(20);
+    expect(serve.map((o) => o.flag)).toEqual(['--listen', '--cache', '--max-age', '--maintenance-file', '--log']);
+  });
+
+  it('every documented option of a check is accepted (with its argument) and shown by --help', async () => {
+    for (const { flag, takesValue } of check) {
+      const r = await run([flag, ...(takesValue ? ['x'] : []), '--help']);
+      expect([flag, r.code, r.stderr]).toEqual([flag, 0, '']);
+      if (flag.startsWith('--')) expect(HELP, flag).toContain(flag);
+    }
+  });
+
+  it('every documented serve option is accepted and shown by serve --help', async () => {
+    for (const { flag, takesValue } of serve) {
+      const r = await run(['serve', flag, ...(takesValue ? ['1s'] : []), '--help']);
+      expect([flag, r.code, r.stderr]).toEqual([flag, 0, '']);
+      expect(SERVE_HELP, flag).toContain(flag);
+    }
+  });
+
+  it('every option --help shows is documented', () => {
+    const documented = new Set([...check, ...serve].map((o) => o.flag));
+    expect([...helpOptions(HELP)].filter((f) => !documented.has(f))).toEqual([]);
+    expect([...helpOptions(SERVE_HELP)].filter((f) => !documented.has(f))).toEqual([]);
+  });
+
+  it('an option nobody documented is refused (the check above can fail)', async () => {
+    const r = await run(['--colour', '--help']);
+    expect(r.code).toBe(64);
+  });
+});
+
+describe('README exit codes', () => {
+  it('each row is the code the program uses for that outcome, and every outcome has a row', () => {
+    const table = rows('### Exit codes');
+    const byOutcome = new Map(table.filter(([, outcome]) => outcome !== '').map(([code, outcome]) => [outcome!.replace(/`/g, ''), Number(code)]));
+    for (const [outcome, code] of Object.entries(EXIT_CODES)) {
+      // `aborted` is the library's (an AbortSignal), and documented in the Library section.
+      if (outcome === 'aborted') continue;
+      if (outcome === 'usage') {
+        expect(table.find(([, o, meaning]) => o === '' && /^usage error/.test(meaning!))?.[0]).toBe(String(code));
+        continue;
+      }
+      expect([outcome, byOutcome.get(outcome)]).toEqual([outcome, code]);
+    }
+    expect(byOutcome.size).toBe(Object.keys(EXIT_CODES).length - 2);
+    expect(README).toMatch(/outcome `aborted` \(a library-only outcome\)/);
+  });
+});
+
+describe('README JSON fields', () => {
+  const serve = serverPool();
+  const documented = new Map(rows('### JSON output').map(([field, content]) => [field!.replace(/`/g, ''), content!]));
+  // The result's own names are camelCase; snake_case ones in the text are the server's variables.
+  const nodeFields = new Set([...documented.get('node')!.matchAll(/`([a-z][a-zA-Z]*)`/g)].map((m) => m[1]!));
+
+  it('every field of real results is documented, and every documented field occurs', async () => {
+    const healthy = await serve(galeraNode(SYNCED_NODE));
+    const ok = await probe({ host: healthy.host, port: healthy.port, user: 'probe' });
+    const closed = await serve(() => {});
+    const target = { host: closed.host, port: closed.port };
+    await closed.close();
+    const refused = await probe({ ...target, user: 'probe' });
+    expect([ok.outcome, refused.outcome]).toEqual(['healthy', 'unreachable']);
+
+    const seen = new Set([...Object.keys(ok), ...Object.keys(refused)]);
+    expect([...seen].filter((k) => !documented.has(k))).toEqual([]);
+    expect([...documented.keys()].filter((k) => !seen.has(k))).toEqual([]);
+    // maintMode is documented as present only where pxc_maint_mode exists: the fake node has none.
+    expect(Object.keys(ok.node ?? {}).filter((k) => !nodeFields.has(k))).toEqual([]);
+    expect([...nodeFields].filter((k) => k !== 'maintMode' && !(k in (ok.node ?? {})))).toEqual([]);
+    expect(Object.keys(ok.timings).every((k) => documented.get('timings')!.includes(`\`${k}\``))).toBe(true);
+    expect(Object.keys(refused.error ?? {}).every((k) => documented.get('error')!.includes(`\`${k}\``))).toBe(true);
+  });
+});
