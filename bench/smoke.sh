@@ -23,6 +23,7 @@ run() { # run NAME NPM-SCRIPT ARGS...
   fi
 }
 run startup bench:startup --runs 2 --warmup 0
+run snapshot bench:snapshot --runs 2 --warmup 0
 run cli bench:cli --runs 2 --warmup 0
 run library bench:library --count 50 --rounds 1
 run deadlines bench:deadlines --count 5 --limit 50 --concurrency 5
