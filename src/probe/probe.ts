@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
@@ -42,7 +43,8 @@ interface TlsMaterial {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
-  serverPublicKey?: Buffer;
+  /** Parsed once, here: a file that holds no RSA public key is an invalid option. */
+  serverPublicKey?: KeyObject;
 }
 
 /** Reads PEM files up front: an unreadable file is an invalid option, not a probe failure. */
@@ -64,10 +66,9 @@ function loadTlsMaterial(opts: NormalizedOptions): TlsMaterial {
   if (cert) material.cert = cert;
   if (key) material.key = key;
   if (serverPublicKey) {
-    if (parseRsaPublicKey(serverPublicKey) === undefined) {
-      throw new TypeError('galera-probe: option serverPublicKey: not a PEM RSA public key');
-    }
-    material.serverPublicKey = serverPublicKey;
+    const parsed = parseRsaPublicKey(serverPublicKey);
+    if (parsed === undefined) throw new TypeError('galera-probe: option serverPublicKey: not a PEM RSA public key');
+    material.serverPublicKey = parsed;
   }
   return material;
 }

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { AuthUnsupportedError, ProtocolError } from '../errors.js';
 import {
   CACHING_SHA2_FAST_AUTH_OK,
@@ -16,7 +17,7 @@ export interface AuthContext {
   /** TLS or a unix socket: a clear password cannot be read by others on the way. */
   readonly secureTransport: boolean;
   /** caching_sha2_password's RSA key, when given instead of asking the server. */
-  readonly serverPublicKey?: string | Buffer | undefined;
+  readonly serverPublicKey?: KeyObject | undefined;
 }
 
 /** What to do with an AUTH_MORE_DATA (0x01) packet's data. */
@@ -50,30 +51,28 @@ const nativePassword: AuthPlugin = {
  */
 function cachingSha2(): AuthPlugin {
   let keyRequested = false;
-  /** The password for `pem`'s key. A key that cannot serve is the server's fault when it sent it, the caller's otherwise. */
-  const encrypted = (pem: string | Buffer, nonce: Buffer, ctx: AuthContext, fromServer: boolean): Buffer => {
-    const key = parseRsaPublicKey(pem);
-    const whose = fromServer ? 'the public key the server sent' : 'the server public key given';
-    const problem = key === undefined ? 'is not a PEM RSA public key' : 'is too small for the password';
-    const out = key === undefined ? undefined : rsaEncryptPassword(ctx.password, nonce, key);
-    if (out !== undefined) return out;
-    if (fromServer) throw new ProtocolError(`caching_sha2_password: ${whose} ${problem}`);
-    throw new AuthUnsupportedError(`caching_sha2_password: ${whose} ${problem}`, 'caching_sha2_password');
-  };
   return {
     name: 'caching_sha2_password',
     nonceLength: 20,
     initial: (nonce, ctx) => cachingSha2Scramble(ctx.password, nonce),
     more(data, nonce, ctx) {
       if (keyRequested) {
-        // 0x01 + the PEM public key the client asked for.
+        // 0x01 + the PEM public key the client asked for: whatever is wrong with it is the server's doing.
         keyRequested = false;
-        return { send: encrypted(data, nonce, ctx, true) };
+        const key = parseRsaPublicKey(data);
+        if (!key) throw new ProtocolError('caching_sha2_password: the public key the server sent is not a PEM RSA public key');
+        const sent = rsaEncryptPassword(ctx.password, nonce, key);
+        if (!sent) throw new ProtocolError('caching_sha2_password: the public key the server sent is too small for the password');
+        return { send: sent };
       }
       if (data.length === 1 && data[0] === CACHING_SHA2_FAST_AUTH_OK) return { wait: true };
       if (data.length === 1 && data[0] === CACHING_SHA2_FULL_AUTH_NEEDED) {
         if (ctx.secureTransport) return { send: Buffer.concat([ctx.password, Buffer.from([0])]) };
-        if (ctx.serverPublicKey !== undefined) return { send: encrypted(ctx.serverPublicKey, nonce, ctx, false) };
+        if (ctx.serverPublicKey !== undefined) {
+          const sent = rsaEncryptPassword(ctx.password, nonce, ctx.serverPublicKey);
+          if (!sent) throw new AuthUnsupportedError('caching_sha2_password: the server public key given is too small for the password', 'caching_sha2_password');
+          return { send: sent };
+        }
         keyRequested = true;
         return { send: Buffer.from([CACHING_SHA2_REQUEST_PUBLIC_KEY]) };
       }
