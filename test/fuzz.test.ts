@@ -42,17 +42,16 @@ interface Stage {
   damaged?: boolean;
 }
 
-/** Counts the client's packets from its raw bytes (our own framing, so trusted here). */
+/** Counts the client's packets with our own framer (the bytes are ours, so trusted here). */
 class PacketCounter {
-  #pending = Buffer.alloc(0);
+  #framer: PacketFramer | undefined = new PacketFramer();
   count = 0;
   add(chunk: Buffer): void {
-    this.#pending = Buffer.concat([this.#pending, chunk]);
-    while (this.#pending.length >= 4) {
-      const length = this.#pending.readUIntLE(0, 3);
-      if (this.#pending.length < 4 + length) break;
-      this.#pending = this.#pending.subarray(4 + length);
-      this.count++;
+    try {
+      this.count += this.#framer?.push(chunk).length ?? 0;
+    } catch {
+      // TLS records after an SSLRequest are not packets: stop counting.
+      this.#framer = undefined;
     }
   }
 }
