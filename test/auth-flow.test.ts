@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, privateDecrypt, constants, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, constants, verify } from 'node:crypto';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,20 +98,24 @@ describe('caching_sha2_password', () => {
     expect(await probe(opts(server, { serverPublicKey: RSA_PUBLIC }))).toMatchObject({ healthy: true });
   });
 
-  it('a public key from the server that is not an RSA key is a protocol error in auth', async () => {
+  it.each([
+    ['is not an RSA key', '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n', 'is not a PEM RSA public key'],
+    // 512 bits hold 22 bytes under OAEP/SHA-1: the password and its terminator do not fit.
+    ['is too small for the password', generateKeyPairSync('rsa', { modulusLength: 512 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'is too small for the password'],
+  ])('a public key from the server that %s is a protocol error in auth', async (_name, pem, problem) => {
     const server = await node({
       plugin: 'caching_sha2_password',
       authenticate: async (conn, response) => {
         conn.send(Buffer.from([0x01, 0x04]), response.sequenceId + 1);
         const ask = await next(conn);
-        conn.send(Buffer.from('\x01-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n', 'latin1'), ask.seq + 1);
+        conn.send(Buffer.concat([Buffer.from([0x01]), Buffer.from(pem, 'latin1')]), ask.seq + 1);
         await conn.readPacket();
         return undefined;
       },
     });
-    const result = await probe(opts(server));
+    const result = await probe(opts(server, { password: 'a-password-of-twenty-two-bytes' }));
     expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'auth', error: { code: 'MALFORMED_PACKET' } });
-    expect(result.reason).toBe('protocol error: caching_sha2_password: the public key the server sent is not a PEM RSA public key');
+    expect(result.reason).toBe(`protocol error: caching_sha2_password: the public key the server sent ${problem}`);
   });
 
   it('a --server-public-key that is not an RSA public key is an invalid option', async () => {
