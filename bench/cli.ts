@@ -45,11 +45,13 @@ const commands: Command[] = [
     expect: / healthy: Synced, Primary/,
   },
 ];
-const extras = listArg('extra');
-for (const extra of extras) {
+const oursCommand = commands.find((c) => c.label === 'galera-probe')!;
+const extraLabels: string[] = [];
+for (const extra of listArg('extra')) {
   const [label, launcher] = extra.split(/=(.*)/s) as [string, string | undefined];
   if (!label || !launcher || !existsSync(launcher)) throw new Error(`--extra ${extra}: expected LABEL=PATH to an existing launcher`);
-  commands.push({ ...commands[1]!, label, args: [launcher, ...commands[1]!.args.slice(1)] });
+  commands.push({ ...oursCommand, label, args: [launcher, ...oursCommand.args.slice(1)] });
+  extraLabels.push(label);
 }
 const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
 if (existsSync(sea)) {
@@ -128,7 +130,7 @@ report('cli', {
     ...(times.has('sea') ? { 'sea / node-floor': ratio(median('sea'), floor) } : {}),
     ...(times.has('mysql2') ? { 'galera-probe / mysql2': ratio(ours, median('mysql2')), 'mysql2 / node-floor': ratio(median('mysql2'), floor) } : {}),
     ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')) } : {}),
-    ...Object.fromEntries(extras.map((e) => e.split('=')[0]!).flatMap((label) => [[`galera-probe / ${label}`, ratio(ours, median(label))], [`${label} / node-floor`, ratio(median(label), floor)]])),
+    ...Object.fromEntries(extraLabels.flatMap((label) => [[`galera-probe / ${label}`, ratio(ours, median(label))], [`${label} / node-floor`, ratio(median(label), floor)]])),
   },
   targets: {
     'galera-probe <= 1.3x node-floor': ours <= 1.3 * floor,

@@ -22,17 +22,30 @@ const warmup = intArg('warmup', 3, 0, 100);
 const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent' };
 const work = mkdtempSync(join(tmpdir(), 'gp-snapshot-'));
 
-/** Builds a snapshot blob from `script`; returns the blob's path, or what Node.js said when it failed. */
-function snapshot(name: string, script: string): { blob?: string; bytes?: number; failure?: string } {
-  const entry = join(work, `${name}.cjs`);
-  const blob = join(work, `${name}.blob`);
-  writeFileSync(entry, script);
+interface Built {
+  blob?: string;
+  bytes?: number;
+  /** When the build failed: how the builder ended, and its warnings and errors. */
+  failure?: { exit: number | null; signal: string | null; said: string[] };
+}
+
+/** Builds a snapshot blob from the script at `entry` with node --build-snapshot. */
+function snapshot(entry: string): Built {
+  const blob = entry.replace(/\.c?js$/, '.blob');
   const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { encoding: 'utf8', env, cwd: work });
-  if (r.status !== 0) {
-    const said = `${r.stderr}${r.stdout}`.split('\n').filter((l) => l.trim() !== '' && !/^(It may|To request|\(Use `node)/.test(l));
-    return { failure: `exit ${r.status}: ${said.join(' | ').slice(0, 400)}` };
-  }
-  return { blob, bytes: statSync(blob).size };
+  if (r.status === 0) return { blob, bytes: statSync(blob).size };
+  const said = `${r.stderr}${r.stdout}`
+    .split('\n')
+    .filter((l) => /Warning|Error|Unknown|unresolved/.test(l))
+    .map((l) => l.replace(/^\(node:\d+\) /, ''));
+  return { failure: { exit: r.status, signal: r.signal, said } };
+}
+
+/** Writes `script` to a file in the work directory and snapshots it. */
+function snapshotOf(name: string, script: string): Built {
+  const entry = join(work, `${name}.cjs`);
+  writeFileSync(entry, script);
+  return snapshot(entry);
 }
 
 const DESERIALIZE_NOTHING = `require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n`;
@@ -52,16 +65,12 @@ startupSnapshot.setDeserializeMainFunction(() => {
   );
   const bundled = join(work, 'cli-bundle.cjs');
   await build({ entryPoints: [cliEntry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundled, logLevel: 'silent' });
-  const cliResult = spawnSync(process.execPath, ['--snapshot-blob', join(work, 'cli.blob'), '--build-snapshot', bundled], { encoding: 'utf8', env, cwd: work });
-  const cliSaid = `${cliResult.stderr}${cliResult.stdout}`
-    .split('\n')
-    .filter((l) => /Warning|Error|Unknown|unresolved/.test(l))
-    .map((l) => l.replace(/^\(node:\d+\) /, ''));
+  const cli = snapshot(bundled);
 
   // 2. The cost of starting from a user snapshot.
-  const empty = snapshot('empty', DESERIALIZE_NOTHING);
-  const loaded = snapshot('net-crypto', `require('node:net');\nrequire('node:crypto');\n${DESERIALIZE_NOTHING}`);
-  if (!empty.blob || !loaded.blob) throw new Error(`snapshot build failed: ${empty.failure ?? loaded.failure}`);
+  const empty = snapshotOf('empty', DESERIALIZE_NOTHING);
+  const loaded = snapshotOf('net-crypto', `require('node:net');\nrequire('node:crypto');\n${DESERIALIZE_NOTHING}`);
+  if (!empty.blob || !loaded.blob) throw new Error(`snapshot build failed: ${JSON.stringify(empty.failure ?? loaded.failure)}`);
   const commands = [
     { label: 'node-floor', args: ['-e', '0'] },
     { label: 'empty-user-snapshot', args: ['--snapshot-blob', empty.blob] },
@@ -84,7 +93,7 @@ startupSnapshot.setDeserializeMainFunction(() => {
     warmup,
     interleaved: true,
     unit: 'ms (wall clock, spawn to exit)',
-    cliSnapshot: cliResult.status === 0 ? { built: true } : { built: false, exit: cliResult.status, signal: cliResult.signal, said: cliSaid },
+    cliSnapshot: cli.failure ? { built: false, ...cli.failure } : { built: true, bytes: cli.bytes },
     blobBytes: { empty: empty.bytes, 'net-crypto': loaded.bytes },
     results: Object.fromEntries(commands.map((c) => [c.label, { command: ['node', ...c.args.map((a) => a.replace(work, '$TMP'))].join(' '), ...summary(times.get(c.label)!) }])),
     ratios: {
