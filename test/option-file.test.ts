@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOptionFiles, OptionFileError, parseOptionFile } from '../src/cli/option-file.js';
+import { rng } from './support/damage.js';
 
 const SECRET = 'hunter2-s3cr3t';
 
@@ -180,11 +181,8 @@ describe('parseOptionFile on damaged files', () => {
   it('5,000 damaged copies of a valid file parse or fail with OptionFileError, never with the password', () => {
     const valid = `# monitoring\n[client]\nuser = monitor\npassword = "${SECRET}"  # quoted\nhost=127.0.0.1\n\n[galera-probe]\nssl-mode=VERIFY_CA\nport = 3311\n`;
     const alphabet = ['[', ']', '"', "'", '\\', '#', ';', '=', ' ', '\n', '\r', '\t', '!', 'a', '\0', 'é'];
-    let seed = 7;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const next = rng(7);
+    const random = (n: number): number => Math.floor(next() * n);
     const wrong: string[] = [];
     for (let i = 0; i < 5000; i++) {
       const chars = [...valid];
