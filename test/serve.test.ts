@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probe } from '../src/probe/probe.js';
-import { createHealthServer, HealthCheck, shutdownHealthServer, type HealthCheckOptions, type VerdictChange } from '../src/probe/serve.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer, type HealthCheckOptions, type VerdictChange } from '../src/serve/index.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { SERVE_HELP } from '../src/cli/help.js';
 import { parseListen } from '../src/cli/serve-command.js';

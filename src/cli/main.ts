@@ -4,13 +4,10 @@ import { VERSION } from '../version.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom } from './args.js';
 import { humanLine, traceLine } from './format.js';
 import { HELP } from './help.js';
+import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 
-export interface Io {
-  env: NodeJS.ProcessEnv;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+export type { Io } from './io.js';
 
 const CHECK_OPTIONS = {
   ...PROBE_OPTIONS,

@@ -1,17 +1,17 @@
 /**
  * `galera-probe serve [--listen ADDR:PORT] [probe options] <target>`: the HTTP endpoint.
- * Thin: options and logs here, the endpoint in src/probe/serve.ts.
+ * Thin: options and logs here, the endpoint in src/serve/.
  */
 import { ipVersion } from '../probe/address.js';
 import { normalizeOptions } from '../probe/options.js';
 import { probe } from '../probe/probe.js';
-import { createHealthServer, HealthCheck, shutdownHealthServer, type VerdictChange } from '../probe/serve.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer, type VerdictChange } from '../serve/index.js';
 import { VERSION } from '../version.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom } from './args.js';
 import { parseDuration } from './duration.js';
 import { traceLine } from './format.js';
 import { SERVE_HELP } from './help.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 
 /** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */

@@ -3,7 +3,7 @@
  * written by hand: a histogram of probe durations per phase, a counter of results by
  * outcome, the current verdict, probes in flight, and HTTP answers by status.
  */
-import { PHASES, type Outcome, type Phase, type ProbeResult } from './types.js';
+import { PHASES, type Outcome, type Phase, type ProbeResult } from '../probe/types.js';
 
 const OUTCOMES: readonly Outcome[] = ['healthy', 'unhealthy', 'unreachable', 'timeout', 'access-denied', 'protocol-error', 'server-error', 'aborted'];
 

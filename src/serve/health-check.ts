@@ -1,0 +1,165 @@
+/**
+ * One target's state in serve: a `HealthCheck` protects the node from its own health checks
+ * (one probe in flight, shared by every request; results reused for a short while).
+ */
+import { existsSync } from 'node:fs';
+import type { ProbeResult } from '../probe/types.js';
+import { Metrics } from './metrics.js';
+
+export interface HealthCheckOptions {
+  /** Runs one probe. The signal aborts it when the check is closed. */
+  probe: (signal: AbortSignal) => Promise<ProbeResult>;
+  /** A result is reused for this long after it arrived (ms); 0 probes for every request (still one at a time). */
+  cacheMs: number;
+  /**
+   * A request waits at most this long for the probe in flight (ms): the probe's overall
+   * deadline plus a margin, so it normally gets the probe's own answer.
+   */
+  waitMs: number;
+  /**
+   * The previous result may still be served while a newer probe runs, up to this age (ms):
+   * to requests that arrive during the refresh, and when a wait runs out. Never older.
+   */
+  maxAgeMs: number;
+  /** While this file exists, answers are `maintenance` and the database is not touched. */
+  maintenanceFile?: string;
+  /** Called once per change of verdict (including the first). */
+  onChange?: (change: VerdictChange) => void;
+  metrics?: Metrics;
+  /** Milliseconds, monotonic; for tests. */
+  now?: () => number;
+}
+
+export type Verdict = 'healthy' | 'unhealthy' | 'maintenance';
+
+export interface VerdictChange {
+  from: Verdict | undefined;
+  to: Verdict;
+  reason: string;
+  result?: ProbeResult;
+}
+
+/** What a request gets. */
+export type Answer =
+  | { kind: 'result'; result: ProbeResult; ageMs: number }
+  | { kind: 'maintenance' }
+  /** The probe in flight outlived the wait and no result young enough exists. */
+  | { kind: 'none'; reason: string };
+
+interface Stored {
+  result: ProbeResult;
+  at: number;
+}
+
+export class HealthCheck {
+  private readonly options: HealthCheckOptions;
+  private readonly now: () => number;
+  private readonly closing = new AbortController();
+  private last: Stored | undefined;
+  private inFlight: Promise<Stored> | undefined;
+  private verdict: Verdict | undefined;
+  private reason = '';
+  readonly metrics: Metrics;
+
+  constructor(options: HealthCheckOptions) {
+    for (const key of ['cacheMs', 'waitMs', 'maxAgeMs'] as const) {
+      if (!Number.isFinite(options[key]) || options[key] < 0) throw new TypeError(`${key} must be a non-negative number of milliseconds`);
+    }
+    this.options = options;
+    this.now = options.now ?? (() => performance.now());
+    this.metrics = options.metrics ?? new Metrics();
+  }
+
+  /** Probes started so far (for tests and metrics). */
+  probesStarted = 0;
+
+  /**
+   * The answer for one request:
+   * - a result younger than `cacheMs`: that result;
+   * - otherwise a probe is needed: the request starts one, or joins the one in flight.
+   *   The request that starts it waits for it (sparse checks get fresh answers); requests that
+   *   arrive while it runs get the previous result at once if it is younger than `maxAgeMs`
+   *   (under load, nobody waits on the refresh), else they wait for the probe too;
+   * - a wait is bounded by `waitMs`; past it, the previous result if younger than `maxAgeMs`,
+   *   else `none`.
+   */
+  async answer(): Promise<Answer> {
+    const file = this.options.maintenanceFile;
+    const maintenance = file !== undefined && existsSync(file);
+    this.metrics.maintenance = maintenance;
+    if (maintenance) {
+      this.note('maintenance', 'maintenance');
+      return { kind: 'maintenance' };
+    }
+    const fresh = this.fresh(this.options.cacheMs);
+    if (fresh) return fresh;
+    if (this.closing.signal.aborted) return this.fallback('the endpoint is shutting down');
+
+    let pending = this.inFlight;
+    if (pending) {
+      const stale = this.fresh(this.options.maxAgeMs);
+      if (stale) return stale;
+    } else {
+      pending = this.start();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      pending,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), this.options.waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (waited) return { kind: 'result', result: waited.result, ageMs: Math.max(0, this.now() - waited.at) };
+    return this.fallback(`no answer from the probe within ${Math.round(this.options.waitMs)} ms`);
+  }
+
+  private fresh(limitMs: number): Answer | undefined {
+    if (!this.last) return undefined;
+    const ageMs = this.now() - this.last.at;
+    return ageMs <= limitMs ? { kind: 'result', result: this.last.result, ageMs } : undefined;
+  }
+
+  private fallback(reason: string): Answer {
+    return this.fresh(this.options.maxAgeMs) ?? { kind: 'none', reason };
+  }
+
+  /** The single probe in flight; every request without a fresh result shares it. */
+  private start(): Promise<Stored> {
+    this.probesStarted++;
+    this.metrics.inFlight++;
+    const run = (async (): Promise<Stored> => {
+      try {
+        const result = await this.options.probe(this.closing.signal);
+        const stored = { result, at: this.now() };
+        this.last = stored;
+        this.metrics.recordProbe(result);
+        this.note(result.healthy ? 'healthy' : 'unhealthy', result.reason, result);
+        return stored;
+      } finally {
+        this.metrics.inFlight--;
+        this.inFlight = undefined;
+      }
+    })();
+    this.inFlight = run;
+    // A probe rejects only for invalid options, which serve validates before it starts;
+    // keep a rejection from going unhandled when no request is waiting any more.
+    run.catch(() => {});
+    return run;
+  }
+
+  private note(verdict: Verdict, reason: string, result?: ProbeResult): void {
+    if (verdict === this.verdict && reason === this.reason) return;
+    const change: VerdictChange = { from: this.verdict, to: verdict, reason, ...(result ? { result } : {}) };
+    this.verdict = verdict;
+    this.reason = reason;
+    this.options.onChange?.(change);
+  }
+
+  /** Aborts the probe in flight, if any, and waits for it to end. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.inFlight?.catch(() => undefined);
+  }
+}
+
