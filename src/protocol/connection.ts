@@ -5,7 +5,7 @@
  */
 import { authPlugin, type AuthContext } from './auth/plugins.js';
 import { Capability, Command, Header } from './constants.js';
-import { AuthUnsupportedError, ProtocolError } from './errors.js';
+import { AuthUnsupportedError, ProtocolError, ServerError } from './errors.js';
 import type { PacketChannel } from './channel.js';
 import { buildHandshakeResponse, clientCapabilities, type Greeting, parseGreeting } from './handshake.js';
 import { describeFirstByte, expectOk, isEofPacket, isErrPacket, isOkPacket, parseEof, parseErr, parseOk } from './packets.js';
@@ -131,13 +131,34 @@ export async function queries(
   sqls: readonly string[],
   limits: QueryLimits = DEFAULT_LIMITS,
 ): Promise<TextResult[]> {
+  const settled = await settledQueries(channel, session, sqls, limits);
+  for (const answer of settled) if (answer instanceof ServerError) throw answer;
+  return settled as TextResult[];
+}
+
+/**
+ * `queries`, except that an ERR answer to one statement takes that statement's place in the
+ * array instead of being thrown: the server answers every command of the pipeline in turn,
+ * so the answers after an ERR still follow in order. Protocol errors are thrown as ever.
+ */
+export async function settledQueries(
+  channel: PacketChannel,
+  session: Session,
+  sqls: readonly string[],
+  limits: QueryLimits = DEFAULT_LIMITS,
+): Promise<(TextResult | ServerError)[]> {
   channel.write(Buffer.concat(sqls.map((sql) => queryFrame(channel, sql))));
-  const results: TextResult[] = [];
+  const answers: (TextResult | ServerError)[] = [];
   for (let i = 0; i < sqls.length; i++) {
     channel.expectReplyToCommand();
-    results.push(await readTextResult(channel, session, limits));
+    try {
+      answers.push(await readTextResult(channel, session, limits));
+    } catch (err) {
+      if (!(err instanceof ServerError)) throw err;
+      answers.push(err);
+    }
   }
-  return results;
+  return answers;
 }
 
 async function readTextResult(channel: PacketChannel, session: Session, limits: QueryLimits): Promise<TextResult> {
