@@ -15,6 +15,14 @@ export class ConnectionClosedError extends Error {
  * Packets over a stream, with sequence ids kept in step: every packet read must
  * carry the id after the last one, and every packet sent takes the next one.
  *
+ * One exception, for servers written by others: the first packet of the answer
+ * to a command (after `expectReplyToCommand()`) may carry any id, and that id
+ * becomes the base that every later packet of the answer must continue. mysql2's
+ * server, for one, keeps counting across commands instead of answering at 1.
+ * libmariadb (the mariadb client) checks no id at all, and mysql2's client only
+ * warns; we accept only the restart of the count, so a gap inside an answer, and
+ * any id out of step in the handshake and the auth exchange, stay errors.
+ *
  * The channel has no timers. Whoever owns the deadline calls `fail(reason)`,
  * which rejects the pending read with that reason, as do socket errors and
  * EOF: the first cause wins and every later read sees it too.
@@ -26,6 +34,8 @@ export class PacketChannel {
   #waiter: { resolve: (p: Packet) => void; reject: (e: Error) => void } | undefined;
   #failure: Error | undefined;
   #nextSequenceId = 0;
+  /** Set by `expectReplyToCommand()`: the next packet read sets the base instead of being checked. */
+  #rebaseOnNextRead = false;
 
   readonly #onData = (chunk: Buffer): void => {
     let packets: Packet[];
@@ -80,14 +90,18 @@ export class PacketChannel {
   /** Sequence ids restart at 0 with each command. */
   resetSequence(): void {
     this.#nextSequenceId = 0;
+    this.#rebaseOnNextRead = false;
   }
 
   /**
-   * The server's answer to a command starts at sequence id 1: for commands sent together
-   * (a pipeline), expect that again before reading each answer.
+   * Call before reading the answer to a command (for commands sent together, a
+   * pipeline, before each answer). Servers start it at sequence id 1; the channel
+   * takes whatever id its first packet carries, then holds the rest of the answer
+   * to it.
    */
   expectReplyToCommand(): void {
     this.#nextSequenceId = 1;
+    this.#rebaseOnNextRead = true;
   }
 
   /** The id the next packet sent will carry; advances it. */
@@ -116,11 +130,13 @@ export class PacketChannel {
   #shift(): Promise<Packet> | undefined {
     const packet = this.#queue.shift();
     if (!packet) return undefined;
-    if (packet.sequenceId !== this.#nextSequenceId) {
-      const err = new ProtocolError(
-        `packet out of order: sequence id ${packet.sequenceId}, expected ${this.#nextSequenceId}`,
-        'PACKET_OUT_OF_ORDER',
-      );
+    // A packet split into 0xFFFFFF frames is checked by its first frame; the framer
+    // has already held its continuations to consecutive ids.
+    const id = packet.firstSequenceId ?? packet.sequenceId;
+    if (this.#rebaseOnNextRead) {
+      this.#rebaseOnNextRead = false;
+    } else if (id !== this.#nextSequenceId) {
+      const err = new ProtocolError(`packet out of order: sequence id ${id}, expected ${this.#nextSequenceId}`, 'PACKET_OUT_OF_ORDER');
       this.fail(err);
       return Promise.reject(err);
     }

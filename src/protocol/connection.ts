@@ -123,7 +123,8 @@ function queryFrame(channel: PacketChannel, sql: string): Buffer {
 /**
  * Several COM_QUERYs sent together, in one write, then their results read in order: the
  * server runs commands one after another from its input, so a pipeline saves a round trip and
- * a write per statement. Each answer's sequence ids start at 1. The first error ends it.
+ * a write per statement. Each answer's sequence ids start afresh (at 1 from most servers; see
+ * PacketChannel for the ones that keep counting). The first error ends it.
  */
 export async function queries(
   channel: PacketChannel,
@@ -213,6 +214,7 @@ function parseColumnName(payload: Buffer): string {
 export async function ping(channel: PacketChannel): Promise<void> {
   channel.resetSequence();
   channel.write(new PacketWriter(8).u8(Command.PING).finish(channel.takeSequenceId()));
+  channel.expectReplyToCommand();
   expectOk((await channel.read()).payload, 'COM_PING');
 }
 

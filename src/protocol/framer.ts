@@ -4,6 +4,8 @@ import { ProtocolError } from './errors.js';
 export interface Packet {
   readonly sequenceId: number;
   readonly payload: Buffer;
+  /** The sequence id of its first frame, when it spans several (0xFFFFFF continuations). */
+  readonly firstSequenceId?: number;
 }
 
 export const DEFAULT_MAX_PACKET_SIZE = 1024 * 1024;
@@ -17,6 +19,11 @@ const HEADER_LENGTH = 4;
  * or many packets in one chunk). A header that announces more than
  * `maxPacketSize` is refused as soon as the header is complete, before any of
  * the payload is buffered.
+ *
+ * Sequence ids: the framer checks only that the frames of one packet split by
+ * 0xFFFFFF continuations carry consecutive ids. Whether a packet's own id is
+ * the one expected is the PacketChannel's rule (strict during the handshake and
+ * auth, rebased on the first packet of each answer to a command).
  */
 export class PacketFramer {
   #pending: Buffer = Buffer.alloc(0);
@@ -67,7 +74,7 @@ export class PacketFramer {
       }
       if (this.#parts.length > 0) {
         this.#parts.push(payload);
-        packets.push({ sequenceId, payload: Buffer.concat(this.#parts) });
+        packets.push({ sequenceId, payload: Buffer.concat(this.#parts), firstSequenceId: this.#firstSequenceId ?? sequenceId });
         this.#parts = [];
         this.#partsLength = 0;
         this.#firstSequenceId = undefined;

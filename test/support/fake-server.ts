@@ -248,29 +248,34 @@ export class FakeConnection {
     }
   }
 
-  /** Answers commands until COM_QUIT or close. `onQuery` returns rows, an error, or nothing (silence). */
-  async serveCommands(onQuery: (sql: string) => QueryReply, deprecateEof: boolean): Promise<void> {
-    for (;;) {
+  /**
+   * Answers commands until COM_QUIT or close. `onQuery` returns rows, an error, or nothing (silence).
+   * The answer to the n-th command (from 0) starts at sequence id `replyId(n)`: 1, as MySQL and
+   * MariaDB do, unless told otherwise (mysql2's server, for one, keeps counting across commands).
+   */
+  async serveCommands(onQuery: (sql: string) => QueryReply, deprecateEof: boolean, replyId: (command: number) => number = () => 1): Promise<void> {
+    for (let n = 0; ; n++) {
       const p = await this.readPacket();
       if (!p) return;
       const command = p.payload[0];
+      const seq = replyId(n);
       if (command === Command.QUIT) {
         this.quitReceived = true;
         this.socket.end();
         return;
       }
       if (command === Command.PING) {
-        this.ok(1);
+        this.ok(seq);
         continue;
       }
       if (command === Command.QUERY) {
         const reply = onQuery(p.payload.subarray(1).toString('utf8'));
         if (reply === 'silence') continue;
-        if ('errno' in reply) this.err(1, reply.errno, reply.message);
-        else this.resultset(1, ['Variable_name', 'Value'], reply.rows, deprecateEof);
+        if ('errno' in reply) this.err(seq, reply.errno, reply.message);
+        else this.resultset(seq, ['Variable_name', 'Value'], reply.rows, deprecateEof);
         continue;
       }
-      this.err(1, 1047, 'Unknown command');
+      this.err(seq, 1047, 'Unknown command');
     }
   }
 }
@@ -382,6 +387,8 @@ export interface NodeScriptOptions {
   authenticate?: (conn: FakeConnection, response: HandshakeResponse, nonce: Buffer) => Promise<number | undefined>;
   /** Sees the handshake response (for assertions). */
   onHandshake?: (response: HandshakeResponse, secure: boolean) => void;
+  /** The sequence id the answer to the n-th command starts at (default 1). */
+  replyId?: (command: number) => number;
 }
 
 /** A well-behaved Galera node: greeting, (TLS,) auth, SHOW answers, COM_QUIT. */
@@ -415,6 +422,6 @@ export function galeraNode(state: GaleraNodeState, o: NodeScriptOptions = {}): S
       return;
     }
     conn.ok(okSeq);
-    await conn.serveCommands((sql) => answerShow(state, sql), deprecateEof);
+    await conn.serveCommands((sql) => answerShow(state, sql), deprecateEof, o.replyId);
   };
 }
