@@ -127,31 +127,35 @@ describe('a healthy Galera node', () => {
 describe('the two SHOW statements', () => {
   for (const deprecateEof of [true, false]) {
     it(`go out together, in one write, and their answers are read in order (DEPRECATE_EOF ${deprecateEof ? 'on' : 'off'})`, async () => {
-      // A server that reads both statements before it answers either: with one statement at a
-      // time, the probe would wait for the first answer and time out in query.
+      // A server that reads all three statements before it answers any: with one statement at
+      // a time, the probe would wait for the first answer and time out in query.
       const server = await serve(async (conn) => {
         conn.greeting({ capabilities: deprecateEof ? SERVER_CAPS : SERVER_CAPS & ~Capability.DEPRECATE_EOF });
         const response = await conn.readHandshakeResponse();
         if (!response) return;
         conn.ok(response.sequenceId + 1);
-        const first = await conn.readPacket();
-        const second = await conn.readPacket();
-        if (!first || !second) return;
-        for (const p of [first, second]) {
+        const packets = [await conn.readPacket(), await conn.readPacket(), await conn.readPacket()];
+        const state = { ...SYNCED_NODE, members: [['u1', 'n1', '127.0.0.1:3311']] };
+        for (const p of packets) {
+          if (!p) return;
           expect(p.sequenceId).toBe(0);
-          const reply = answerShow(SYNCED_NODE, p.payload.subarray(1).toString('utf8'));
+          const reply = answerShow(state, p.payload.subarray(1).toString('utf8'));
           if (reply === 'silence' || 'errno' in reply) throw new Error('unexpected statement');
-          conn.resultset(1, ['Variable_name', 'Value'], reply.rows, deprecateEof);
+          conn.resultset(1, reply.columns ?? ['Variable_name', 'Value'], reply.rows, deprecateEof);
         }
         await conn.serveCommands(() => 'silence', deprecateEof);
       });
       const result = await probeAndCheckCleanup(server, options(server, { queryTimeout: LIMIT }));
-      expect(result).toMatchObject({ healthy: true, reason: 'synced', node: { clusterSize: 3, readOnly: false } });
+      expect(result).toMatchObject({
+        healthy: true,
+        reason: 'synced',
+        node: { clusterSize: 3, readOnly: false, members: [{ uuid: 'u1', name: 'n1', address: '127.0.0.1:3311' }] },
+      });
       expect(server.connections[0]!.quitReceived).toBe(true);
     });
   }
 
-  it('an error to the first ends the check; the answer to the second is never read', async () => {
+  it('an error to the status statement decides the verdict; the answers after it are still read in order', async () => {
     // The status statement fails: 1047, as on a node that is not ready.
     const failing = await serve(async (conn) => {
       conn.greeting();
@@ -455,5 +459,58 @@ describe('options', () => {
     // @ts-expect-error: checking the run-time validation of a bad value
     await expect(probe({ check: 'nope' })).rejects.toThrow(/option check/);
     await expect(probe({ sslCa: '/nonexistent/ca.pem' })).rejects.toThrow(/option sslCa/);
+    await expect(probe({ expectSize: 0 })).rejects.toThrow(/option expectSize/);
+    await expect(probe({ maxRecvQueue: -1 })).rejects.toThrow(/option maxRecvQueue/);
+  });
+});
+
+describe('the members of the Primary component', () => {
+  const MEMBERS = [
+    ['u1', 'node1', '127.0.0.1:3311'],
+    ['u2', 'node2', '127.0.0.1:3312'],
+  ];
+
+  it('are read in the same round trip and reported', async () => {
+    const server = await serve(galeraNode({ ...SYNCED_NODE, members: MEMBERS }));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result.healthy).toBe(true);
+    expect(result.node?.members).toEqual([
+      { uuid: 'u1', name: 'node1', address: '127.0.0.1:3311' },
+      { uuid: 'u2', name: 'node2', address: '127.0.0.1:3312' },
+    ]);
+    expect(result.node).not.toHaveProperty('membersUnavailable');
+  });
+
+  it.each([
+    ['a user without SELECT on the table', { errno: 1142, message: "SELECT command denied to user 'p'@'localhost' for table `mysql`.`wsrep_cluster_members`" }, '1142 SELECT'],
+    ['a server without the table (Galera 3)', undefined, '1146 Table'],
+  ])('%s: the probe still succeeds, without members, saying why', async (_, members, why) => {
+    const server = await serve(galeraNode(members ? { ...SYNCED_NODE, members } : SYNCED_NODE));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ healthy: true, outcome: 'healthy' });
+    expect(result.node).not.toHaveProperty('members');
+    expect(result.node?.membersUnavailable).toMatch(new RegExp(`^${why}`));
+  });
+
+  it('a non-Primary node answers the SELECT with 1047: unhealthy for being non-Primary, not a server error', async () => {
+    const server = await serve(galeraNode(NON_PRIMARY_NODE));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'non-Primary' });
+    expect(result.node?.membersUnavailable).toMatch(/^1047 /);
+  });
+
+  it('more rows than any cluster has is a protocol error, not a list kept in memory', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => [`u${i}`, `n${i}`, `127.0.0.1:${1000 + i}`]);
+    const server = await serve(galeraNode({ ...SYNCED_NODE, members: many }));
+    const result = await probeAndCheckCleanup(server, options(server));
+    expect(result).toMatchObject({ healthy: false, outcome: 'protocol-error', phase: 'query' });
+    expect(result.reason).toMatch(/wsrep_cluster_members holds 300 rows/);
+  });
+
+  it('--expect-size refuses the node of a minority component; --max-recv-queue a lagging one', async () => {
+    const alone = await serve(galeraNode({ ...SYNCED_NODE, status: { ...SYNCED_NODE.status, wsrep_cluster_size: '1' } }));
+    expect(await probeAndCheckCleanup(alone, options(alone, { expectSize: 3 }))).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'minority component: 1 of 3 nodes' });
+    const lagging = await serve(galeraNode({ ...SYNCED_NODE, status: { ...SYNCED_NODE.status, wsrep_local_recv_queue: '120' } }));
+    expect(await probeAndCheckCleanup(lagging, options(lagging, { maxRecvQueue: 100 }))).toMatchObject({ healthy: false, reason: 'lagging: recv queue 120 > 100' });
   });
 });

@@ -64,3 +64,66 @@ describe('the Galera verdict', () => {
     expect(VARIABLES_SQL).toContain("'pxc_maint_mode'");
   });
 });
+
+describe('the facts for the cluster view', () => {
+  it('are read from the status and variables when present', () => {
+    const v = verdict(
+      {
+        wsrep_cluster_state_uuid: '21147112-e995-11f1-b33d-cfad17c45876',
+        wsrep_cluster_conf_id: '7',
+        wsrep_gcomm_uuid: '2113dfea-e995-11f1-9de2-2e7a7d87a665',
+        wsrep_local_index: '0',
+        wsrep_last_committed: '1234567',
+        wsrep_incoming_addresses: '127.0.0.1:3311,AUTO,',
+        wsrep_flow_control_paused_ns: '987654321',
+        wsrep_flow_control_paused: '0.0125',
+        wsrep_local_send_queue: '2',
+      },
+      { wsrep_node_name: 'node1' },
+    );
+    expect(v.fields).toMatchObject({
+      clusterStateUuid: '21147112-e995-11f1-b33d-cfad17c45876',
+      clusterConfId: 7,
+      gcommUuid: '2113dfea-e995-11f1-9de2-2e7a7d87a665',
+      localIndex: 0,
+      lastCommitted: 1234567,
+      nodeName: 'node1',
+      incomingAddresses: ['127.0.0.1:3311', 'AUTO', ''],
+      flowControlPausedNs: 987654321,
+      flowControlPaused: 0.0125,
+      localSendQueue: 2,
+    });
+  });
+
+  it('are absent, not NaN or empty, when the server does not report them or reports garbage', () => {
+    const v = verdict({ wsrep_cluster_conf_id: 'x', wsrep_last_committed: '1'.repeat(30), wsrep_flow_control_paused: 'NaN', wsrep_cluster_state_uuid: '' });
+    for (const key of ['clusterConfId', 'lastCommitted', 'flowControlPaused', 'clusterStateUuid', 'gcommUuid', 'nodeName', 'incomingAddresses']) {
+      expect(v.fields, key).not.toHaveProperty(key);
+    }
+  });
+});
+
+describe('--expect-size and --max-recv-queue', () => {
+  const expecting = (expectSize: number) => ({ ...policy, expectSize });
+  it.each([
+    [1, 3, false, 'minority component: 1 of 3 nodes'],
+    [2, 3, true, 'synced'],
+    [2, 4, false, 'minority component: 2 of 4 nodes'],
+    [3, 4, true, 'synced'],
+    [3, 5, true, 'synced'],
+    [1, 1, true, 'synced'],
+  ])('a Primary component of %i with --expect-size %i: healthy %s (%s)', (size, expectSize, healthy, reason) => {
+    expect(verdict({ wsrep_cluster_size: String(size) }, {}, expecting(expectSize))).toMatchObject({ healthy, reason });
+  });
+
+  it('a non-Primary node is refused for being non-Primary, whatever its size', () => {
+    expect(verdict({ wsrep_cluster_status: 'non-Primary', wsrep_cluster_size: '1' }, {}, expecting(3)).reason).toBe('non-Primary');
+  });
+
+  it('a receive queue above the limit is lagging; at the limit it is not', () => {
+    const limit = { ...policy, maxRecvQueue: 100 };
+    expect(verdict({ wsrep_local_recv_queue: '120' }, {}, limit)).toMatchObject({ healthy: false, reason: 'lagging: recv queue 120 > 100' });
+    expect(verdict({ wsrep_local_recv_queue: '100' }, {}, limit).healthy).toBe(true);
+    expect(verdict({ wsrep_local_recv_queue: '5000' }).healthy).toBe(true);
+  });
+});

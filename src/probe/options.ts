@@ -31,6 +31,14 @@ export interface ProbeOptions {
   availableWhenDonor?: boolean;
   /** read_only=ON counts as unhealthy. */
   requireWritable?: boolean;
+  /**
+   * The cluster's full size: a node whose Primary component holds fewer than a majority of
+   * it is unhealthy (`minority component`). Opt-in: it also refuses the last node standing
+   * after its peers shut down cleanly, which Galera itself keeps Primary.
+   */
+  expectSize?: number;
+  /** A node whose `wsrep_local_recv_queue` exceeds this is unhealthy (`lagging`). */
+  maxRecvQueue?: number;
   /** Aborting ends the probe at once with outcome `aborted`. */
   signal?: AbortSignal;
   /** Largest packet accepted from the server, in bytes (default 1 MiB). */
@@ -66,6 +74,8 @@ export interface NormalizedOptions {
   limits: PhaseLimits;
   availableWhenDonor: boolean;
   requireWritable: boolean;
+  expectSize: number | undefined;
+  maxRecvQueue: number | undefined;
   signal: AbortSignal | undefined;
   maxPacketSize: number;
   sslMode: SslMode;
@@ -102,6 +112,14 @@ function pem(name: string, value: unknown): PemSource | undefined {
   if (typeof value === 'string' && value.length > 0) return value;
   if (Buffer.isBuffer(value)) return value;
   return fail(name, 'must be a file path or a Buffer holding PEM data');
+}
+
+function count(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > 1_000_000) {
+    fail(name, `must be an integer from ${min} to 1000000`);
+  }
+  return value;
 }
 
 function flag(name: string, value: unknown): boolean {
@@ -158,6 +176,8 @@ export function normalizeOptions(options: ProbeOptions, defaultUser: () => strin
     },
     availableWhenDonor: flag('availableWhenDonor', options.availableWhenDonor),
     requireWritable: flag('requireWritable', options.requireWritable),
+    expectSize: count('expectSize', options.expectSize, 1),
+    maxRecvQueue: count('maxRecvQueue', options.maxRecvQueue, 0),
     signal,
     maxPacketSize,
     sslMode,

@@ -6,17 +6,17 @@ import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
 import { PacketChannel } from '../protocol/channel.js';
-import { authenticate, ping, queries, quitPacket, readGreeting, type Session, type TextResult } from '../protocol/connection.js';
+import { authenticate, ping, quitPacket, readGreeting, settledQueries, type Session, type TextResult } from '../protocol/connection.js';
 import { Capability } from '../protocol/constants.js';
 import { buildSslRequest, clientCapabilities, type Greeting } from '../protocol/handshake.js';
-import { ServerError } from '../protocol/errors.js';
+import { ProtocolError, ServerError } from '../protocol/errors.js';
 import { printable } from '../protocol/text.js';
 import { PROGRAM, VERSION } from '../version.js';
 import { ipVersion } from './address.js';
 import { AbortedError, classify, PhaseTimeoutError, TlsError } from './failures.js';
 import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
-import type { NodeInfo, Phase, ProbeEvent, ProbeResult, Timings } from './types.js';
-import { galeraVerdict, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
+import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, Timings } from './types.js';
+import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
 
 /** How long a polite close may wait for the server to hang up after COM_QUIT, at most. */
 const QUIT_GRACE_MS = 500;
@@ -152,11 +152,23 @@ class ProbeRun {
       return { healthy: true, reason: 'alive', fields: {} };
     }
     try {
-      // Both statements in one write; the answers come back in order.
-      const [status, variables] = (await queries(channel, session, [STATUS_SQL, VARIABLES_SQL])) as [TextResult, TextResult];
+      // All three statements in one write; the answers come back in order. The members
+      // SELECT may fail (non-Primary, no table, no privilege) without failing the probe.
+      const [status, variables, members] = (await settledQueries(channel, session, [STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL])) as [
+        TextResult | ServerError,
+        TextResult | ServerError,
+        TextResult | ServerError,
+      ];
+      if (status instanceof ServerError) throw status;
+      if (variables instanceof ServerError) throw variables;
       const clean = (rows: (string | null)[][]): Map<string, string> =>
-        new Map([...toMap(rows)].map(([k, v]) => [k, printable(v, 100)]));
-      return galeraVerdict(clean(status.rows), clean(variables.rows), this.#opts);
+        new Map([...toMap(rows)].map(([k, v]) => [k, printable(v, k === 'wsrep_incoming_addresses' ? 8192 : 100)]));
+      const verdict = galeraVerdict(clean(status.rows), clean(variables.rows), this.#opts);
+      if (verdict.fields.localState !== undefined && verdict.fields.wsrepOn !== false) {
+        if (members instanceof ServerError) verdict.fields.membersUnavailable = `${members.errno} ${printable(members.serverMessage, 100)}`;
+        else verdict.fields.members = memberList(members);
+      }
+      return verdict;
     } catch (err) {
       // 1047 (ER_UNKNOWN_COM_ERROR): Galera refusing statements on a node that is not ready.
       if (err instanceof ServerError && err.errno === 1047) {
@@ -384,3 +396,14 @@ class ProbeRun {
 }
 
 function noop(): void {}
+
+/** Rows of MEMBERS_SQL: node_uuid, node_name, node_incoming_address. */
+function memberList(result: TextResult): Member[] {
+  if (result.rows.length > MAX_MEMBERS) throw new ProtocolError(`mysql.wsrep_cluster_members holds ${result.rows.length} rows (limit ${MAX_MEMBERS})`);
+  if (result.columns.length !== 3) throw new ProtocolError(`mysql.wsrep_cluster_members answered with ${result.columns.length} columns, expected 3`);
+  return result.rows.map(([uuid, name, address]) => ({
+    uuid: printable(uuid ?? '', 100),
+    name: printable(name ?? '', 100),
+    address: printable(address ?? '', 300),
+  }));
+}

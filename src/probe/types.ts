@@ -46,6 +46,41 @@ export interface NodeInfo {
   maintMode?: string;
   clusterSize?: number;
   localRecvQueue?: number;
+  /** `wsrep_cluster_state_uuid`: the cluster's history; another value is another cluster or a diverged one. */
+  clusterStateUuid?: string;
+  /** `wsrep_cluster_conf_id`: the number of the membership view this node is in. */
+  clusterConfId?: number;
+  /** `wsrep_gcomm_uuid`: this node's identity in the group (the members table's node_uuid). */
+  gcommUuid?: string;
+  /** `wsrep_local_index`: node-local, and reused on both sides of a split brain. */
+  localIndex?: number;
+  /** `wsrep_last_committed`: the seqno of the last transaction this node committed. */
+  lastCommitted?: number;
+  /** `wsrep_node_name`. */
+  nodeName?: string;
+  /** `wsrep_incoming_addresses`, split at commas (`AUTO` or empty where a node publishes none). */
+  incomingAddresses?: string[];
+  /** `wsrep_flow_control_paused_ns`: nanoseconds paused by flow control, a counter. */
+  flowControlPausedNs?: number;
+  /** `wsrep_flow_control_paused`: the fraction of time paused since the last FLUSH STATUS (older servers). */
+  flowControlPaused?: number;
+  localSendQueue?: number;
+  /**
+   * The members of this node's Primary component, from `mysql.wsrep_cluster_members`
+   * (Galera 4). Absent on a non-Primary node, where the SELECT fails with 1047, and where
+   * the table is missing or the probe user may not read it (`membersUnavailable` says which).
+   */
+  members?: Member[];
+  /** Why `members` is absent on a node that answered: the server's error, e.g. `1142 SELECT command denied`. */
+  membersUnavailable?: string;
+}
+
+export interface Member {
+  /** node_uuid: the member's `wsrep_gcomm_uuid`. */
+  uuid: string;
+  name: string;
+  /** node_incoming_address: `host:port`, or `AUTO` / empty when the member publishes none (garbd). */
+  address: string;
 }
 
 export type Timings = Partial<Record<Phase, number>> & { total: number };

@@ -12,6 +12,16 @@ export const STATUS_NAMES = [
   'wsrep_connected',
   'wsrep_cluster_size',
   'wsrep_local_recv_queue',
+  // For the cluster view: which component and history this node is in, and how far it got.
+  'wsrep_cluster_state_uuid',
+  'wsrep_cluster_conf_id',
+  'wsrep_gcomm_uuid',
+  'wsrep_local_index',
+  'wsrep_last_committed',
+  'wsrep_incoming_addresses',
+  'wsrep_flow_control_paused_ns',
+  'wsrep_flow_control_paused',
+  'wsrep_local_send_queue',
 ] as const;
 
 export const VARIABLE_NAMES = [
@@ -21,15 +31,33 @@ export const VARIABLE_NAMES = [
   'wsrep_sst_donor_rejects_queries',
   'read_only',
   'pxc_maint_mode',
+  'wsrep_node_name',
 ] as const;
 
 const inList = (names: readonly string[]): string => names.map((n) => `'${n}'`).join(',');
 export const STATUS_SQL = `SHOW GLOBAL STATUS WHERE Variable_name IN (${inList(STATUS_NAMES)})`;
 export const VARIABLES_SQL = `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${inList(VARIABLE_NAMES)})`;
+/**
+ * The member set of the node's Primary component (Galera 4, MariaDB 10.4+). It fails with
+ * 1047 on a non-Primary node, 1146 where the table does not exist and 1142 when the probe
+ * user may not read it: none of these is a failure of the probe.
+ */
+export const MEMBERS_SQL = 'SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members';
+/** More members than any Galera cluster has; rows past it are a protocol problem, not data. */
+export const MAX_MEMBERS = 256;
 
 export interface VerdictPolicy {
   availableWhenDonor: boolean;
   requireWritable: boolean;
+  /** The cluster's full size: a Primary component smaller than a majority of it is refused. */
+  expectSize?: number | undefined;
+  /** A receive queue longer than this is refused. */
+  maxRecvQueue?: number | undefined;
+}
+
+/** The smallest number of members that is a strict majority of `size`. */
+export function majorityOf(size: number): number {
+  return Math.floor(size / 2) + 1;
 }
 
 export interface Verdict {
@@ -58,8 +86,23 @@ function onOff(value: string | undefined): boolean | undefined {
 }
 
 function integer(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*-?\d+\s*$/.test(value)) return undefined;
+  if (value === undefined || !/^\s*-?\d{1,20}\s*$/.test(value)) return undefined;
   return Number.parseInt(value, 10);
+}
+
+function decimal(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*-?\d{1,20}(\.\d{1,20})?(e-?\d{1,3})?\s*$/i.test(value)) return undefined;
+  return Number.parseFloat(value);
+}
+
+/** A non-empty string, or undefined. */
+function text(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function addresses(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.split(',').map((a) => a.trim());
 }
 
 /** Drops the keys whose value is undefined, so absent fields stay absent. */
@@ -84,6 +127,16 @@ export function galeraVerdict(status: Map<string, string>, variables: Map<string
     maintMode: variables.get('pxc_maint_mode'),
     clusterSize: integer(status.get('wsrep_cluster_size')),
     localRecvQueue: integer(status.get('wsrep_local_recv_queue')),
+    clusterStateUuid: text(status.get('wsrep_cluster_state_uuid')),
+    clusterConfId: integer(status.get('wsrep_cluster_conf_id')),
+    gcommUuid: text(status.get('wsrep_gcomm_uuid')),
+    localIndex: integer(status.get('wsrep_local_index')),
+    lastCommitted: integer(status.get('wsrep_last_committed')),
+    nodeName: text(variables.get('wsrep_node_name')),
+    incomingAddresses: addresses(status.get('wsrep_incoming_addresses')),
+    flowControlPausedNs: integer(status.get('wsrep_flow_control_paused_ns')),
+    flowControlPaused: decimal(status.get('wsrep_flow_control_paused')),
+    localSendQueue: integer(status.get('wsrep_local_send_queue')),
   });
   const unhealthy = (reason: string): Verdict => ({ healthy: false, reason, fields });
 
@@ -94,6 +147,10 @@ export function galeraVerdict(status: Map<string, string>, variables: Map<string
   const clusterStatus = fields.clusterStatus ?? 'unknown';
   if (clusterStatus.toLowerCase() !== 'primary') {
     return unhealthy(clusterStatus.toLowerCase() === 'non-primary' ? 'non-Primary' : `non-Primary (cluster status ${clusterStatus})`);
+  }
+  const expected = policy.expectSize;
+  if (expected !== undefined && fields.clusterSize !== undefined && fields.clusterSize < majorityOf(expected)) {
+    return unhealthy(`minority component: ${fields.clusterSize} of ${expected} nodes`);
   }
   const comment = fields.localStateComment ?? `state ${fields.localState}`;
   const donorAllowed =
@@ -112,5 +169,9 @@ export function galeraVerdict(status: Map<string, string>, variables: Map<string
   const maint = fields.maintMode;
   if (maint !== undefined && maint.toUpperCase() !== 'DISABLED') return unhealthy(`maintenance mode (pxc_maint_mode=${maint})`);
   if (policy.requireWritable && fields.readOnly === true) return unhealthy('read-only (read_only=ON)');
+  const queue = fields.localRecvQueue;
+  if (policy.maxRecvQueue !== undefined && queue !== undefined && queue > policy.maxRecvQueue) {
+    return unhealthy(`lagging: recv queue ${queue} > ${policy.maxRecvQueue}`);
+  }
   return { healthy: true, reason: donorAllowed ? `donor: ${comment}, available when donor` : 'synced', fields };
 }

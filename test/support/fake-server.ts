@@ -272,7 +272,7 @@ export class FakeConnection {
         const reply = onQuery(p.payload.subarray(1).toString('utf8'));
         if (reply === 'silence') continue;
         if ('errno' in reply) this.err(seq, reply.errno, reply.message);
-        else this.resultset(seq, ['Variable_name', 'Value'], reply.rows, deprecateEof);
+        else this.resultset(seq, reply.columns ?? ['Variable_name', 'Value'], reply.rows, deprecateEof);
         continue;
       }
       this.err(seq, 1047, 'Unknown command');
@@ -280,7 +280,7 @@ export class FakeConnection {
   }
 }
 
-export type QueryReply = { rows: (string | null)[][] } | { errno: number; message: string } | 'silence';
+export type QueryReply = { rows: (string | null)[][]; columns?: string[] } | { errno: number; message: string } | 'silence';
 
 export interface FakeServer {
   readonly host: string;
@@ -330,6 +330,11 @@ export async function startFakeServer(script: Script, host = '127.0.0.1'): Promi
 export interface GaleraNodeState {
   status: Record<string, string>;
   variables: Record<string, string>;
+  /**
+   * Rows of mysql.wsrep_cluster_members (node_uuid, node_name, node_incoming_address), or the
+   * error its SELECT gets. Default: 1047 on a non-Primary node, else 1146 (no table, Galera 3).
+   */
+  members?: string[][] | { errno: number; message: string };
 }
 
 export const SYNCED_NODE: GaleraNodeState = {
@@ -365,6 +370,12 @@ export const NON_PRIMARY_NODE = withState(SYNCED_NODE, {
 
 /** Answers SHOW GLOBAL STATUS / VARIABLES ... WHERE Variable_name IN (...) from a state. */
 export function answerShow(state: GaleraNodeState, sql: string): QueryReply {
+  if (/FROM mysql\.wsrep_cluster_members/i.test(sql)) {
+    if (Array.isArray(state.members)) return { columns: ['node_uuid', 'node_name', 'node_incoming_address'], rows: state.members };
+    if (state.members) return state.members;
+    if (state.status['wsrep_cluster_status'] !== 'Primary') return { errno: 1047, message: 'WSREP has not yet prepared node for application use' };
+    return { errno: 1146, message: "Table 'mysql.wsrep_cluster_members' doesn't exist" };
+  }
   const wanted = new Set([...sql.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]));
   const source = /SHOW GLOBAL STATUS/i.test(sql) ? state.status : /SHOW GLOBAL VARIABLES/i.test(sql) ? state.variables : undefined;
   if (!source) return { errno: 1064, message: 'You have an error in your SQL syntax' };
