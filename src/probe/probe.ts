@@ -15,6 +15,7 @@ import { PROGRAM, VERSION } from '../version.js';
 import { ipVersion } from './address.js';
 import { AbortedError, classify, PhaseTimeoutError, TlsError } from './failures.js';
 import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
+import { forgetSession, isVerifying, saveSession, savedSession, secureContextFor, sessionKey, type TlsFiles } from './tls-context.js';
 import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, Timings } from './types.js';
 import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
 
@@ -39,10 +40,7 @@ function defaultUser(): string {
   }
 }
 
-interface TlsMaterial {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
+interface TlsMaterial extends TlsFiles {
   /** Parsed once, here: a file that holds no RSA public key is an invalid option. */
   serverPublicKey?: KeyObject;
 }
@@ -222,28 +220,40 @@ class ProbeRun {
     channel.write(buildSslRequest(capabilities, channel.takeSequenceId()));
     channel.detach();
     const host = this.#opts.socketPath !== undefined ? 'localhost' : this.#opts.host;
-    const verify = mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY';
-    const m = this.#tlsMaterial;
+    const servername = ipVersion(host) === 0 ? host : undefined;
+    const verify = isVerifying(mode);
+    const { context, key } = secureContextFor(mode, this.#tlsMaterial);
+    const slot = sessionKey(mode, key, this.#opts.socketPath ?? `${host}:${this.#opts.port}`, servername);
+    const session = savedSession(slot);
     return new Promise<void>((resolve, reject) => {
       const secure = tlsConnect({
         socket: this.#socket!,
         host,
-        ...(ipVersion(host) === 0 ? { servername: host } : {}),
-        ...(m.ca ? { ca: m.ca } : {}),
-        ...(m.cert ? { cert: m.cert } : {}),
-        ...(m.key ? { key: m.key } : {}),
+        ...(servername !== undefined ? { servername } : {}),
+        secureContext: context,
+        ...(session ? { session } : {}),
         rejectUnauthorized: verify,
-        minVersion: 'TLSv1.2',
         ...(mode === 'VERIFY_IDENTITY' ? {} : { checkServerIdentity: () => undefined }),
       });
       this.#tlsSocket = secure;
+      // A session is kept only from a handshake that passed the mode's checks: TLS 1.2 hands
+      // it over before they run, TLS 1.3 as tickets after the handshake.
+      let passed = false;
+      let offered: Buffer | undefined;
+      secure.on('session', (s: Buffer) => {
+        if (passed) saveSession(slot, s);
+        else offered = s;
+      });
       const done = (err?: Error): void => {
         secure.off('secureConnect', onSecure);
         secure.off('error', done);
         if (err) {
+          forgetSession(slot);
           const code = (err as NodeJS.ErrnoException).code ?? 'TLS_ERROR';
           reject(code.startsWith('E') && code !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? err : new TlsError(`TLS certificate verification failed: ${err.message}`, code));
         } else {
+          passed = true;
+          if (offered) saveSession(slot, offered);
           channel.replaceStream(secure);
           resolve();
         }
