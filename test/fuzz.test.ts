@@ -188,6 +188,11 @@ const CONVERSATIONS: { name: string; node: NodeScriptOptions; options: ProbeOpti
   { name: 'native, EOF packets', node: { password: PASSWORD, deprecateEof: false }, options: {} },
   { name: 'non-Primary node', node: { password: PASSWORD }, options: {}, state: NON_PRIMARY_NODE },
   { name: 'check alive (ping)', node: { password: PASSWORD }, options: { check: 'alive' } },
+  // Answers that do not start at sequence id 1, as from servers that keep counting across
+  // commands (mysql2's): the first packet of each answer sets the base.
+  { name: 'answers at a running count, EOF packets', node: { password: PASSWORD, deprecateEof: false, replyId: (n) => 4 + 7 * n }, options: {} },
+  { name: 'answers wrapping past 255', node: { password: PASSWORD, replyId: () => 253 }, options: {} },
+  { name: 'ping answered at 0', node: { password: PASSWORD, replyId: () => 0 }, options: { check: 'alive' } },
   {
     name: 'caching_sha2 with the RSA key exchange',
     node: {
