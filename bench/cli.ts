@@ -2,19 +2,23 @@
  * Benchmark 1: a health check from process start to exit, against a real MariaDB node.
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
- *   galera-probe `node bin/galera-probe -u ... host:port` (the npm package)
+ *   galera-probe `node bin/galera-probe --ssl-mode DISABLED -u ... host:port` (the npm package)
  *   sea          the single executable, when dist/galera-probe-linux-x64 exists
  *   mysql2       a minimal Node.js script: mysql2 connect, the same two SHOW statements, end
- *   mariadb-cli  the C client: `mariadb -e "SHOW GLOBAL STATUS ...; SHOW GLOBAL VARIABLES ..."`
+ *   mariadb-cli  the C client: `mariadb --skip-ssl -e "SHOW GLOBAL STATUS ...; SHOW GLOBAL VARIABLES ..."`
  *
- * All with TLS off (the peers do not negotiate it by default; galera-probe would). Each round
- * runs every command once, in a rotating order; figures are medians of wall-clock time.
+ * and each of the last four again over TLS (`-tls`: galera-probe with its default
+ * `--ssl-mode PREFERRED`, mysql2 with `ssl: { rejectUnauthorized: false }`, the C client with
+ * `--ssl`), each checked to have negotiated it. Every command runs with a clean environment
+ * (PATH and HOME only: no NODE_EXTRA_CA_CERTS, which makes Node.js load CA files at start).
+ * Each round runs every command once, in a rotating order; figures are medians of wall-clock
+ * time.
  *
  *   npm run bench:cli -- [--runs 30] [--warmup 3] [--extra LABEL=LAUNCHER]...
  *
  * `--extra` adds another build's launcher (for example bin/galera-probe of an older checkout,
- * built with npm ci) with the same arguments, so a change is measured against what it
- * replaced in the same interleaved run.
+ * built with npm ci) with the same arguments, plain and over TLS, so a change is measured
+ * against what it replaced in the same interleaved run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -35,27 +39,29 @@ interface Command {
 }
 
 const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent' };
+/** galera-probe's arguments, after the launcher: plain, or TLS (the default mode) with a JSON result that says so. */
+const oursArgs = (tls: boolean): string[] => ['--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, db.target];
+const OURS_PLAIN = / healthy: Synced, Primary/;
+const OURS_TLS = /"healthy":true.*"tls":true/s;
 const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
-  {
-    label: 'galera-probe',
-    file: process.execPath,
-    args: [join(ROOT, 'bin', 'galera-probe'), '--no-defaults', '--ssl-mode', 'DISABLED', '-u', db.user, db.target],
-    env: { MYSQL_PWD: db.password },
-    expect: / healthy: Synced, Primary/,
-  },
+  { label: 'galera-probe', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(false)], env: { MYSQL_PWD: db.password }, expect: OURS_PLAIN },
+  { label: 'galera-probe-tls', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(true)], env: { MYSQL_PWD: db.password }, expect: OURS_TLS },
 ];
-const oursCommand = commands.find((c) => c.label === 'galera-probe')!;
 const extraLabels: string[] = [];
 for (const extra of listArg('extra')) {
   const [label, launcher] = extra.split(/=(.*)/s) as [string, string | undefined];
   if (!label || !launcher || !existsSync(launcher)) throw new Error(`--extra ${extra}: expected LABEL=PATH to an existing launcher`);
-  commands.push({ ...oursCommand, label, args: [launcher, ...oursCommand.args.slice(1)] });
+  for (const [tls, suffix] of [[false, ''], [true, '-tls']] as const) {
+    const ours = commands.find((c) => c.label === `galera-probe${suffix}`)!;
+    commands.push({ ...ours, label: `${label}${suffix}`, args: [launcher, ...oursArgs(tls)] });
+  }
   extraLabels.push(label);
 }
 const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
 if (existsSync(sea)) {
-  commands.push({ label: 'sea', file: sea, args: ['--no-defaults', '--ssl-mode', 'DISABLED', '-u', db.user, db.target], env: { MYSQL_PWD: db.password }, expect: / healthy: Synced, Primary/ });
+  commands.push({ label: 'sea', file: sea, args: oursArgs(false), env: { MYSQL_PWD: db.password }, expect: OURS_PLAIN });
+  commands.push({ label: 'sea-tls', file: sea, args: oursArgs(true), env: { MYSQL_PWD: db.password }, expect: OURS_TLS });
 } else {
   process.stderr.write(`bench: ${sea} not found (npm run build:sea); measuring without it\n`);
 }
@@ -67,32 +73,30 @@ if (mysql2) {
     script,
     `// The same check with mysql2 (written by bench/cli.ts).
 const mysql = require(${JSON.stringify(mysql2)});
-const [host, port, user] = process.argv.slice(2);
-const c = mysql.createConnection({ host, port: Number(port), user, password: process.env.MYSQL_PWD, connectTimeout: 2000 });
+const [host, port, user, tls] = process.argv.slice(2);
+const c = mysql.createConnection({ host, port: Number(port), user, password: process.env.MYSQL_PWD, connectTimeout: 2000, ...(tls === 'tls' ? { ssl: { rejectUnauthorized: false } } : {}) });
 c.query(${JSON.stringify(STATUS_SQL)}, (err, status) => {
   if (err) { console.error(err.message); process.exit(2); }
   c.query(${JSON.stringify(VARIABLES_SQL)}, (err2, vars) => {
     if (err2) { console.error(err2.message); process.exit(2); }
     const s = Object.fromEntries(status.map((r) => [r.Variable_name, r.Value]));
     const healthy = s.wsrep_cluster_status === 'Primary' && s.wsrep_local_state === '4' && s.wsrep_ready === 'ON';
-    console.log(healthy ? 'healthy' : 'unhealthy');
+    console.log((healthy ? 'healthy' : 'unhealthy') + (c.stream.encrypted ? ' tls' : ''));
     c.end(() => process.exit(healthy ? 0 : 1));
   });
 });
 `,
   );
   commands.push({ label: 'mysql2', file: process.execPath, args: [script, db.host, String(db.port), db.user], env: { MYSQL_PWD: db.password }, expect: /^healthy\n$/ });
+  commands.push({ label: 'mysql2-tls', file: process.execPath, args: [script, db.host, String(db.port), db.user, 'tls'], env: { MYSQL_PWD: db.password }, expect: /^healthy tls\n$/ });
 } else {
   skipped.push('mysql2 (could not be installed)');
 }
 if (spawnSync('mariadb', ['--version']).status === 0) {
-  commands.push({
-    label: 'mariadb-cli',
-    file: 'mariadb',
-    args: ['--no-defaults', '--protocol=TCP', '--skip-ssl', '-h', db.host, '-P', String(db.port), '-u', db.user, '-N', '-B', '-e', `${STATUS_SQL}; ${VARIABLES_SQL}`],
-    env: { MYSQL_PWD: db.password },
-    expect: /wsrep_cluster_status\tPrimary/,
-  });
+  const sql = (tls: boolean): string => `${STATUS_SQL}; ${VARIABLES_SQL}${tls ? "; SHOW STATUS LIKE 'Ssl_version'" : ''}`;
+  const mariadb = (tls: boolean): string[] => ['--no-defaults', '--protocol=TCP', tls ? '--ssl' : '--skip-ssl', '-h', db.host, '-P', String(db.port), '-u', db.user, '-N', '-B', '-e', sql(tls)];
+  commands.push({ label: 'mariadb-cli', file: 'mariadb', args: mariadb(false), env: { MYSQL_PWD: db.password }, expect: /wsrep_cluster_status\tPrimary/ });
+  commands.push({ label: 'mariadb-cli-tls', file: 'mariadb', args: mariadb(true), env: { MYSQL_PWD: db.password }, expect: /wsrep_cluster_status\tPrimary.*Ssl_version\tTLSv1/s });
 } else {
   skipped.push('mariadb-cli (the mariadb client is not installed)');
 }
@@ -118,6 +122,7 @@ for (const c of commands) {
 }
 const floor = median('node-floor');
 const ours = median('galera-probe');
+const oursTls = median('galera-probe-tls');
 report('cli', {
   database: db.target,
   runs,
@@ -127,14 +132,31 @@ report('cli', {
   results,
   ratios: {
     'galera-probe / node-floor': ratio(ours, floor),
-    ...(times.has('sea') ? { 'sea / node-floor': ratio(median('sea'), floor) } : {}),
-    ...(times.has('mysql2') ? { 'galera-probe / mysql2': ratio(ours, median('mysql2')), 'mysql2 / node-floor': ratio(median('mysql2'), floor) } : {}),
-    ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')) } : {}),
-    ...Object.fromEntries(extraLabels.flatMap((label) => [[`galera-probe / ${label}`, ratio(ours, median(label))], [`${label} / node-floor`, ratio(median(label), floor)]])),
+    'galera-probe-tls / node-floor': ratio(oursTls, floor),
+    'galera-probe-tls / galera-probe': ratio(oursTls, ours),
+    ...(times.has('sea') ? { 'sea / node-floor': ratio(median('sea'), floor), 'sea-tls / node-floor': ratio(median('sea-tls'), floor) } : {}),
+    ...(times.has('mysql2')
+      ? {
+          'galera-probe / mysql2': ratio(ours, median('mysql2')),
+          'galera-probe-tls / mysql2-tls': ratio(oursTls, median('mysql2-tls')),
+          'mysql2 / node-floor': ratio(median('mysql2'), floor),
+          'mysql2-tls / node-floor': ratio(median('mysql2-tls'), floor),
+        }
+      : {}),
+    ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')), 'galera-probe-tls / mariadb-cli-tls': ratio(oursTls, median('mariadb-cli-tls')) } : {}),
+    ...Object.fromEntries(
+      extraLabels.flatMap((label) => [
+        [`galera-probe / ${label}`, ratio(ours, median(label))],
+        [`${label} / node-floor`, ratio(median(label), floor)],
+        [`galera-probe-tls / ${label}-tls`, ratio(oursTls, median(`${label}-tls`))],
+        [`${label}-tls / node-floor`, ratio(median(`${label}-tls`), floor)],
+      ]),
+    ),
   },
   targets: {
     'galera-probe <= 1.3x node-floor': ours <= 1.3 * floor,
-    ...(times.has('mysql2') ? { 'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2') } : {}),
+    'galera-probe-tls <= 1.5x node-floor': oursTls <= 1.5 * floor,
+    ...(times.has('mysql2') ? { 'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2'), 'galera-probe-tls <= 0.6x mysql2-tls': oursTls <= 0.6 * median('mysql2-tls') } : {}),
   },
   ...(skipped.length > 0 ? { skipped } : {}),
 });
