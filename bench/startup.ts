@@ -1,9 +1,13 @@
 /**
- * Start-up time of the CLI, three ways, printed as one JSON object:
+ * Start-up time of the CLI, printed as one JSON object:
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
  *   npm-bin      `node bin/galera-probe --version`: the npm package's launcher (the CommonJS bundle dist/galera-probe.cjs)
  *   sea          `dist/galera-probe-linux-x64 --version`: the single executable
+ *   npm-bin-check, npm-bin-check-tls, sea-check, sea-check-tls
+ *                a whole check against a scripted Galera node on loopback that costs nothing
+ *                (bench/tls-node-server.ts, in a child process): `--ssl-mode DISABLED`, and the
+ *                default PREFERRED, which negotiates TLS with it; what the TLS path adds at start
  *
  * Runs are interleaved (each round runs every command once, in a rotating order) so
  * that drift of the machine (frequency, cache, other load) hits all commands alike;
@@ -13,7 +17,8 @@
  *
  * `--extra` adds more executables (given `--version`), e.g. SEA builds with other options.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once as onceEvent } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -46,6 +51,30 @@ interface Command {
   args: string[];
   /** What stdout must be, so a broken build cannot post a fast time. */
   expect: RegExp;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The scripted node the `-check` commands probe, in its own process (this one blocks in spawnSync). */
+const NODE_PASSWORD = 'bench';
+const node = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'tls-node-server.ts'), NODE_PASSWORD], { stdio: ['pipe', 'pipe', 'inherit'] });
+const nodeExited = onceEvent(node, 'exit');
+let nodeLine = '';
+node.stdout!.setEncoding('utf8');
+while (!nodeLine.includes('\n')) {
+  const [chunk] = (await Promise.race([onceEvent(node.stdout!, 'data'), nodeExited.then(() => [undefined])])) as [string | undefined];
+  if (chunk === undefined) throw new Error('bench/tls-node-server.ts exited before it was ready');
+  nodeLine += chunk;
+}
+const nodeTarget = `127.0.0.1:${(JSON.parse(nodeLine) as { port: number }).port}`;
+/** A check of the scripted node; with TLS, the JSON result must say it was negotiated. */
+function check(label: string, file: string, launcher: string[], tls: boolean): Command {
+  return {
+    label,
+    file,
+    args: [...launcher, '--no-defaults', '-u', 'probe', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), nodeTarget],
+    expect: tls ? /"healthy":true.*"tls":true/s : /^127\.0\.0\.1:\d+ healthy: /,
+    env: { MYSQL_PWD: NODE_PASSWORD },
+  };
 }
 
 const VERSION_LINE = /^galera-probe \d+\.\d+\.\d+\S*\n$/;
@@ -54,8 +83,13 @@ const commands: Command[] = [
   { label: 'npm-bin', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--version'], expect: VERSION_LINE },
 ];
 if (!existsSync(join(root, 'dist', 'galera-probe.cjs'))) throw new Error('dist/galera-probe.cjs is missing: run `npm run build` first');
-if (existsSync(values.sea)) commands.push({ label: 'sea', file: values.sea, args: ['--version'], expect: VERSION_LINE });
-else process.stderr.write(`bench: ${values.sea} not found (run \`npm run build:sea\`); measuring without it\n`);
+commands.push(check('npm-bin-check', process.execPath, [join(root, 'bin', 'galera-probe')], false));
+commands.push(check('npm-bin-check-tls', process.execPath, [join(root, 'bin', 'galera-probe')], true));
+if (existsSync(values.sea)) {
+  commands.push({ label: 'sea', file: values.sea, args: ['--version'], expect: VERSION_LINE });
+  commands.push(check('sea-check', values.sea, [], false));
+  commands.push(check('sea-check-tls', values.sea, [], true));
+} else process.stderr.write(`bench: ${values.sea} not found (run \`npm run build:sea\`); measuring without it\n`);
 for (const spec of values.extra) {
   const at = spec.indexOf('=');
   if (at < 1) throw new Error(`--extra wants LABEL=PATH, got ${spec}`);
@@ -72,7 +106,7 @@ function shown(path: string): string {
 
 function once(c: Command): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(c.file, c.args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: CLEAN_ENV });
+  const r = spawnSync(c.file, c.args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...CLEAN_ENV, ...c.env }, timeout: 10_000 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.error) throw r.error;
   if (r.status !== 0 || !c.expect.test(r.stdout) || r.stderr !== '') {
@@ -111,6 +145,18 @@ for (const c of commands) {
   };
 }
 
+node.stdin!.end();
+const killer = setTimeout(() => node.kill('SIGKILL'), 5000);
+await nodeExited;
+clearTimeout(killer);
+
+const median = (label: string): number => quantile([...samples.get(label)!].sort((a, b) => a - b), 0.5);
+const ratios: Record<string, number> = {};
+for (const c of commands) if (c.label !== 'node-floor') ratios[`${c.label} / node-floor`] = Math.round((median(c.label) / median('node-floor')) * 100) / 100;
+for (const base of ['npm-bin-check', 'sea-check']) {
+  if (samples.has(base)) ratios[`${base}-tls / ${base}`] = Math.round((median(`${base}-tls`) / median(base)) * 100) / 100;
+}
+
 const cpu = cpus();
 console.log(
   JSON.stringify(
@@ -126,7 +172,9 @@ console.log(
       runs,
       warmup,
       interleaved: true,
+      environment: 'PATH and HOME only',
       results,
+      ratios,
     },
     null,
     2,

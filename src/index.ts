@@ -1,6 +1,9 @@
 export { probe } from './probe/probe.js';
 export type { ProbeOptions, SslMode, PemSource } from './probe/options.js';
-export type { Check, NodeInfo, Outcome, Phase, ProbeError, ProbeEvent, ProbeResult, Timings } from './probe/types.js';
+export type { Check, Member, NodeInfo, Outcome, Phase, ProbeError, ProbeEvent, ProbeResult, Timings } from './probe/types.js';
+export type { Target } from './probe/target.js';
+export { probeCluster, judgeCluster, CLUSTER_EXIT_CODES, clusterExitCodeFor } from './cluster/index.js';
+export type { ClusterOptions, ClusterResult, ClusterVerdict, Component, JudgeOptions } from './cluster/index.js';
 export { EXIT_CODES, exitCodeFor } from './probe/exit-codes.js';
 export { VERSION } from './version.js';
 export { HealthCheck, createHealthServer, shutdownHealthServer, readinessLine, liveness } from './serve/index.js';
