@@ -39,6 +39,8 @@ export interface Environment {
   env: NodeJS.ProcessEnv;
   /** For warnings (never secrets). */
   warn: (line: string) => void;
+  /** No target is fine (`serve` as an exporter only: each request names its target). */
+  targetOptional?: boolean;
 }
 
 /** Parses argv with node:util's parser; unknown options and missing values are usage errors. */
@@ -133,7 +135,7 @@ export function probeOptionsFrom(values: Values, positionals: readonly string[],
     o.socketPath = files.socket;
   } else if (files.host !== undefined) {
     o.host = files.host;
-  } else {
+  } else if (io.targetOptional !== true) {
     throw new UsageError('missing target: give host:port, host, [ipv6]:port or a socket path');
   }
   if (o.port === undefined && o.socketPath === undefined && files.port !== undefined) {

@@ -276,7 +276,52 @@ function expandHome(file: string, home: string): string {
 export function loadOptionFiles(choice: OptionFileChoice): FileOptions {
   const result: FileOptions = { sources: [] };
   if (choice.noDefaults === true) return result;
+  for (const { file, required } of optionFilePlan(choice)) {
+    const text = readOptionFile(file, required);
+    if (text === undefined) continue;
+    const groups = parseOptionFile(text, file);
+    result.sources.push(file);
+    for (const groupName of OPTION_GROUPS) {
+      const group = groups.get(groupName);
+      if (group !== undefined) applyGroup(result, group);
+    }
+  }
+  return result;
+}
 
+function applyGroup(result: FileOptions, group: Map<string, string>): void {
+  for (const [rawKey, value] of group) {
+    const key = rawKey.startsWith('loose-') ? rawKey.slice('loose-'.length) : rawKey;
+    const field = KEY_TO_FIELD.get(key);
+    if (field !== undefined) result[field] = value;
+  }
+}
+
+/**
+ * The `[client.NAME]` groups of the same files (mysqld_exporter's auth modules, chosen per
+ * scrape with `auth_module=NAME`): NAME (lower case, as group names are) → the options of
+ * that group, a later file's values winning.
+ */
+export function loadAuthModules(choice: OptionFileChoice): Map<string, FileOptions> {
+  const modules = new Map<string, FileOptions>();
+  if (choice.noDefaults === true) return modules;
+  for (const { file, required } of optionFilePlan(choice)) {
+    const text = readOptionFile(file, required);
+    if (text === undefined) continue;
+    for (const [groupName, group] of parseOptionFile(text, file)) {
+      const name = /^client\.(.+)$/.exec(groupName)?.[1];
+      if (name === undefined) continue;
+      let found = modules.get(name);
+      if (!found) modules.set(name, (found = { sources: [] }));
+      found.sources.push(file);
+      applyGroup(found, group);
+    }
+  }
+  return modules;
+}
+
+/** The files to read, in order, and whether each must exist. */
+function optionFilePlan(choice: OptionFileChoice): { file: string; required: boolean }[] {
   const home = choice.home ?? homedir();
   const plan: { file: string; required: boolean }[] = [];
   for (const [flag, file] of [
@@ -293,21 +338,5 @@ export function loadOptionFiles(choice: OptionFileChoice): FileOptions {
   if (choice.defaultsExtraFile !== undefined) {
     plan.push({ file: expandHome(choice.defaultsExtraFile, home), required: true });
   }
-
-  for (const { file, required } of plan) {
-    const text = readOptionFile(file, required);
-    if (text === undefined) continue;
-    const groups = parseOptionFile(text, file);
-    result.sources.push(file);
-    for (const groupName of OPTION_GROUPS) {
-      const group = groups.get(groupName);
-      if (group === undefined) continue;
-      for (const [rawKey, value] of group) {
-        const key = rawKey.startsWith('loose-') ? rawKey.slice('loose-'.length) : rawKey;
-        const field = KEY_TO_FIELD.get(key);
-        if (field !== undefined) result[field] = value;
-      }
-    }
-  }
-  return result;
+  return plan;
 }

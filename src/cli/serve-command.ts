@@ -13,6 +13,7 @@ import { traceLine } from './format.js';
 import { SERVE_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
+import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
 
 /** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */
 export const EXIT_CANNOT_LISTEN = 69;
@@ -24,6 +25,7 @@ const SERVE_OPTIONS = {
   'max-age': { type: 'string' },
   'maintenance-file': { type: 'string' },
   log: { type: 'string' },
+  ...EXPORTER_OPTIONS,
 } as const;
 
 export interface Listen {
@@ -87,13 +89,31 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     if (logMode === 'json') io.stderr(`${JSON.stringify({ time, event, ...fields })}\n`);
     else io.stderr(`galera-probe: ${time} ${line}\n`);
   };
-  const options = probeOptionsFrom(values, positionals, { env: io.env, warn: (line) => log('warning', { message: line }, line) });
+  // With --targets-file or --allow-target and no target of its own, serve is an exporter only.
+  const exporterOnly = wantsExporter(values) && positionals.length === 0;
+  const options = probeOptionsFrom(values, positionals, { env: io.env, warn: (line) => log('warning', { message: line }, line), targetOptional: exporterOnly });
   if (values['verbose'] === true) options.onEvent = (e) => io.stderr(`${traceLine(e)}\n`);
   // Invalid options are usage errors now, not a probe that rejects on every request.
   const normalized = normalizeOptions(options, () => 'root');
-  const target = normalized.target;
+  const target = exporterOnly ? 'no node of its own' : normalized.target;
+  const exporter = wantsExporter(values)
+    ? exporterFrom({
+        values,
+        base: options,
+        env: io.env,
+        timeoutMs: normalized.timeout,
+        cacheMs,
+        maxAgeMs,
+        onChange: (t, module, c) =>
+          log(
+            'verdict',
+            { target: t, ...(module !== undefined ? { authModule: module } : {}), from: c.from ?? null, to: c.to, reason: c.reason, ...(c.result ? { outcome: c.result.outcome, phase: c.result.phase } : {}) },
+            `${t}${module !== undefined ? ` (${module})` : ''} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`,
+          ),
+      })
+    : undefined;
 
-  const check = new HealthCheck({
+  const check = exporterOnly ? undefined : new HealthCheck({
     probe: (signal) => probe({ ...options, signal }),
     cacheMs,
     maxAgeMs,
@@ -107,7 +127,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
         `${target} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`,
       ),
   });
-  const server = createHealthServer(check);
+  const server = createHealthServer(check, exporter ? { routes: exporter.routes, metricsExtra: () => exporter.exporter.metrics().render() } : {});
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -120,7 +140,8 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     io.stderr(`galera-probe: serve: cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}\n`);
-    await check.close();
+    await check?.close();
+    await exporter?.exporter.close();
     return EXIT_CANNOT_LISTEN;
   }
   const address = server.address();
@@ -130,6 +151,13 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     { address: where, target, cacheMs, maxAgeMs, ...(maintenanceFile !== undefined ? { maintenanceFile } : {}) },
     `serving ${target} on http://${where} (cache ${cacheMs} ms, max age ${maxAgeMs} ms)`,
   );
+  if (exporter) log('exporter', { summary: exporter.summary }, exporter.summary);
+  // SIGHUP re-reads the targets file (and no longer ends the process).
+  const onHangup = (): void => {
+    const r = exporter?.reload() ?? { ok: true, line: 'SIGHUP: nothing to re-read' };
+    log(r.ok ? 'reload' : 'reload-failed', { message: r.line }, r.line);
+  };
+  process.on('SIGHUP', onHangup);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const on = (sig: NodeJS.Signals): void => {
@@ -140,8 +168,10 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
   });
+  process.off('SIGHUP', onHangup);
   log('stopping', { signal }, `${signal}: stopping`);
   await shutdownHealthServer(server, check, normalized.timeout + 1500);
+  await exporter?.exporter.close();
   log('stopped', {}, 'stopped');
   return 0;
 }

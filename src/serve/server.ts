@@ -3,7 +3,9 @@
  * routes, content negotiation, and a bounded shutdown. Nothing of a request is echoed back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Answer, HealthCheck } from './health-check.js';
+import { Metrics } from './metrics.js';
 
 export interface HealthServerOptions {
   /** Time a client has to send its request headers (ms). */
@@ -14,7 +16,24 @@ export interface HealthServerOptions {
   keepAliveTimeoutMs?: number;
   /** Largest request header block accepted (bytes). */
   maxHeaderSize?: number;
+  /** More paths (e.g. the exporter's `/probe`, `/targets`); they win over the built-in ones. */
+  routes?: Readonly<Record<string, Route>>;
+  /** Decides before any route runs: a refusal (401, 403) or undefined to go on. */
+  guard?: (req: IncomingMessage, path: string) => RouteAnswer | undefined;
+  /** Serve HTTPS with these TLS options (`--web-config`'s tls_server_config). */
+  tls?: HttpsServerOptions;
+  /** Appended to `/metrics` (the exporter's own gauges). */
+  metricsExtra?: () => string;
 }
+
+export interface RouteAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export type Route = (req: IncomingMessage, query: string) => RouteAnswer | Promise<RouteAnswer>;
 
 export const HEALTH_PATHS = ['/', '/health', '/ready', '/live', '/metrics'] as const;
 
@@ -60,16 +79,20 @@ function wantsJson(req: IncomingMessage, query: string): boolean {
  * otherwise), `/live` (liveness), `/metrics` (Prometheus). GET and HEAD only. Nothing of
  * the request is echoed back.
  */
-export function createHealthServer(check: HealthCheck, options: HealthServerOptions = {}): Server {
-  const server = createServer({
+export function createHealthServer(check: HealthCheck | undefined, options: HealthServerOptions = {}): Server {
+  const httpOptions = {
     maxHeaderSize: options.maxHeaderSize ?? 8192,
     headersTimeout: options.headersTimeoutMs ?? 2000,
     requestTimeout: options.requestTimeoutMs ?? 5000,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000,
     // How often node:http looks for clients past those timeouts (its default is 30 s).
     connectionsCheckingInterval: Math.min(500, options.headersTimeoutMs ?? 2000),
-  });
-  const metrics = check.metrics;
+  };
+  // An https.Server has every method of an http.Server that is used here.
+  const server = options.tls ? (createHttpsServer({ ...options.tls, ...httpOptions }) as unknown as Server) : createServer(httpOptions);
+  // Without a node of its own (an exporter only), the node's paths are not there.
+  const metrics = check?.metrics ?? new Metrics();
+  const routes = options.routes ?? {};
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void => {
     metrics.recordAnswer(status);
@@ -92,7 +115,8 @@ export function createHealthServer(check: HealthCheck, options: HealthServerOpti
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
-    if (!(HEALTH_PATHS as readonly string[]).includes(path)) {
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (!route && (!(HEALTH_PATHS as readonly string[]).includes(path) || (!check && path !== '/metrics'))) {
       send(req, res, 404, text, 'not found\n');
       return;
     }
@@ -100,10 +124,25 @@ export function createHealthServer(check: HealthCheck, options: HealthServerOpti
       send(req, res, 405, text, 'method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
-    if (path === '/metrics') {
-      send(req, res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render());
+    const refused = options.guard?.(req, path);
+    if (refused) {
+      send(req, res, refused.status, refused.contentType, refused.body, refused.headers);
       return;
     }
+    if (route) {
+      Promise.resolve()
+        .then(() => route(req, query))
+        .then(
+          (a) => send(req, res, a.status, a.contentType, a.body, a.headers),
+          () => send(req, res, 500, text, 'internal error\n'),
+        );
+      return;
+    }
+    if (path === '/metrics') {
+      send(req, res, 200, 'text/plain; version=0.0.4; charset=utf-8', (check ? metrics.render() : '') + (options.metricsExtra?.() ?? ''));
+      return;
+    }
+    if (!check) return;
     check.answer().then(
       (answer) => {
         const json = wantsJson(req, query);
@@ -137,7 +176,7 @@ export function createHealthServer(check: HealthCheck, options: HealthServerOpti
  * in flight answered (each is bounded by the check's wait), then the check closed. Anything
  * still open after `limitMs` is cut.
  */
-export async function shutdownHealthServer(server: Server, check: HealthCheck, limitMs: number): Promise<void> {
+export async function shutdownHealthServer(server: Server, check: HealthCheck | undefined, limitMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const sweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -146,6 +185,6 @@ export async function shutdownHealthServer(server: Server, check: HealthCheck, l
   clearTimeout(timer);
   clearInterval(sweep);
   server.closeAllConnections();
-  await check.close();
+  await check?.close();
   await closed;
 }
