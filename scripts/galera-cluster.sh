@@ -41,9 +41,9 @@
 #   GP_TLS_SERVER_KEY      its key
 #   GP_TLS_CLIENT_CERT     client certificate (CN=gp_tls) signed by the CA
 #   GP_TLS_CLIENT_KEY      its key
-#   GP_USER_NATIVE  GP_PASSWORD_NATIVE   mysql_native_password, USAGE only
-#   GP_USER_ED      GP_PASSWORD_ED       ed25519, USAGE only
-#   GP_USER_TLS     GP_PASSWORD_TLS      mysql_native_password, REQUIRE SSL, USAGE only
+#   GP_USER_NATIVE  GP_PASSWORD_NATIVE   mysql_native_password, USAGE + SELECT on mysql.wsrep_cluster_members
+#   GP_USER_ED      GP_PASSWORD_ED       ed25519, USAGE + SELECT on mysql.wsrep_cluster_members
+#   GP_USER_TLS     GP_PASSWORD_TLS      mysql_native_password, REQUIRE SSL, USAGE only (no members table)
 #   GP_USER_ADMIN   GP_PASSWORD_ADMIN    mysql_native_password, ALL PRIVILEGES WITH GRANT OPTION
 #   (all four users are '<name>'@'%')
 
@@ -52,7 +52,7 @@ set -euo pipefail
 PROG=${0##*/}
 NODES=(1 2 3)
 HOST=127.0.0.1
-PACKAGES=(mariadb-server galera-4 mariadb-client rsync haproxy openssl iproute2 sphinxsearch)
+PACKAGES=(mariadb-server galera-4 mariadb-client rsync haproxy openssl iproute2 prometheus sphinxsearch)
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 START_TIMEOUT=${GP_START_TIMEOUT:-120}
 STOP_TIMEOUT=${GP_STOP_TIMEOUT:-60}
