@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ipVersion } from '../probe/address.js';
+import { parseTarget as parseLibraryTarget, TargetError, type Target } from '../probe/target.js';
 import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
 import { parseDuration } from './duration.js';
 import { loadOptionFiles, OptionFileError } from './option-file.js';
@@ -20,6 +20,8 @@ export const PROBE_OPTIONS = {
   check: { type: 'string' },
   'available-when-donor': { type: 'boolean' },
   'require-writable': { type: 'boolean' },
+  'expect-size': { type: 'string' },
+  'max-recv-queue': { type: 'string' },
   'ssl-mode': { type: 'string' },
   'ssl-ca': { type: 'string' },
   'ssl-cert': { type: 'string' },
@@ -71,29 +73,16 @@ function duration(values: Values, name: string): number | undefined {
   return ms;
 }
 
-export interface Target {
-  host?: string;
-  port?: number;
-  socketPath?: string;
-}
+export type { Target } from '../probe/target.js';
 
 /** `host:port`, `host`, `[v6addr]:port`, `[v6addr]`, a bare IPv6 address, or a unix socket path. */
 export function parseTarget(text: string): Target {
-  if (text.includes('/')) return { socketPath: text };
-  const port = (p: string): number => {
-    if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new UsageError(`invalid port in target ${JSON.stringify(text)}`);
-    return Number(p);
-  };
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    if (ipVersion(bracketed[1]!) !== 6) throw new UsageError(`invalid IPv6 address in target ${JSON.stringify(text)}`);
-    return bracketed[2] === undefined ? { host: bracketed[1]! } : { host: bracketed[1]!, port: port(bracketed[2]) };
+  try {
+    return parseLibraryTarget(text);
+  } catch (err) {
+    if (err instanceof TargetError) throw new UsageError(err.message);
+    throw err;
   }
-  if (ipVersion(text) === 6) return { host: text };
-  const colon = text.lastIndexOf(':');
-  const host = colon < 0 ? text : text.slice(0, colon);
-  if (host === '' || !/^[A-Za-z0-9._-]+$/.test(host)) throw new UsageError(`invalid host in target ${JSON.stringify(text)}`);
-  return colon < 0 ? { host } : { host, port: port(text.slice(colon + 1)) };
 }
 
 function readPasswordFile(path: string): string {
@@ -115,19 +104,7 @@ function readPasswordFile(path: string): string {
  */
 export function probeOptionsFrom(values: Values, positionals: readonly string[], io: Environment): ProbeOptions {
   if (positionals.length > 1) throw new UsageError(`expected one target, got ${positionals.length}: ${positionals.join(' ')}`);
-  let files;
-  try {
-    files = loadOptionFiles({
-      ...(str(values, 'defaults-file') !== undefined ? { defaultsFile: str(values, 'defaults-file')! } : {}),
-      ...(str(values, 'defaults-extra-file') !== undefined ? { defaultsExtraFile: str(values, 'defaults-extra-file')! } : {}),
-      noDefaults: values['no-defaults'] === true,
-      home: io.env['HOME'] ?? '',
-    });
-  } catch (err) {
-    if (err instanceof OptionFileError) throw new UsageError(err.message);
-    throw err;
-  }
-  const o: ProbeOptions = {};
+  const { options: o, files } = sharedProbeOptionsFrom(values, io);
   const targetText = positionals[0];
   if (targetText !== undefined) {
     Object.assign(o, parseTarget(targetText));
@@ -143,6 +120,37 @@ export function probeOptionsFrom(values: Values, positionals: readonly string[],
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`option file: invalid port ${JSON.stringify(files.port)}`);
     o.port = port;
   }
+  return o;
+}
+
+/** A whole number from `min` to 1,000,000, for options such as --expect-size. */
+function count(values: Values, name: string, min: number): number | undefined {
+  const text = str(values, name);
+  if (text === undefined) return undefined;
+  if (!/^\d{1,7}$/.test(text) || Number(text) < min || Number(text) > 1_000_000) {
+    throw new UsageError(`--${name}: expected a whole number from ${min} to 1000000, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/**
+ * Every probe option but the target, and what the option files said (the target may come
+ * from them). Shared by one-target commands and `cluster`, whose targets are all positional.
+ */
+export function sharedProbeOptionsFrom(values: Values, io: Environment): { options: ProbeOptions; files: ReturnType<typeof loadOptionFiles> } {
+  let files;
+  try {
+    files = loadOptionFiles({
+      ...(str(values, 'defaults-file') !== undefined ? { defaultsFile: str(values, 'defaults-file')! } : {}),
+      ...(str(values, 'defaults-extra-file') !== undefined ? { defaultsExtraFile: str(values, 'defaults-extra-file')! } : {}),
+      noDefaults: values['no-defaults'] === true,
+      home: io.env['HOME'] ?? '',
+    });
+  } catch (err) {
+    if (err instanceof OptionFileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const o: ProbeOptions = {};
   const user = str(values, 'user') ?? files.user;
   if (user !== undefined) o.user = user;
 
@@ -178,6 +186,10 @@ export function probeOptionsFrom(values: Values, positionals: readonly string[],
   }
   if (values['available-when-donor'] === true) o.availableWhenDonor = true;
   if (values['require-writable'] === true) o.requireWritable = true;
+  const expectSize = count(values, 'expect-size', 1);
+  if (expectSize !== undefined) o.expectSize = expectSize;
+  const maxRecvQueue = count(values, 'max-recv-queue', 0);
+  if (maxRecvQueue !== undefined) o.maxRecvQueue = maxRecvQueue;
 
   const sslMode = (str(values, 'ssl-mode') ?? files.sslMode)?.toUpperCase();
   if (sslMode !== undefined) {
@@ -200,5 +212,5 @@ export function probeOptionsFrom(values: Values, positionals: readonly string[],
     }
   }
   if ((o.sslCert === undefined) !== (o.sslKey === undefined)) throw new UsageError('--ssl-cert and --ssl-key go together');
-  return o;
+  return { options: o, files };
 }

@@ -1,4 +1,5 @@
 export const HELP = `Usage: galera-probe [options] <target>
+       galera-probe cluster [options] <target>...   (see cluster --help)
        galera-probe serve [--listen ADDR:PORT] [options] <target>
 
 Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
@@ -15,6 +16,9 @@ Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
       --check galera|alive   Galera verdict (default), or log in and ping
       --available-when-donor a Donor/Desynced node counts as healthy
       --require-writable     read_only=ON counts as unhealthy
+      --expect-size N        a Primary component of fewer than N/2+1 nodes
+                             counts as unhealthy (minority component)
+      --max-recv-queue N     wsrep_local_recv_queue above N is unhealthy
       --ssl-mode MODE        DISABLED, PREFERRED (default), REQUIRED,
                              VERIFY_CA, VERIFY_IDENTITY
       --ssl-ca/--ssl-cert/--ssl-key FILE, --server-public-key FILE
@@ -55,4 +59,28 @@ Probe options as for a single check (galera-probe --help): -u, --timeout,
 The password: MYSQL_PWD, --password-file, or an option file.
 
 Stops on SIGTERM or SIGINT (exit 0); exit 64: usage error, 69: cannot listen.
+`;
+
+export const CLUSTER_HELP = `Usage: galera-probe cluster [options] <target>...
+
+Probes every target at once, within one deadline, and judges the cluster:
+one history, one Primary component, one writer.
+<target>: as for one node, in writer-preference order (the same list on
+every observer gives the same writer).
+
+      --discover         also probe the addresses the nodes publish in
+                         wsrep_incoming_addresses
+      --expect-size N    the cluster's full size: a Primary component of
+                         fewer than N/2+1 members does not count as Primary
+      --json             print one JSON object
+  -q, --quiet            print nothing; the exit code says it all
+
+Probe options as for one node (galera-probe --help): -u, --timeout,
+--ssl-mode, --require-writable, --max-recv-queue, ...
+
+Writer: the first target, in the order given, that is healthy, writable
+(read_only OFF) and in the Primary component (the majority's in a split
+brain; none without a Primary component).
+Exit: 0 healthy, 1 degraded, 2 unreachable (no target answered),
+      8 split-brain, 9 no-primary, 64 usage error.
 `;

@@ -18,6 +18,10 @@ const CHECK_OPTIONS = {
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
+    if (argv[0] === 'cluster') {
+      const { clusterCommand } = await import('./cluster-command.js');
+      return await clusterCommand(argv.slice(1), io);
+    }
     if (argv[0] === 'serve') {
       const { serveCommand } = await import('./serve-command.js');
       return await serveCommand(argv.slice(1), io);

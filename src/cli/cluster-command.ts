@@ -1,0 +1,42 @@
+/**
+ * `galera-probe cluster [options] <target>...`: every target probed at once, the whole judged.
+ * Thin: options in, one judgement out, printed; the judging is src/cluster's.
+ */
+import { CLUSTER_EXIT_CODES, clusterExitCodeFor } from '../cluster/exit-codes.js';
+import { MAX_CLUSTER_TARGETS, probeCluster } from '../cluster/probe-cluster.js';
+import { parse, PROBE_OPTIONS, parseTarget, sharedProbeOptionsFrom } from './args.js';
+import { clusterLines } from './cluster-format.js';
+import { CLUSTER_HELP } from './help.js';
+import type { Io } from './io.js';
+import { UsageError } from './usage.js';
+
+const CLUSTER_OPTIONS = {
+  ...PROBE_OPTIONS,
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  discover: { type: 'boolean' },
+} as const;
+
+export async function clusterCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, CLUSTER_OPTIONS);
+  if (values['help'] === true) {
+    io.stdout(CLUSTER_HELP);
+    return 0;
+  }
+  if (values['verbose'] === true) throw new UsageError('cluster: --verbose traces one probe; use galera-probe -v <target> on the node in question');
+  if (positionals.length === 0) throw new UsageError('cluster: give the cluster\'s targets, e.g. galera-probe cluster 10.0.0.1:3306 10.0.0.2:3306 10.0.0.3:3306');
+  if (positionals.length > MAX_CLUSTER_TARGETS) throw new UsageError(`cluster: at most ${MAX_CLUSTER_TARGETS} targets`);
+  const seen = new Set<string>();
+  for (const text of positionals) {
+    parseTarget(text);
+    if (seen.has(text)) throw new UsageError(`cluster: target ${text} is given twice`);
+    seen.add(text);
+  }
+  const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
+  const result = await probeCluster({ ...options, targets: positionals, discover: values['discover'] === true });
+  if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);
+  else if (values['quiet'] !== true) io.stdout(`${clusterLines(result).join('\n')}\n`);
+  return clusterExitCodeFor(result.verdict);
+}
+
+export { CLUSTER_EXIT_CODES };
