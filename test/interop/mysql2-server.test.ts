@@ -9,7 +9,7 @@
  * (src/protocol/channel.ts); the scenarios check that it really does.
  */
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { createServer } from 'mysql2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { probe, type ProbeOptions, type ProbeResult } from '../../src/index.js';
@@ -118,7 +118,7 @@ afterEach(async () => {
 async function mysql2Node(respond: Responder): Promise<Played> {
   const closed: Promise<void>[] = [];
   const sockets = new Set<Socket>();
-  const played: Played = { host: '127.0.0.1', port: 0, statements: [], answerIds: [], quits: 0, allClosed: async () => void (await Promise.all(closed)) };
+  const seen = { statements: [] as string[], answerIds: [] as number[], quits: 0 };
   const server = createServer((c) => {
     const conn = c as unknown as Mysql2ServerConnection;
     const socket = conn.stream;
@@ -130,7 +130,7 @@ async function mysql2Node(respond: Responder): Promise<Played> {
     let answerStarts = false;
     const write = conn.writePacket.bind(conn);
     conn.writePacket = (packet) => {
-      if (answerStarts) played.answerIds.push(conn.sequenceId);
+      if (answerStarts) seen.answerIds.push(conn.sequenceId);
       answerStarts = false;
       write(packet);
     };
@@ -156,11 +156,11 @@ async function mysql2Node(respond: Responder): Promise<Played> {
       if (loggedIn && chunk.length > 4 && chunk[4] === Command.PING) answerStarts = true;
     });
     conn.on('quit', () => {
-      played.quits++;
+      seen.quits++;
       socket.end();
     });
     conn.on('query', (sql) => {
-      played.statements.push(sql);
+      seen.statements.push(sql);
       answerStarts = true;
       const answer = respond(sql);
       if (answer.kind === 'rows') {
@@ -173,22 +173,27 @@ async function mysql2Node(respond: Responder): Promise<Played> {
       }
     });
   });
-  const inner = (server as unknown as { _server: import('node:net').Server })._server;
+  // mysql2's Server wraps a net.Server (`_server`) and has no address(): listen on it directly,
+  // on a port the system chooses.
+  const inner = (server as unknown as { _server: NetServer })._server;
   inner.listen(0, '127.0.0.1');
   await once(inner, 'listening');
-  (played as { port: number }).port = (inner.address() as { port: number }).port;
   stops.push(async () => {
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => inner.close(resolve));
   });
-  return played;
+  return Object.assign(seen, {
+    host: '127.0.0.1',
+    port: (inner.address() as { port: number }).port,
+    allClosed: async () => void (await Promise.all(closed)),
+  });
 }
 
 const serve = serverPool();
 
 /** Our scripted fake server answering the same way, each answer at sequence id 1. */
 async function fakeNode(respond: Responder): Promise<Played> {
-  const played: Played = { host: '', port: 0, statements: [], answerIds: [], quits: 0, allClosed: async () => {} };
+  const seen = { statements: [] as string[], answerIds: [] as number[], quits: 0 };
   const server = await serve(async (conn: FakeConnection) => {
     const nonce = conn.greeting({ capabilities: CAPABILITIES });
     const response = await conn.readHandshakeResponse();
@@ -203,7 +208,7 @@ async function fakeNode(respond: Responder): Promise<Played> {
       const p = await conn.readPacket();
       if (!p) return;
       if (p.payload[0] === Command.QUIT) {
-        played.quits++;
+        seen.quits++;
         conn.socket.end();
         return;
       }
@@ -212,7 +217,7 @@ async function fakeNode(respond: Responder): Promise<Played> {
         continue;
       }
       const sql = p.payload.subarray(1).toString('utf8');
-      played.statements.push(sql);
+      seen.statements.push(sql);
       const answer = respond(sql);
       if (answer.kind === 'rows') conn.resultset(1, ['Variable_name', 'Value'], answer.rows, false);
       else if (answer.kind === 'error') conn.err(1, answer.errno, answer.message);
@@ -223,7 +228,7 @@ async function fakeNode(respond: Responder): Promise<Played> {
       }
     }
   });
-  return Object.assign(played, { host: server.host, port: server.port, allClosed: () => server.allClosed() });
+  return Object.assign(seen, { host: server.host, port: server.port, allClosed: () => server.allClosed() });
 }
 
 /** Probes, then checks the server saw the connection close and no socket or timer of ours survives. */
