@@ -2,7 +2,8 @@
  * Interoperability with a MySQL-protocol server nobody here wrote: mysql2's server side
  * (`mysql2.createServer()`, a dev dependency used by this suite only). Each scenario is played
  * by a mysql2 server and by our scripted fake server from the same answers, and the probe must
- * reach the same verdict against both, with the outcome, the phase, and no socket left.
+ * reach the same verdict against both, with the outcome, the phase, and no socket left; the
+ * plain Galera states are also held to the verdict of the other suites' galeraNode().
  *
  * mysql2's server keeps counting sequence ids across commands (it answers the first command
  * after the login at 4, not at 1), which is what the probe's rule for answers is about
@@ -15,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { probe, type ProbeOptions, type ProbeResult } from '../../src/index.js';
 import { nativePasswordScramble } from '../../src/protocol/auth/native.js';
 import { Capability, Command } from '../../src/protocol/constants.js';
-import { type FakeConnection, type GaleraNodeState, NON_PRIMARY_NODE, SERVER_CAPS, SYNCED_NODE, withState } from '../support/fake-server.js';
+import { type FakeConnection, type GaleraNodeState, galeraNode, NON_PRIMARY_NODE, SERVER_CAPS, SYNCED_NODE, withState } from '../support/fake-server.js';
 import { handleCounts, settle } from '../support/resources.js';
 import { serverPool } from '../support/server-pool.js';
 
@@ -285,25 +286,42 @@ interface Scenario {
   expected: { outcome: string; phase?: string; reason?: string | RegExp; errno?: number };
   /** The probe reads an answer (so mysql2's running count shows in it). */
   answers: boolean;
+  /** A plain Galera state: also compared with the suites' standard fake node, galeraNode(state). */
+  state?: GaleraNodeState;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'a synced node', respond: galeraResponder(SYNCED_NODE), expected: { outcome: 'healthy', reason: 'synced' }, answers: true },
-  { name: 'a non-Primary node', respond: galeraResponder(NON_PRIMARY_NODE), expected: { outcome: 'unhealthy', reason: 'non-Primary' }, answers: true },
+  { name: 'a synced node', respond: galeraResponder(SYNCED_NODE), state: SYNCED_NODE, expected: { outcome: 'healthy', reason: 'synced' }, answers: true },
+  {
+    name: 'a non-Primary node',
+    respond: galeraResponder(NON_PRIMARY_NODE),
+    state: NON_PRIMARY_NODE,
+    expected: { outcome: 'unhealthy', reason: 'non-Primary' },
+    answers: true,
+  },
   {
     name: 'a donor node',
     respond: galeraResponder(DONOR_NODE),
+    state: DONOR_NODE,
     expected: { outcome: 'unhealthy', reason: 'not synced: Donor/Desynced (state 2)' },
     answers: true,
   },
   {
     name: 'a donor node, with availableWhenDonor',
     respond: galeraResponder(DONOR_NODE),
+    state: DONOR_NODE,
     options: { availableWhenDonor: true },
     expected: { outcome: 'healthy', reason: 'donor: Donor/Desynced, available when donor' },
     answers: true,
   },
-  { name: 'ping (check alive)', respond: galeraResponder(SYNCED_NODE), options: { check: 'alive' }, expected: { outcome: 'healthy', reason: 'alive' }, answers: true },
+  {
+    name: 'ping (check alive)',
+    respond: galeraResponder(SYNCED_NODE),
+    state: SYNCED_NODE,
+    options: { check: 'alive' },
+    expected: { outcome: 'healthy', reason: 'alive' },
+    answers: true,
+  },
   {
     name: 'ERR 1047 to SHOW GLOBAL STATUS (a node not ready)',
     respond: galeraResponder(SYNCED_NODE, (sql) =>
@@ -362,6 +380,11 @@ describe("mysql2's server, scripted as Galera nodes: the same verdicts as our fa
         results.push(result);
       }
       expect(verdictOf(results[0]!)).toEqual(verdictOf(results[1]!));
+      if (s.state) {
+        const standard = await serve(galeraNode(s.state, { password: PASSWORD }));
+        const result = await probe({ host: standard.host, port: standard.port, user: 'probe', password: PASSWORD, timeout: 5000, ...s.options });
+        expect(verdictOf(result), 'galeraNode').toEqual(verdictOf(results[0]!));
+      }
     });
   }
 });
