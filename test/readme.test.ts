@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HELP, SERVE_HELP } from '../src/cli/help.js';
 import { main } from '../src/cli/main.js';
+import { CLUSTER_EXIT_CODES } from '../src/cluster/exit-codes.js';
 import { EXIT_CODES } from '../src/probe/exit-codes.js';
 import { probe } from '../src/index.js';
 import { galeraNode, SYNCED_NODE } from './support/fake-server.js';
@@ -116,6 +117,16 @@ describe('README exit codes', () => {
   });
 });
 
+describe('README cluster verdicts', () => {
+  it('each row is the exit code `cluster` uses for that verdict, and every verdict has a row', () => {
+    const table = rows('## The cluster: `galera-probe cluster`');
+    const byVerdict = new Map(table.filter(([verdict]) => verdict !== '').map(([verdict, code]) => [verdict!.replace(/`/g, ''), Number(code)]));
+    const expected = Object.entries(CLUSTER_EXIT_CODES).filter(([v]) => v !== 'usage');
+    expect(Object.fromEntries(byVerdict)).toEqual(Object.fromEntries(expected));
+    expect(table.find(([verdict, , when]) => verdict === '' && /^usage error/.test(when!))?.[1]).toBe(String(CLUSTER_EXIT_CODES.usage));
+  });
+});
+
 describe('README JSON fields', () => {
   const serve = serverPool();
   const documented = new Map(rows('### JSON output').map(([field, content]) => [field!.replace(/`/g, ''), content!]));
@@ -134,9 +145,12 @@ describe('README JSON fields', () => {
     const seen = new Set([...Object.keys(ok), ...Object.keys(refused)]);
     expect([...seen].filter((k) => !documented.has(k))).toEqual([]);
     expect([...documented.keys()].filter((k) => !seen.has(k))).toEqual([]);
-    // maintMode is documented as present only where pxc_maint_mode exists: the fake node has none.
+    // maintMode is documented as present only where pxc_maint_mode exists: the fake node has none;
+    // membersUnavailable only where the members SELECT fails, and it does not on this node.
     expect(Object.keys(ok.node ?? {}).filter((k) => !nodeFields.has(k))).toEqual([]);
-    expect([...nodeFields].filter((k) => k !== 'maintMode' && !(k in (ok.node ?? {})))).toEqual([]);
+    const sometimes = ['maintMode', 'membersUnavailable', 'uuid', 'name', 'address'];
+    expect([...nodeFields].filter((k) => !sometimes.includes(k) && !(k in (ok.node ?? {})))).toEqual([]);
+    expect(Object.keys(ok.node?.members?.[0] ?? {})).toEqual(['uuid', 'name', 'address']);
     expect(Object.keys(ok.timings).every((k) => documented.get('timings')!.includes(`\`${k}\``))).toBe(true);
     expect(Object.keys(refused.error ?? {}).every((k) => documented.get('error')!.includes(`\`${k}\``))).toBe(true);
   });

@@ -346,6 +346,15 @@ export const SYNCED_NODE: GaleraNodeState = {
     wsrep_connected: 'ON',
     wsrep_cluster_size: '3',
     wsrep_local_recv_queue: '0',
+    wsrep_cluster_state_uuid: '21147112-e995-11f1-b33d-cfad17c45876',
+    wsrep_cluster_conf_id: '3',
+    wsrep_gcomm_uuid: '2113dfea-e995-11f1-9de2-2e7a7d87a665',
+    wsrep_local_index: '0',
+    wsrep_last_committed: '13',
+    wsrep_incoming_addresses: '127.0.0.1:3311,127.0.0.1:3312,127.0.0.1:3313',
+    wsrep_flow_control_paused_ns: '0',
+    wsrep_flow_control_paused: '0',
+    wsrep_local_send_queue: '0',
   },
   variables: {
     wsrep_on: 'ON',
@@ -353,7 +362,13 @@ export const SYNCED_NODE: GaleraNodeState = {
     wsrep_reject_queries: 'NONE',
     wsrep_sst_donor_rejects_queries: 'OFF',
     read_only: 'OFF',
+    wsrep_node_name: 'node1',
   },
+  members: [
+    ['2113dfea-e995-11f1-9de2-2e7a7d87a665', 'node1', '127.0.0.1:3311'],
+    ['21551b49-e995-11f1-95e4-4f0684ef587c', 'node2', '127.0.0.1:3312'],
+    ['24938c13-e995-11f1-bbe8-16d5ca5b74af', 'node3', '127.0.0.1:3313'],
+  ],
 };
 
 export function withState(base: GaleraNodeState, status: Record<string, string>, variables: Record<string, string> = {}): GaleraNodeState {
