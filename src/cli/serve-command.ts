@@ -14,6 +14,7 @@ import { SERVE_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
+import { WEB_OPTIONS, webFrom } from './web-setup.js';
 
 /** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */
 export const EXIT_CANNOT_LISTEN = 69;
@@ -26,6 +27,7 @@ const SERVE_OPTIONS = {
   'maintenance-file': { type: 'string' },
   log: { type: 'string' },
   ...EXPORTER_OPTIONS,
+  ...WEB_OPTIONS,
 } as const;
 
 export interface Listen {
@@ -127,7 +129,12 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
         `${target} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`,
       ),
   });
-  const server = createHealthServer(check, exporter ? { routes: exporter.routes, metricsExtra: () => exporter.exporter.metrics().render() } : {});
+  const web = webFrom(values);
+  const server = createHealthServer(check, {
+    ...(exporter ? { routes: exporter.routes, metricsExtra: () => exporter.exporter.metrics().render() } : {}),
+    ...web?.server,
+  });
+  web?.attach(server);
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -149,8 +156,9 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   log(
     'listening',
     { address: where, target, cacheMs, maxAgeMs, ...(maintenanceFile !== undefined ? { maintenanceFile } : {}) },
-    `serving ${target} on http://${where} (cache ${cacheMs} ms, max age ${maxAgeMs} ms)`,
+    `serving ${target} on ${web?.scheme ?? 'http'}://${where} (cache ${cacheMs} ms, max age ${maxAgeMs} ms)`,
   );
+  if (web) log('web-config', { summary: web.summary }, web.summary);
   if (exporter) log('exporter', { summary: exporter.summary }, exporter.summary);
   // SIGHUP re-reads the targets file (and no longer ends the process).
   const onHangup = (): void => {

@@ -1,0 +1,52 @@
+/**
+ * `serve --web-config FILE [--web-config-all]`: TLS and basic auth for the HTTP side, from
+ * exporter-toolkit's web config file. Thin: the file and its rules are src/serve/web-config.ts.
+ */
+import type { Server } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { HealthServerOptions } from '../serve/server.js';
+import { clientCertificateAllowed, httpsOptions, loadWebConfig, webGuard, WebConfigError } from '../serve/web-config.js';
+import type { Values } from './args.js';
+import { UsageError } from './usage.js';
+
+export const WEB_OPTIONS = {
+  'web-config': { type: 'string' },
+  'web-config-all': { type: 'boolean' },
+} as const;
+
+export interface WebSetup {
+  /** For createHealthServer: `tls` and `guard`. */
+  server: Pick<HealthServerOptions, 'tls' | 'guard'>;
+  /** Applies the client certificate policy to each TLS connection of `server`. */
+  attach: (server: Server) => void;
+  scheme: 'http' | 'https';
+  summary: string;
+}
+
+export function webFrom(values: Values): WebSetup | undefined {
+  const file = values['web-config'];
+  if (values['web-config-all'] === true && typeof file !== 'string') throw new UsageError('--web-config-all needs --web-config FILE');
+  if (typeof file !== 'string') return undefined;
+  if (file === '') throw new UsageError('--web-config: expected a path');
+  try {
+    const config = loadWebConfig(file);
+    const all = values['web-config-all'] === true;
+    const guard = webGuard(config, all);
+    const tls = config.tls;
+    const server: WebSetup['server'] = { ...(tls ? { tls: httpsOptions(tls) } : {}), ...(guard ? { guard } : {}) };
+    return {
+      server,
+      attach: (s) => {
+        if (!tls) return;
+        s.on('secureConnection', (socket: TLSSocket) => {
+          if (!clientCertificateAllowed(tls.clientAuthType, socket)) socket.destroy();
+        });
+      },
+      scheme: tls ? 'https' : 'http',
+      summary: `web config ${file}: ${tls ? `TLS (client certificates: ${tls.clientAuthType})` : 'no TLS'}, ${config.users.size} basic auth users${config.users.size > 0 ? (all ? ' on every path' : ' on /probe, /metrics, /targets, /cluster') : ''}`,
+    };
+  } catch (err) {
+    if (err instanceof WebConfigError) throw new UsageError(`--web-config: ${err.message}`);
+    throw err;
+  }
+}

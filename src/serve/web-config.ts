@@ -1,0 +1,237 @@
+/**
+ * `--web-config FILE`: exporter-toolkit's web configuration (the file operators already give
+ * node_exporter with `--web.config.file`), read with the YAML subset of yaml.ts:
+ *
+ *     tls_server_config:
+ *       cert_file: server.pem          # relative paths: from the file's own directory
+ *       key_file: server-key.pem
+ *       client_ca_file: ca.pem         # with client_auth_type RequireAndVerifyClientCert ...
+ *       client_auth_type: RequireAndVerifyClientCert
+ *       min_version: TLS12
+ *     basic_auth_users:
+ *       prometheus: $2y$10$...         # bcrypt
+ *
+ * What it protects is decided by `webGuard`: basic auth on the exporter's paths, or on all.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import { dirname, resolve } from 'node:path';
+import type { SecureVersion, TLSSocket } from 'node:tls';
+import { bcryptDigest, bcryptVerify, MAX_COST, parseBcryptHash, type BcryptHash } from './bcrypt.js';
+import type { RouteAnswer } from './server.js';
+import { parseYaml, YamlError, type YamlMap, type YamlValue } from './yaml.js';
+
+export class WebConfigError extends Error {
+  override readonly name = 'WebConfigError';
+}
+
+export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
+
+const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
+
+export interface TlsSettings {
+  certFile: string;
+  keyFile: string;
+  clientCaFile?: string;
+  clientAuthType: ClientAuthType;
+  minVersion: SecureVersion;
+  maxVersion?: SecureVersion;
+}
+
+export interface WebConfig {
+  file: string;
+  tls?: TlsSettings;
+  /** User name → bcrypt hash. Empty: no basic auth. */
+  users: Map<string, BcryptHash>;
+}
+
+/** Paths that hold what Prometheus scrapes; basic auth guards these (all paths with --web-config-all). */
+export const PROTECTED_PATHS: readonly string[] = ['/probe', '/metrics', '/targets', '/cluster'];
+
+const MAX_FILE_BYTES = 1024 * 1024;
+
+export function parseWebConfig(text: string, file: string): WebConfig {
+  let doc: YamlMap;
+  try {
+    doc = parseYaml(text, file);
+  } catch (err) {
+    if (err instanceof YamlError) throw new WebConfigError(err.message);
+    throw err;
+  }
+  const at = (line: number, why: string): never => {
+    throw new WebConfigError(`${file}:${line}: ${why}`);
+  };
+  const base = dirname(resolve(file));
+  const config: WebConfig = { file, users: new Map() };
+  const str = (value: YamlValue, line: number, key: string): string => (typeof value === 'string' && value !== '' ? value : at(line, `${key}: expected a value`));
+
+  for (const [key, { value, line }] of doc.entries) {
+    if (key === 'tls_server_config') {
+      if (value === null) continue;
+      if (typeof value === 'string') at(line, 'tls_server_config: expected a mapping');
+      const tls: Partial<TlsSettings> & { clientAuthType: ClientAuthType; minVersion: SecureVersion } = { clientAuthType: 'NoClientCert', minVersion: 'TLSv1.2' };
+      let authLine = line;
+      for (const [k, e] of (value as YamlMap).entries) {
+        const v = str(e.value, e.line, k);
+        if (k === 'cert_file') tls.certFile = resolve(base, v);
+        else if (k === 'key_file') tls.keyFile = resolve(base, v);
+        else if (k === 'client_ca_file') tls.clientCaFile = resolve(base, v);
+        else if (k === 'client_auth_type') {
+          if (!(CLIENT_AUTH_TYPES as readonly string[]).includes(v)) at(e.line, `client_auth_type: expected one of ${CLIENT_AUTH_TYPES.join(', ')}`);
+          tls.clientAuthType = v as ClientAuthType;
+          authLine = e.line;
+        } else if (k === 'min_version' || k === 'max_version') {
+          const version = TLS_VERSIONS[v];
+          if (!version) at(e.line, `${k}: expected TLS10, TLS11, TLS12 or TLS13`);
+          if (k === 'min_version') tls.minVersion = version!;
+          else tls.maxVersion = version!;
+        } else {
+          at(e.line, `tls_server_config: ${k} is not supported by galera-probe (supported: cert_file, key_file, client_ca_file, client_auth_type, min_version, max_version)`);
+        }
+      }
+      if (tls.certFile === undefined || tls.keyFile === undefined) at(line, 'tls_server_config: cert_file and key_file are both required');
+      const verifies = tls.clientAuthType === 'VerifyClientCertIfGiven' || tls.clientAuthType === 'RequireAndVerifyClientCert';
+      if (verifies && tls.clientCaFile === undefined) at(authLine, `client_auth_type ${tls.clientAuthType} needs client_ca_file`);
+      if (!verifies && tls.clientCaFile !== undefined && tls.clientAuthType === 'NoClientCert') at(authLine, 'client_ca_file is set but client_auth_type asks for no client certificate');
+      config.tls = tls as TlsSettings;
+    } else if (key === 'basic_auth_users') {
+      if (value === null) continue;
+      if (typeof value === 'string') at(line, 'basic_auth_users: expected a mapping of user: bcrypt hash');
+      for (const [user, e] of (value as YamlMap).entries) {
+        const hash = parseBcryptHash(typeof e.value === 'string' ? e.value : '');
+        if (!hash) at(e.line, `basic_auth_users: the hash of a user is not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${MAX_COST})`);
+        if (user.includes(':')) at(e.line, 'basic_auth_users: a user name cannot contain ":"');
+        config.users.set(user, hash!);
+      }
+    } else {
+      at(line, `${key} is not supported by galera-probe (supported: tls_server_config, basic_auth_users)`);
+    }
+  }
+  return config;
+}
+
+export function loadWebConfig(file: string): WebConfig {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new WebConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (bytes.length > MAX_FILE_BYTES) throw new WebConfigError(`${file}: larger than ${MAX_FILE_BYTES} bytes`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new WebConfigError(`${file}: not valid UTF-8`);
+  }
+  return parseWebConfig(text, file);
+}
+
+/** node:https options for the TLS settings; reads the PEM files (errors name the file). */
+export function httpsOptions(tls: TlsSettings): HttpsServerOptions {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new WebConfigError(`${what} ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const requestCert = tls.clientAuthType !== 'NoClientCert';
+  return {
+    cert: read(tls.certFile, 'cert_file'),
+    key: read(tls.keyFile, 'key_file'),
+    ...(tls.clientCaFile !== undefined ? { ca: read(tls.clientCaFile, 'client_ca_file') } : {}),
+    requestCert,
+    // Only RequireAndVerifyClientCert lets the handshake itself refuse; the other policies
+    // are checked once the handshake is done (clientCertificateCheck).
+    rejectUnauthorized: tls.clientAuthType === 'RequireAndVerifyClientCert',
+    minVersion: tls.minVersion,
+    ...(tls.maxVersion !== undefined ? { maxVersion: tls.maxVersion } : {}),
+  };
+}
+
+/**
+ * The client certificate policies node:tls cannot enforce in the handshake, applied to each
+ * new TLS connection: RequireAnyClientCert (some certificate, verified or not) and
+ * VerifyClientCertIfGiven (none, or one that verifies). Returns whether the socket may stay.
+ */
+export function clientCertificateAllowed(type: ClientAuthType, socket: TLSSocket): boolean {
+  if (type !== 'RequireAnyClientCert' && type !== 'VerifyClientCertIfGiven') return true;
+  const cert = socket.getPeerCertificate();
+  const given = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+  if (type === 'RequireAnyClientCert') return given;
+  return !given || socket.authorized;
+}
+
+/**
+ * Basic auth against bcrypt hashes. bcrypt is slow on purpose (tens to hundreds of ms, on the
+ * event loop), so a verdict is remembered by a SHA-256 of the user and password (never the
+ * password), and fresh verifications are limited per second: a scraper with good credentials
+ * pays once, someone guessing gets 429 past the limit.
+ */
+export class BasicAuth {
+  private readonly users: Map<string, BcryptHash>;
+  private readonly verdicts = new Map<string, boolean>();
+  private readonly maxPerSecond: number;
+  private windowStart = 0;
+  private spent = 0;
+
+  constructor(users: Map<string, BcryptHash>, maxPerSecond = 10) {
+    this.users = users;
+    this.maxPerSecond = maxPerSecond;
+  }
+
+  /** 'ok', 'denied', or 'busy' when too many fresh verifications ran this second. */
+  check(header: string | undefined): 'ok' | 'denied' | 'busy' {
+    const m = header === undefined ? null : /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+    if (!m || m[1]!.length > 1024) return 'denied';
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return 'denied';
+    const user = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const id = createHash('sha256').update(user).update('\0').update(password).digest('base64');
+    const known = this.verdicts.get(id);
+    if (known !== undefined) return known ? 'ok' : 'denied';
+
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.spent = 0;
+    }
+    if (this.spent >= this.maxPerSecond) return 'busy';
+    this.spent++;
+    const hash = this.users.get(user);
+    let ok = false;
+    if (hash) {
+      ok = bcryptVerify(password, hash);
+    } else {
+      // An unknown user costs the same as a known one: no telling which names exist.
+      const any = this.users.values().next().value as BcryptHash | undefined;
+      if (any) timingSafeEqual(bcryptDigest(password, any.salt, any.cost), Buffer.alloc(23));
+    }
+    if (this.verdicts.size >= 1000) this.verdicts.clear();
+    this.verdicts.set(id, ok);
+    return ok ? 'ok' : 'denied';
+  }
+}
+
+/**
+ * The request guard for createHealthServer: with basic_auth_users, the protected paths (every
+ * path when `all`) need credentials; 401 asks for them, 429 when guessing is throttled.
+ */
+export function webGuard(config: WebConfig, all: boolean): ((req: IncomingMessage, path: string) => RouteAnswer | undefined) | undefined {
+  if (config.users.size === 0) return undefined;
+  const auth = new BasicAuth(config.users);
+  const text = 'text/plain; charset=utf-8';
+  return (req, path) => {
+    if (!all && !PROTECTED_PATHS.includes(path)) return undefined;
+    const verdict = auth.check(req.headers.authorization);
+    if (verdict === 'ok') return undefined;
+    if (verdict === 'busy') return { status: 429, contentType: text, body: 'too many authentication attempts\n', headers: { 'Retry-After': '1' } };
+    return { status: 401, contentType: text, body: 'unauthorized\n', headers: { 'WWW-Authenticate': 'Basic realm="galera-probe", charset="UTF-8"' } };
+  };
+}
