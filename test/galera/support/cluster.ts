@@ -4,7 +4,7 @@
  * real CLI as a child process, and waits bounded in time.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,7 +155,9 @@ export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}, 
   if (!existsSync(join(ROOT, 'dist', 'galera-probe.cjs'))) throw new Error('dist/ is missing: run `npm run build` first');
   const started = Date.now();
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--no-defaults', ...args], {
+    // Options go after a subcommand (`cluster`, `serve`), which must come first.
+    const argv = args[0] === 'cluster' || args[0] === 'serve' ? [args[0], '--no-defaults', ...args.slice(1)] : ['--no-defaults', ...args];
+    const child = spawn(process.execPath, [BIN, ...argv], {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -194,4 +196,77 @@ export async function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+// Cluster states produced for real: isolation, a split brain, quorum loss, a clean shrink, and
+// the ways back. Each step waits, bounded, until the nodes report the state it made.
+
+/** The script that starts, heals and stops the cluster (needs root, as CI runs it). */
+export function clusterScript(command: 'start' | 'status', limitMs = 300_000): string {
+  return execFileSync('bash', [CLUSTER_SCRIPT, command], { encoding: 'utf8', env: process.env, timeout: limitMs, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `gmcast.isolate=1` on node n: it drops every group connection and, ~6 s later, is non-Primary. */
+export async function isolate(n: number, limitMs = 60_000): Promise<void> {
+  sql(n, "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'");
+  await waitFor(`node ${n} non-Primary`, () => wsrepState(n).status !== 'Primary', limitMs);
+}
+
+/** `gmcast.isolate=0` on the nodes given, then waits until the whole cluster is Synced again. */
+export async function rejoin(ns: number[], limitMs = 90_000): Promise<void> {
+  for (const n of ns) sql(n, "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
+  await waitAllSynced(limitMs);
+}
+
+/**
+ * A real split brain: node n isolated until its peers see it gone, then `pc.bootstrap=YES` on
+ * it. It reports Primary, Synced, size 1 beside the others' Primary component of the rest.
+ */
+export async function splitBrain(n: number, limitMs = 60_000): Promise<void> {
+  const others = cluster().nodes.filter((x) => x.n !== n).map((x) => x.n);
+  await isolate(n, limitMs);
+  await waitFor(`nodes ${others.join(',')} Primary without node ${n}`, () => others.every((o) => {
+    const s = wsrepState(o);
+    return s.status === 'Primary' && s.size === others.length;
+  }), limitMs);
+  sql(n, "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
+  await waitFor(`node ${n} Primary alone`, () => {
+    const s = wsrepState(n);
+    return s.status === 'Primary' && s.state === 4 && s.size === 1;
+  }, limitMs);
+}
+
+/** SHUTDOWN on node n (a clean leave: it lowers the quorum base), and waits for the process to end. */
+export async function shutdown(n: number, limitMs = 60_000): Promise<void> {
+  const pid = Number(readFileSync(node(n).pidFile, 'utf8').trim());
+  sql(n, 'SHUTDOWN');
+  await waitFor(`node ${n} (pid ${pid}) gone`, () => !processAlive(pid), limitMs);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Heals the split brain of node n: stops it, forgets its state (grastate.dat, gvwstate.dat) so
+ * that it rejoins through a full state transfer, and starts the missing node(s) again.
+ */
+export async function healSplitBrain(n: number, limitMs = 240_000): Promise<void> {
+  if (existsSync(node(n).pidFile)) await shutdown(n);
+  const datadir = cluster().vars[`GP_NODE${n}_DATADIR`];
+  if (!datadir) throw new Error(`galera-cluster.sh env did not print GP_NODE${n}_DATADIR`);
+  for (const file of ['grastate.dat', 'gvwstate.dat']) rmSync(join(datadir, file), { force: true });
+  clusterScript('start', limitMs);
+  await waitAllSynced(limitMs);
+}
+
+/** Starts whatever nodes are down (they rejoin by IST or SST) and waits until all are Synced. */
+export async function restartMissing(limitMs = 240_000): Promise<void> {
+  clusterScript('start', limitMs);
+  await waitAllSynced(limitMs);
 }
