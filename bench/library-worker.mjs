@@ -2,11 +2,14 @@
 // one node, C at a time, by galera-probe's library (dist/, as shipped) or by mysql2 doing
 // connect + the same two SHOW statements + end. Prints one JSON line: wall time and the
 // process's CPU time (user + system) spent in the measured loop only.
-//   node bench/library-worker.mjs galera-probe|mysql2 HOST PORT USER COUNT CONCURRENCY [MYSQL2_DIR]
-// The password comes from MYSQL_PWD.
+//   node bench/library-worker.mjs galera-probe|mysql2 HOST PORT USER COUNT CONCURRENCY plain|tls [MYSQL2_DIR]
+// The password comes from MYSQL_PWD. `tls`: galera-probe with --ssl-mode PREFERRED, mysql2 with
+// ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated.
 import { createRequire } from 'node:module';
 
-const [impl, host, port, user, countText, concurrencyText, mysql2Dir] = process.argv.slice(2);
+const [impl, host, port, user, countText, concurrencyText, transport, mysql2Dir] = process.argv.slice(2);
+if (transport !== 'plain' && transport !== 'tls') throw new Error(`transport: expected plain or tls, got ${transport}`);
+const tls = transport === 'tls';
 const count = Number(countText);
 const concurrency = Number(concurrencyText);
 const password = process.env.MYSQL_PWD ?? '';
@@ -15,14 +18,16 @@ let once;
 if (impl === 'galera-probe') {
   const { probe } = await import('../dist/index.js');
   once = async () => {
-    const r = await probe({ host, port: Number(port), user, password, sslMode: 'DISABLED', timeout: 5000 });
+    const r = await probe({ host, port: Number(port), user, password, sslMode: tls ? 'PREFERRED' : 'DISABLED', timeout: 5000 });
     if (!r.healthy) throw new Error(`probe: ${r.outcome}: ${r.reason}`);
+    if (r.node?.tls !== tls) throw new Error(`probe: TLS ${r.node?.tls ? 'on' : 'off'}, expected ${transport}`);
   };
 } else if (impl === 'mysql2') {
   const mysql = createRequire(import.meta.url)(mysql2Dir);
   const { STATUS_SQL, VARIABLES_SQL } = await import('../dist/probe/verdict.js');
   once = async () => {
-    const c = await mysql.createConnection({ host, port: Number(port), user, password, connectTimeout: 5000 });
+    const c = await mysql.createConnection({ host, port: Number(port), user, password, connectTimeout: 5000, ...(tls ? { ssl: { rejectUnauthorized: false } } : {}) });
+    if (Boolean(c.connection.stream.encrypted) !== tls) throw new Error(`mysql2: TLS ${tls ? 'off' : 'on'}, expected ${transport}`);
     const [status] = await c.query(STATUS_SQL);
     await c.query(VARIABLES_SQL);
     const s = Object.fromEntries(status.map((r) => [r.Variable_name, r.Value]));
@@ -52,4 +57,4 @@ await Promise.all(
 );
 const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ impl, count, concurrency, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000, systemMs: cpu.system / 1000 })}\n`);
+process.stdout.write(`${JSON.stringify({ impl, transport, count, concurrency, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000, systemMs: cpu.system / 1000 })}\n`);

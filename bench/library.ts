@@ -4,13 +4,15 @@
  * by mysql2 (connect + the same two SHOW statements + end), each side in a fresh child
  * process (bench/library-worker.mjs), interleaved over `--rounds` rounds. Reported: probes
  * per second and client CPU time (user + system) per probe, medians over the rounds.
- * TLS off on both sides (mysql2 does not negotiate it by default).
+ * Each side plain and over TLS (galera-probe's default PREFERRED, mysql2 with
+ * `ssl: { rejectUnauthorized: false }`): a new connection per probe, as serve makes them.
+ * The workers run with a clean environment (PATH, HOME and the password only).
  *
- *   npm run bench:library -- [--count 2000] [--rounds 3]
+ *   npm run bench:library -- [--count 2000] [--rounds 3] [--plain-only]
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { database, intArg, interleave, peer, ratio, report, ROOT, summary } from './lib.js';
+import { database, flagArg, intArg, interleave, peer, ratio, report, ROOT, summary } from './lib.js';
 
 const count = intArg('count', 2000, 1, 100_000);
 const rounds = intArg('rounds', 3, 1, 50);
@@ -20,11 +22,14 @@ const mysql2 = peer('mysql2', '3');
 interface Run {
   impl: string;
   concurrency: number;
+  transport: 'plain' | 'tls';
 }
 const runs: Run[] = [];
-for (const concurrency of [1, 32]) {
-  runs.push({ impl: 'galera-probe', concurrency });
-  if (mysql2) runs.push({ impl: 'mysql2', concurrency });
+for (const transport of flagArg('plain-only') ? (['plain'] as const) : (['plain', 'tls'] as const)) {
+  for (const concurrency of [1, 32]) {
+    runs.push({ impl: 'galera-probe', concurrency, transport });
+    if (mysql2) runs.push({ impl: 'mysql2', concurrency, transport });
+  }
 }
 
 interface Measured {
@@ -32,13 +37,13 @@ interface Measured {
   cpuMs: number;
 }
 const measured = new Map<string, Measured[]>();
-const key = (r: Run): string => `${r.impl} x${r.concurrency}`;
+const key = (r: Run): string => `${r.impl}${r.transport === 'tls' ? ' tls' : ''} x${r.concurrency}`;
 
 await interleave(runs, rounds, (r) => {
   const child = spawnSync(
     process.execPath,
-    [join(ROOT, 'bench', 'library-worker.mjs'), r.impl, db.host, String(db.port), db.user, String(count), String(r.concurrency), ...(mysql2 ? [mysql2] : [])],
-    { encoding: 'utf8', env: { ...process.env, MYSQL_PWD: db.password }, timeout: 600_000 },
+    [join(ROOT, 'bench', 'library-worker.mjs'), r.impl, db.host, String(db.port), db.user, String(count), String(r.concurrency), r.transport, ...(mysql2 ? [mysql2] : [])],
+    { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password }, timeout: 600_000 },
   );
   if (child.status !== 0) throw new Error(`${key(r)} failed (exit ${child.status}): ${child.stderr}`);
   const m = JSON.parse(child.stdout) as Measured;
@@ -54,8 +59,11 @@ for (const r of runs) {
     rounds: ms.length,
   };
 }
-const cpuRatio = (c: number): number | undefined =>
-  results[`mysql2 x${c}`] ? ratio(results[`galera-probe x${c}`]!.cpuMsPerProbe, results[`mysql2 x${c}`]!.cpuMsPerProbe) : undefined;
+const cpuRatio = (c: number, tls = ''): number | undefined =>
+  results[`mysql2${tls} x${c}`] && results[`galera-probe${tls} x${c}`]
+    ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`mysql2${tls} x${c}`]!.cpuMsPerProbe)
+    : undefined;
+const withTls = !flagArg('plain-only');
 report('library', {
   database: db.target,
   count,
@@ -66,12 +74,24 @@ report('library', {
     ? {
         'cpu per probe, galera-probe / mysql2, sequential': cpuRatio(1),
         'cpu per probe, galera-probe / mysql2, 32 at a time': cpuRatio(32),
+        ...(withTls
+          ? {
+              'cpu per probe over TLS, galera-probe / mysql2, sequential': cpuRatio(1, ' tls'),
+              'cpu per probe over TLS, galera-probe / mysql2, 32 at a time': cpuRatio(32, ' tls'),
+            }
+          : {}),
       }
     : {},
   targets: mysql2
     ? {
         'cpu per probe <= 0.5x mysql2, sequential': (cpuRatio(1) ?? Infinity) <= 0.5,
         'cpu per probe <= 0.5x mysql2, 32 at a time': (cpuRatio(32) ?? Infinity) <= 0.5,
+        ...(withTls
+          ? {
+              'cpu per probe over TLS <= 0.5x mysql2 over TLS, sequential': (cpuRatio(1, ' tls') ?? Infinity) <= 0.5,
+              'cpu per probe over TLS <= 0.5x mysql2 over TLS, 32 at a time': (cpuRatio(32, ' tls') ?? Infinity) <= 0.5,
+            }
+          : {}),
       }
     : {},
   ...(mysql2 ? {} : { skipped: ['mysql2 (could not be installed)'] }),

@@ -28,6 +28,7 @@ run cli bench:cli --runs 2 --warmup 0
 run library bench:library --count 50 --rounds 1
 run deadlines bench:deadlines --count 5 --limit 50 --concurrency 5
 run leaks bench:leaks --count 200 --limit 10 --concurrency 20
+run serve-memory bench:serve-memory --seconds 5 --sample 1 --rate 10
 run serve bench:serve --duration 1 --rounds 1
 echo "bench smoke: $failed failed"
 [ "$failed" -eq 0 ]

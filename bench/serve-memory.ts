@@ -1,0 +1,190 @@
+/**
+ * Benchmark 6: memory of a long-running `galera-probe serve` under continuous probing. Several
+ * serve processes run side by side for `--seconds` (600), each with `--cache 0` (every request
+ * is a new probe, a new connection to the node) and its own client in this process sending
+ * one request at a time, at most `--rate` (50) a second. Every `--sample` seconds (10): each
+ * process's RSS (VmRSS), its CPU time (utime + stime) and the probes it answered.
+ *
+ * The variants (all by default): the probe's ssl mode, DISABLED or PREFERRED (TLS), each with
+ * V8's default young generation and with `--max-semi-space-size=1` given to node. Run side by
+ * side, the machine's drift hits all alike.
+ *
+ *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]...
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { database, intArg, listArg, ratio, report, ROOT, summary } from './lib.js';
+
+const seconds = intArg('seconds', 600, 5, 3600);
+const rate = intArg('rate', 50, 1, 1000);
+const sampleSeconds = intArg('sample', 10, 1, 600);
+const db = database();
+
+interface Variant {
+  label: string;
+  sslMode: 'DISABLED' | 'PREFERRED';
+  nodeFlags: string[];
+}
+const SEMI = '--max-semi-space-size=1';
+const all: Variant[] = [
+  { label: 'plain', sslMode: 'DISABLED', nodeFlags: [] },
+  { label: 'tls', sslMode: 'PREFERRED', nodeFlags: [] },
+  { label: 'plain-semi1', sslMode: 'DISABLED', nodeFlags: [SEMI] },
+  { label: 'tls-semi1', sslMode: 'PREFERRED', nodeFlags: [SEMI] },
+];
+const only = listArg('only');
+const variants = only.length > 0 ? all.filter((v) => only.includes(v.label)) : all;
+if (variants.length === 0) throw new Error(`--only: expected some of ${all.map((v) => v.label).join(', ')}`);
+
+/** Clock ticks per second of /proc/PID/stat's utime and stime (100 on Linux). */
+const TICKS = 100;
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
+}
+
+function cpuMs(pid: number): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15, that is 11 and 12 after the state (field 3).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+}
+
+interface Running {
+  variant: Variant;
+  child: ChildProcess;
+  port: number;
+  ok: number;
+  failed: number;
+  samples: { atS: number; rssMiB: number; cpuMs: number; probes: number }[];
+}
+
+async function start(variant: Variant): Promise<Running> {
+  const child = spawn(
+    process.execPath,
+    [...variant.nodeFlags, join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', '0', '--ssl-mode', variant.sslMode, '-u', db.user, db.target],
+    // A clean environment: no NODE_EXTRA_CA_CERTS or NODE_OPTIONS from this shell.
+    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let text = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    if (text.length < 100_000) text += d;
+  });
+  for (let i = 0; i < 200; i++) {
+    const m = /"address":"127\.0\.0\.1:(\d+)"/.exec(text);
+    if (m) return { variant, child, port: Number(m[1]), ok: 0, failed: 0, samples: [] };
+    if (child.exitCode !== null) break;
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`serve (${variant.label}) did not start: ${text}`);
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: variants.length });
+
+function get(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/health', agent, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/** One request at a time, at most `rate` a second, until `until` (performance.now()). */
+async function load(r: Running, until: number): Promise<void> {
+  const gap = 1000 / rate;
+  let next = performance.now();
+  while (performance.now() < until) {
+    const status = await get(r.port);
+    if (status === 200) r.ok++;
+    else r.failed++;
+    next += gap;
+    const wait = next - performance.now();
+    if (wait > 0) await sleep(wait);
+    else next = performance.now();
+  }
+}
+
+const running: Running[] = [];
+try {
+  for (const v of variants) running.push(await start(v));
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  const sample = (): void => {
+    const atS = Math.round((performance.now() - t0) / 1000);
+    for (const r of running) r.samples.push({ atS, rssMiB: rssMiB(r.child.pid!), cpuMs: cpuMs(r.child.pid!), probes: r.ok + r.failed });
+  };
+  sample();
+  const sampler = setInterval(sample, sampleSeconds * 1000);
+  await Promise.all(running.map((r) => load(r, until)));
+  clearInterval(sampler);
+  sample();
+} finally {
+  agent.destroy();
+  await Promise.all(
+    running.map(async (r) => {
+      if (r.child.exitCode !== null) return;
+      const exited = once(r.child, 'exit');
+      r.child.kill('SIGTERM');
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+const results: Record<string, unknown> = {};
+for (const r of running) {
+  const s = r.samples;
+  const last = s.at(-1)!;
+  // Steady state: the second half of the run.
+  const half = s.filter((x) => x.atS >= last.atS / 2);
+  const first = half[0]!;
+  const rss = half.map((x) => x.rssMiB);
+  results[r.variant.label] = {
+    command: `node ${[...r.variant.nodeFlags, 'bin/galera-probe serve --cache 0 --ssl-mode', r.variant.sslMode].join(' ')}`,
+    probes: last.probes,
+    failed: r.failed,
+    probesPerSecond: Math.round((last.probes / last.atS) * 10) / 10,
+    rssMiB: { start: s[0]!.rssMiB, max: Math.max(...s.map((x) => x.rssMiB)), end: last.rssMiB, secondHalf: summary(rss) },
+    secondHalfRangeMiB: Math.round((Math.max(...rss) - Math.min(...rss)) * 10) / 10,
+    // The serve process's CPU per probe in the second half, its HTTP side included.
+    cpuMsPerProbe: Math.round(((last.cpuMs - first.cpuMs) / Math.max(1, last.probes - first.probes)) * 1000) / 1000,
+    rssEveryMinute: s.filter((x) => x.atS % 60 < sampleSeconds).map((x) => x.rssMiB),
+  };
+}
+const figure = (label: string, f: (x: Record<string, number>) => number): number | undefined => {
+  const x = results[label] as Record<string, number> | undefined;
+  return x ? f(x) : undefined;
+};
+const ratios: Record<string, number> = {};
+for (const base of ['plain', 'tls']) {
+  const a = figure(`${base}-semi1`, (x) => x['cpuMsPerProbe']!);
+  const b = figure(base, (x) => x['cpuMsPerProbe']!);
+  if (a !== undefined && b !== undefined) ratios[`cpu per probe, ${base}-semi1 / ${base}`] = ratio(a, b);
+}
+report('serve-memory', {
+  database: db.target,
+  seconds,
+  ratePerSecond: rate,
+  sampleSeconds,
+  sideBySide: true,
+  results,
+  ratios,
+  targets: Object.fromEntries(
+    running.map((r) => {
+      const x = results[r.variant.label] as { rssMiB: { max: number }; secondHalfRangeMiB: number };
+      return [`${r.variant.label}: RSS <= 64 MiB and flat (second half within 5 MiB)`, x.rssMiB.max <= 64 && x.secondHalfRangeMiB <= 5];
+    }),
+  ),
+});
