@@ -4,7 +4,11 @@
  * the bound on concurrent probes, forgetting idle targets), the allow list, the text format,
  * and the targets file with `/targets`.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeOptions } from '../src/probe/options.js';
 import { probe } from '../src/probe/probe.js';
@@ -412,6 +416,113 @@ describe('targets file', () => {
       parseTargetsFile('db1:3306 db1 secret="s3cr3t', 'f');
     } catch (err) {
       expect((err as Error).message).not.toContain('s3cr3t');
+    }
+  });
+});
+
+describe('galera-probe serve as an exporter, the process', () => {
+  const bin = join(import.meta.dirname, '..', 'bin', 'galera-probe');
+  let children: ChildProcess[] = [];
+  let dirs: string[] = [];
+  afterEach(() => {
+    for (const c of children) c.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    children = [];
+    dirs = [];
+  });
+
+  function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout!.resume();
+    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    return { child, stderr: () => err, exit };
+  }
+
+  async function waitFor(stderr: () => string, pattern: RegExp): Promise<RegExpExecArray> {
+    for (let i = 0; i < 100; i++) {
+      const m = pattern.exec(stderr());
+      if (m) return m;
+      await sleep(50);
+    }
+    throw new Error(`no ${pattern} in: ${stderr()}`);
+  }
+
+  function tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-exporter-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  it('exporter only: /probe with [client.NAME] credentials, /targets, SIGHUP re-reads the file and keeps it when bad', async () => {
+    const a = await serve(galeraNode(SYNCED_NODE, { password: 'pw-a' }));
+    const b = await serve(galeraNode(SYNCED_NODE, { password: 'pw-b' }), '127.0.0.2');
+    const dir = tempDir();
+    const cnf = join(dir, 'my.cnf');
+    writeFileSync(cnf, '[client]\nuser = monitor\npassword = pw-a\nssl-mode = DISABLED\n[client.other]\nuser = other\npassword = pw-b\n');
+    const targets = join(dir, 'targets');
+    writeFileSync(targets, `# fleet\n${a.target} node-a cluster=one\n`);
+    const s = start(['--defaults-file', cnf, '--targets-file', targets]);
+    const port = Number((await waitFor(s.stderr, /on http:\/\/127\.0\.0\.1:(\d+) /))[1]);
+    expect(s.stderr()).toMatch(/exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/);
+
+    expect(sample((await get(port, `/probe?target=${a.target}`)).body, 'probe_success')).toBe(1);
+    expect((await get(port, `/probe?target=${b.target}`)).status).toBe(403);
+    expect(JSON.parse((await get(port, '/targets')).body)).toEqual([{ targets: [a.target], labels: { cluster: 'one', name: 'node-a' } }]);
+    expect((await get(port, '/health')).status).toBe(404);
+
+    writeFileSync(targets, `${a.target} node-a cluster=one\n${b.target} node-b auth_module=other\n`);
+    s.child.kill('SIGHUP');
+    await waitFor(s.stderr, /SIGHUP: .*targets re-read: 2 targets/);
+    expect(sample((await get(port, `/probe?target=${b.target}&auth_module=other`)).body, 'probe_success')).toBe(1);
+    expect(JSON.parse((await get(port, '/targets')).body)[1]).toEqual({ targets: [b.target], labels: { name: 'node-b', __param_auth_module: 'other' } });
+
+    writeFileSync(targets, `${a.target}\nnot a [target\n`);
+    s.child.kill('SIGHUP');
+    await waitFor(s.stderr, /SIGHUP: keeping the previous 2 targets: .*targets:2: /);
+    expect((await get(port, `/probe?target=${b.target}&auth_module=other`)).status).toBe(200);
+    writeFileSync(targets, `${a.target} x auth_module=nope\n`);
+    s.child.kill('SIGHUP');
+    await waitFor(s.stderr, /keeping the previous 2 targets: .*no \[client\.nope\] group/);
+
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+    expect(s.stderr()).not.toMatch(/pw-a|pw-b/);
+  });
+
+  it('beside its own node: /health for the node, /probe for allowed targets', async () => {
+    const own = await serve(galeraNode(SYNCED_NODE));
+    const other = await serve(galeraNode(NON_PRIMARY_NODE), '127.0.0.2');
+    const s = start(['--no-defaults', '-u', 'monitor', '--allow-target', '127.0.0.2:*', own.target]);
+    const port = Number((await waitFor(s.stderr, /on http:\/\/127\.0\.0\.1:(\d+) /))[1]);
+    expect(await get(port, '/health')).toMatchObject({ status: 200, body: 'synced\n' });
+    expect(sample((await get(port, `/probe?target=${other.target}`)).body, 'probe_success')).toBe(0);
+    expect((await get(port, `/probe?target=${own.target}`)).status).toBe(403);
+    const metrics = (await get(port, '/metrics')).body;
+    expect(metrics).toContain('galera_probe_healthy 1');
+    expect(metrics).toContain('galera_probe_exporter_targets 1');
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
+  it('bad exporter options and files are usage errors (exit 64) naming the problem', async () => {
+    const dir = tempDir();
+    const targets = join(dir, 'targets');
+    writeFileSync(targets, '10.0.0.1:3306 db1 __x=1\n');
+    const cases: [string[], RegExp][] = [
+      [['--targets-file', targets], /targets:1: invalid label name/],
+      [['--targets-file', join(dir, 'missing')], /missing: cannot read \(ENOENT\)/],
+      [['--allow-target', 'db.example.com'], /--allow-target "db\.example\.com": a port is required/],
+      [['--allow-target', '*:*', '--max-concurrent-probes', '0'], /--max-concurrent-probes: expected a number from 1 to 10000/],
+      [['--allow-target', '*:*', '--timeout-offset', 'soon'], /--timeout-offset: expected a duration/],
+      [[], /missing target/],
+    ];
+    for (const [args, message] of cases) {
+      const s = start(['--no-defaults', ...args]);
+      expect([args, await s.exit]).toEqual([args, 64]);
+      expect(s.stderr()).toMatch(message);
     }
   });
 });

@@ -64,11 +64,14 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('README options', () => {
   const check = documentedOptions('### Options');
-  const serve = documentedOptions('## serve: the HTTP endpoint for load balancers');
+  const serve = [...documentedOptions('## serve: the HTTP endpoint for load balancers'), ...documentedOptions('### Prometheus exporter: /probe')];
 
   it('the tables were found', () => {
     expect(check.length).toBeGreaterThan(20);
-    expect(serve.map((o) => o.flag)).toEqual(['--listen', '--cache', '--max-age', '--maintenance-file', '--log']);
+    expect(serve.map((o) => o.flag)).toEqual([
+      '--listen', '--cache', '--max-age', '--maintenance-file', '--log',
+      '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--web-config', '--web-config-all',
+    ]);
   });
 
   it('every documented option of a check is accepted (with its argument) and shown by --help', async () => {

@@ -36,6 +36,7 @@ Exit: 0 healthy, 1 unhealthy, 2 unreachable, 3 timeout, 4 access denied,
 `;
 
 export const SERVE_HELP = `Usage: galera-probe serve [--listen ADDR:PORT] [probe options] <target>
+       galera-probe serve --allow-target PATTERN | --targets-file FILE [...]
 
 An HTTP health endpoint for load balancers (HAProxy httpchk, Kubernetes,
 Azure Load Balancer). One probe at a time, shared by all requests.
@@ -44,6 +45,9 @@ Azure Load Balancer). One probe at a time, shared by all requests.
   GET /live               200 while reachable and in a Primary component
   GET /metrics            Prometheus text format
   ?format=json or Accept: application/json: the probe's JSON result
+  GET /probe?target=HOST:PORT[&auth_module=NAME]  (exporter) probe an
+                          allowed target, answer its Prometheus gauges
+  GET /targets            (exporter) the targets file, Prometheus HTTP SD
 
       --listen ADDR:PORT      where to listen (default 0.0.0.0:9200);
                               also [IPV6]:PORT or PORT
@@ -53,6 +57,19 @@ Azure Load Balancer). One probe at a time, shared by all requests.
       --maintenance-file PATH while PATH exists: 503 "maintenance", and the
                               database is not touched
       --log text|json|off     verdict changes on stderr (default text)
+
+Exporter (without <target>: the exporter only):
+      --allow-target PATTERN  probe targets matching a host glob or CIDR with
+                              ports: '*.db.example:3306', 10.0.0.0/8:3306-3309,
+                              [fd00::/8]:*; repeatable
+      --targets-file FILE     probe these (TARGET [NAME] [label=value...] per
+                              line); re-read on SIGHUP
+      --timeout-offset DUR    taken off X-Prometheus-Scrape-Timeout-Seconds
+                              (default 500ms); never more than --timeout
+      --max-concurrent-probes N  probes running at once (default 64)
+      --web-config FILE       TLS and basic auth (exporter-toolkit's format);
+                              auth guards /probe, /metrics, /targets, /cluster
+      --web-config-all        ... and the load-balancer paths too
 
 Probe options as for a single check (galera-probe --help): -u, --timeout,
 --check, --ssl-mode, --available-when-donor, --require-writable, ...
