@@ -9,6 +9,7 @@ import { createHealthServer, HealthCheck, shutdownHealthServer, type VerdictChan
 import { VERSION } from '../version.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom } from './args.js';
 import { parseDuration } from './duration.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { traceLine } from './format.js';
 import { SERVE_HELP } from './help.js';
 import type { Io } from './io.js';
@@ -130,6 +131,8 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
       ),
   });
   const web = webFrom(values);
+  // A long-running process: keep V8's young generation at its initial size (src/cli/heap.ts).
+  keepYoungGenerationSmall(process.execArgv, io.env['NODE_OPTIONS']);
   const server = createHealthServer(check, {
     ...(exporter ? { routes: exporter.routes, metricsExtra: () => exporter.exporter.metrics().render() } : {}),
     ...web?.server,

@@ -73,6 +73,11 @@ export class HealthCheck {
   /** Probes started so far (for tests and metrics). */
   probesStarted = 0;
 
+  /** The latest result, whatever its age, without probing (for /metrics); undefined before the first. */
+  get latest(): ProbeResult | undefined {
+    return this.last?.result;
+  }
+
   /**
    * The answer for one request:
    * - a result younger than `cacheMs`: that result;

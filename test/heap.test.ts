@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { keepYoungGenerationSmall } from '../src/cli/heap.js';
+
+const CHILD = new URL('./support/young-generation.ts', import.meta.url).pathname;
+
+/** Runs the child with node flags and NODE_OPTIONS; its JSON line. */
+function child(flags: string[], nodeOptions?: string): { applied: boolean; newSpaceMiB: number } {
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+  if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD], { encoding: 'utf8', env, timeout: 60_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { applied: boolean; newSpaceMiB: number };
+}
+
+describe("serve's young generation", () => {
+  it('stays small under an allocation pattern that grows it to its maximum without the setting', () => {
+    const kept = child([]);
+    expect(kept.applied).toBe(true);
+    expect(kept.newSpaceMiB).toBeLessThanOrEqual(4);
+    // The same work with V8's default maximum, given explicitly, so the setting stays out.
+    const grown = child(['--max-semi-space-size=16']);
+    expect(grown.applied).toBe(false);
+    expect(grown.newSpaceMiB).toBeGreaterThan(8);
+  });
+
+  it('is left to the operator when node was started with a young-generation flag', () => {
+    expect(child([], '--max-semi-space-size=8').applied).toBe(false);
+    for (const flag of ['--max-semi-space-size=4', '--max_semi_space_size=4', '--min-semi-space-size=2', '--semi-space-growth-factor=2']) {
+      expect(keepYoungGenerationSmall([flag], undefined)).toBe(false);
+      expect(keepYoungGenerationSmall([], `--enable-source-maps ${flag}`)).toBe(false);
+    }
+  });
+});
