@@ -24,6 +24,11 @@ export interface HealthServerOptions {
   tls?: HttpsServerOptions;
   /** Appended to `/metrics` (the exporter's own gauges). */
   metricsExtra?: () => string;
+  /**
+   * Asked when the node itself is healthy, for `/`, `/health` and `/ready`: a reason to answer
+   * 503 all the same (serve --cluster: this node is on the losing side of a split brain).
+   */
+  refuse?: () => Promise<string | undefined>;
 }
 
 export interface RouteAnswer {
@@ -68,7 +73,8 @@ function answerJson(answer: Answer): Record<string, unknown> {
   return { healthy: false, outcome: 'unknown', reason: answer.reason };
 }
 
-function wantsJson(req: IncomingMessage, query: string): boolean {
+/** JSON when asked for with `?format=json` or `Accept: application/json`; text otherwise. */
+export function wantsJson(req: IncomingMessage, query: string): boolean {
   if (new URLSearchParams(query).get('format') === 'json') return true;
   const accept = req.headers.accept;
   return typeof accept === 'string' && /(^|,)\s*application\/json\s*(;|,|$)/i.test(accept);
@@ -153,8 +159,17 @@ export function createHealthServer(check: HealthCheck | undefined, options: Heal
           return;
         }
         const ok = answer.kind === 'result' && answer.result.healthy;
-        if (json) send(req, res, ok ? 200 : 503, 'application/json', `${JSON.stringify(answerJson(answer))}\n`);
-        else send(req, res, ok ? 200 : 503, text, `${readinessLine(answer)}\n`);
+        const reply = (refusal: string | undefined): void => {
+          const body = refusal === undefined ? answerJson(answer) : { ...answerJson(answer), healthy: false, reason: refusal };
+          const status = ok && refusal === undefined ? 200 : 503;
+          if (json) send(req, res, status, 'application/json', `${JSON.stringify(body)}\n`);
+          else send(req, res, status, text, `${refusal ?? readinessLine(answer)}\n`);
+        };
+        if (!ok || !options.refuse) {
+          reply(undefined);
+          return;
+        }
+        options.refuse().then(reply, () => send(req, res, 500, text, 'internal error\n'));
       },
       () => send(req, res, 500, text, 'internal error\n'),
     );
