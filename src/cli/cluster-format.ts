@@ -1,3 +1,4 @@
+import { clusterLine } from '../cluster/format.js';
 import { componentLabel } from '../cluster/judge.js';
 import type { ClusterResult } from '../cluster/types.js';
 import type { ProbeResult } from '../probe/types.js';
@@ -40,9 +41,4 @@ export function clusterLines(result: ClusterResult): string[] {
   lines.push(clusterLine(result));
   for (const note of result.notes) lines.push(`note: ${note}`);
   return lines;
-}
-
-/** `cluster split-brain: 2 Primary components ({n1,n2}, {n3}); ...; writer 127.0.0.1:3311` */
-export function clusterLine(result: ClusterResult): string {
-  return `cluster ${result.verdict}: ${result.reason}; writer ${result.writer ?? 'none'} (${ms(result.timings.total)})`;
 }
