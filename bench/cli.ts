@@ -6,6 +6,7 @@
  *   sea          the single executable, when dist/galera-probe-linux-x64 exists
  *   mysql2       a minimal Node.js script: mysql2 connect, the same two SHOW statements, end
  *   mariadb-cli  the C client: `mariadb --skip-ssl -e "SHOW GLOBAL STATUS ...; SHOW GLOBAL VARIABLES ..."`
+ *   cluster      `galera-probe cluster` over every node of the test cluster (three), one process
  *
  * and each of the last four again over TLS (`-tls`: galera-probe with its default
  * `--ssl-mode PREFERRED`, mysql2 with `ssl: { rejectUnauthorized: false }`, the C client with
@@ -23,7 +24,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
+import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
 
 const runs = intArg('runs', 30, 1, 1000);
 const warmup = intArg('warmup', 3, 0, 100);
@@ -57,6 +58,15 @@ for (const extra of listArg('extra')) {
     commands.push({ ...ours, label: `${label}${suffix}`, args: [launcher, ...oursArgs(tls)] });
   }
   extraLabels.push(label);
+}
+const nodes = clusterTargets();
+if (nodes.length > 1) {
+  const cluster = (tls: boolean): string[] => [join(ROOT, 'bin', 'galera-probe'), 'cluster', '--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, ...nodes];
+  commands.push({ label: 'cluster', file: process.execPath, args: cluster(false), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^cluster healthy: ${nodes.length} of ${nodes.length} nodes`, 'm') });
+  // Every node's result must say TLS.
+  commands.push({ label: 'cluster-tls', file: process.execPath, args: cluster(true), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^\\{"verdict":"healthy"(.*"tls":true){${nodes.length}}`, 's') });
+} else {
+  process.stderr.write('bench: the cluster\'s nodes are unknown (galera-cluster.sh env, GP_BENCH_TARGETS); measuring without `cluster`\n');
 }
 const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
 if (existsSync(sea)) {
@@ -143,6 +153,9 @@ report('cli', {
           'mysql2-tls / node-floor': ratio(median('mysql2-tls'), floor),
         }
       : {}),
+    ...(times.has('cluster')
+      ? { 'cluster / galera-probe': ratio(median('cluster'), ours), 'cluster-tls / galera-probe-tls': ratio(median('cluster-tls'), oursTls) }
+      : {}),
     ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')), 'galera-probe-tls / mariadb-cli-tls': ratio(oursTls, median('mariadb-cli-tls')) } : {}),
     ...Object.fromEntries(
       extraLabels.flatMap((label) => [
@@ -156,6 +169,7 @@ report('cli', {
   targets: {
     'galera-probe <= 1.3x node-floor': ours <= 1.3 * floor,
     'galera-probe-tls <= 1.5x node-floor': oursTls <= 1.5 * floor,
+    ...(times.has('cluster') ? { 'cluster-tls <= 1.25x galera-probe-tls': median('cluster-tls') <= 1.25 * oursTls, 'cluster <= 1.25x galera-probe': median('cluster') <= 1.25 * ours } : {}),
     ...(times.has('mysql2') ? { 'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2'), 'galera-probe-tls <= 0.6x mysql2-tls': oursTls <= 0.6 * median('mysql2-tls') } : {}),
   },
   ...(skipped.length > 0 ? { skipped } : {}),

@@ -24,8 +24,8 @@ export interface Db {
   target: string;
 }
 
-/** The node to measure against: `galera-cluster.sh env`, overridable with GP_BENCH_* variables. */
-export function database(): Db {
+/** What `galera-cluster.sh env` prints, as a map; empty when the script cannot say. */
+function clusterEnv(): Record<string, string> {
   const vars: Record<string, string> = {};
   try {
     const text = execFileSync('bash', [join(ROOT, 'scripts', 'galera-cluster.sh'), 'env'], { encoding: 'utf8' });
@@ -33,6 +33,24 @@ export function database(): Db {
   } catch {
     // Without the script's view, the GP_BENCH_* variables must say it all.
   }
+  return vars;
+}
+
+/** Every node of the test cluster as host:port (GP_BENCH_TARGETS, space-separated, overrides); empty if unknown. */
+export function clusterTargets(): string[] {
+  const given = process.env['GP_BENCH_TARGETS'];
+  if (given !== undefined) return given.split(/\s+/).filter((t) => t !== '');
+  const vars = clusterEnv();
+  const host = vars['GP_HOST'] ?? '127.0.0.1';
+  const count = Number(vars['GP_NODES'] ?? 0);
+  const targets: string[] = [];
+  for (let n = 1; n <= count; n++) if (vars[`GP_NODE${n}_PORT`]) targets.push(`${host}:${vars[`GP_NODE${n}_PORT`]}`);
+  return targets;
+}
+
+/** The node to measure against: `galera-cluster.sh env`, overridable with GP_BENCH_* variables. */
+export function database(): Db {
+  const vars = clusterEnv();
   const n = process.env['GP_BENCH_NODE'] ?? '1';
   const pick = (bench: string, cluster: string, fallback?: string): string => {
     const v = process.env[bench] ?? vars[cluster] ?? fallback;
