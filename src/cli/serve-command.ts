@@ -13,6 +13,7 @@ import { keepYoungGenerationSmall } from './heap.js';
 import { traceLine } from './format.js';
 import { SERVE_HELP } from './help.js';
 import type { Io } from './io.js';
+import { CLUSTER_SERVE_OPTIONS, clusterFrom, parseClusterList } from './cluster-setup.js';
 import { UsageError } from './usage.js';
 import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
 import { WEB_OPTIONS, webFrom } from './web-setup.js';
@@ -29,6 +30,7 @@ const SERVE_OPTIONS = {
   log: { type: 'string' },
   ...EXPORTER_OPTIONS,
   ...WEB_OPTIONS,
+  ...CLUSTER_SERVE_OPTIONS,
 } as const;
 
 export interface Listen {
@@ -99,9 +101,13 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   // Invalid options are usage errors now, not a probe that rejects on every request.
   const normalized = normalizeOptions(options, () => 'root');
   const target = exporterOnly ? 'no node of its own' : normalized.target;
-  const exporter = wantsExporter(values)
+  const clusterList = typeof values['cluster'] === 'string' ? parseClusterList(values['cluster']) : undefined;
+  if (clusterList && exporterOnly) throw new UsageError('--cluster needs this node\'s target as well');
+  // The members of --cluster may be probed through /probe too (and nothing else, without more).
+  const exporter = wantsExporter(values) || clusterList
     ? exporterFrom({
         values,
+        ...(clusterList ? { extraExact: clusterList } : {}),
         base: options,
         env: io.env,
         timeoutMs: normalized.timeout,
@@ -130,11 +136,30 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
         `${target} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`,
       ),
   });
+  const clusterSetup = check
+    ? clusterFrom({
+        values,
+        self: normalized.target,
+        selfCheck: check,
+        base: options,
+        cacheMs,
+        maxAgeMs,
+        waitMs: normalized.timeout + 1000,
+        onChange: (view, previous) =>
+          log(
+            'cluster',
+            { from: previous?.verdict ?? null, to: view.verdict, writer: view.writer, reason: view.reason },
+            `cluster ${previous?.verdict ?? 'start'} -> ${view.verdict}: ${view.reason}; writer ${view.writer ?? 'none'}`,
+          ),
+      })
+    : undefined;
   const web = webFrom(values);
   // A long-running process: keep V8's young generation at its initial size (src/cli/heap.ts).
   keepYoungGenerationSmall(process.execArgv, io.env['NODE_OPTIONS']);
   const server = createHealthServer(check, {
-    ...(exporter ? { routes: exporter.routes, metricsExtra: () => exporter.exporter.metrics().render() } : {}),
+    routes: { ...exporter?.routes, ...clusterSetup?.routes },
+    metricsExtra: () => (exporter?.exporter.metrics().render() ?? '') + (clusterSetup?.view.metrics() ?? ''),
+    ...(clusterSetup ? { refuse: () => clusterSetup.view.splitBrainRefusal() } : {}),
     ...web?.server,
   });
   web?.attach(server);
@@ -151,6 +176,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     const e = err as NodeJS.ErrnoException;
     io.stderr(`galera-probe: serve: cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}\n`);
     await check?.close();
+    await clusterSetup?.close();
     await exporter?.exporter.close();
     return EXIT_CANNOT_LISTEN;
   }
@@ -163,6 +189,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   );
   if (web) log('web-config', { summary: web.summary }, web.summary);
   if (exporter) log('exporter', { summary: exporter.summary }, exporter.summary);
+  if (clusterSetup) log('cluster-view', { summary: clusterSetup.summary }, clusterSetup.summary);
   // SIGHUP re-reads the targets file (and no longer ends the process).
   const onHangup = (): void => {
     const r = exporter?.reload() ?? { ok: true, line: 'SIGHUP: nothing to re-read' };
@@ -182,6 +209,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   process.off('SIGHUP', onHangup);
   log('stopping', { signal }, `${signal}: stopping`);
   await shutdownHealthServer(server, check, normalized.timeout + 1500);
+  await clusterSetup?.close();
   await exporter?.exporter.close();
   log('stopped', {}, 'stopped');
   return 0;
