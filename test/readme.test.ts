@@ -64,12 +64,17 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('README options', () => {
   const check = documentedOptions('### Options');
-  const serve = [...documentedOptions('## serve: the HTTP endpoint for load balancers'), ...documentedOptions('### Prometheus exporter: /probe')];
+  const serve = [
+    ...documentedOptions('## serve: the HTTP endpoint for load balancers'),
+    ...documentedOptions('### One writer: `serve --cluster`'),
+    ...documentedOptions('### Prometheus exporter: /probe'),
+  ];
 
   it('the tables were found', () => {
     expect(check.length).toBeGreaterThan(20);
     expect(serve.map((o) => o.flag)).toEqual([
       '--listen', '--cache', '--max-age', '--maintenance-file', '--log',
+      '--cluster', '--writer-delay',
       '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--web-config', '--web-config-all',
     ]);
   });

@@ -58,6 +58,13 @@ Azure Load Balancer). One probe at a time, shared by all requests.
                               database is not touched
       --log text|json|off     verdict changes on stderr (default text)
 
+One writer (every node given the same list, in writer-preference order):
+      --cluster H:P,H:P,...   probe the whole cluster too: GET /writer (200
+                              on the elected writer only), GET /cluster; and
+                              /health refuses the losing side of a split brain
+      --writer-delay DUR      a new writer answers 503 "becoming writer" this
+                              long (default 0): load balancer interval x fall
+
 Exporter (without <target>: the exporter only):
       --allow-target PATTERN  probe targets matching a host glob or CIDR with
                               ports: '*.db.example:3306', 10.0.0.0/8:3306-3309,

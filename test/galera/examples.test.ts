@@ -27,6 +27,11 @@ function get(port: number, path: string): Promise<{ status: number; body: string
 }
 
 describe('examples/', () => {
+  it('haproxy-writer.cfg is valid for HAProxy (haproxy -c)', () => {
+    const out = execFileSync('haproxy', ['-c', '-f', join(ROOT, 'examples', 'haproxy-writer.cfg')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toMatch(/Configuration file is valid/);
+  });
+
   it('haproxy.cfg is valid for HAProxy (haproxy -c)', () => {
     const out = execFileSync('haproxy', ['-c', '-f', join(ROOT, 'examples', 'haproxy.cfg')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toMatch(/Configuration file is valid/);
