@@ -130,6 +130,15 @@ describe('GET /probe', () => {
     expect(r.body).not.toContain('galera_probe_wsrep_');
   });
 
+  it('the target of the request replaces serve\'s own, a unix socket included', async () => {
+    const fake = await serve(galeraNode(SYNCED_NODE));
+    const counting = countingProbe();
+    const { port } = await exporterEndpoint({ base: { user: 'monitor', sslMode: 'DISABLED', socketPath: '/run/mysqld/own.sock', host: '10.9.9.9', port: 1 }, probe: counting.probe });
+    expect(sample((await get(port, `/probe?target=${fake.target}`)).body, 'probe_success')).toBe(1);
+    expect(counting.calls[0]).toMatchObject({ host: fake.host, port: fake.port });
+    expect(counting.calls[0]!.socketPath).toBeUndefined();
+  });
+
   it('a target not allowed: 403, and no probe, connection or DNS lookup happens', async () => {
     const fake = await serve(galeraNode(SYNCED_NODE));
     const counting = countingProbe();

@@ -232,7 +232,9 @@ export class Exporter {
     }
     try {
       const run = this.options.probe ?? runProbe;
-      return await run({ ...base, host: entry.target.host, port: entry.target.port, timeout: Math.max(1, budgetMs - waited), signal });
+      // The request's target replaces serve's own (a unix socket included).
+      const { socketPath: _own, ...options } = base;
+      return await run({ ...options, host: entry.target.host, port: entry.target.port, timeout: Math.max(1, budgetMs - waited), signal });
     } finally {
       this.slots.release();
     }
