@@ -6,7 +6,8 @@
  * connections. One warm-up pass over every target, then `--seconds` measured: the exporter's
  * CPU (from /proc: user + system) per probe and as a share of one core, its RSS (now and
  * peak), and the scrape duration seen by the client (p50, p99), without TLS to the nodes and
- * with it (VERIFY_CA).
+ * with it (VERIFY_CA). Also the probes' own time (probe_duration_seconds) and the machine's
+ * load average, since the scrape time on a shared machine is mostly time waiting for a core.
  *
  *   npm run bench:exporter -- [--targets 1000] [--interval 15] [--seconds 60] [--modes plain,tls]
  */
@@ -15,6 +16,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { intArg, listArg, report, ROOT, summary } from './lib.js';
@@ -84,13 +86,15 @@ function get(port: number, path: string, scrapeTimeout: string | undefined): Pro
 
 interface Pass {
   durationsMs: number[];
+  /** probe_duration_seconds of each answer, in ms: the probe's own time, inside the scrape. */
+  probeMs: number[];
   failures: number;
   requests: number;
 }
 
 /** `count` scrapes at `rate` per second, round-robin over the ports from `first`. */
 async function scrape(port: number, ports: number[], count: number, first: number, rate: number): Promise<Pass> {
-  const pass: Pass = { durationsMs: [], failures: 0, requests: 0 };
+  const pass: Pass = { durationsMs: [], probeMs: [], failures: 0, requests: 0 };
   const started = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
@@ -104,6 +108,8 @@ async function scrape(port: number, ports: number[], count: number, first: numbe
       get(port, `/probe?target=${target}`, '10').then(
         (r) => {
           pass.durationsMs.push(performance.now() - t0);
+          const probe = /^probe_duration_seconds (\S+)$/m.exec(r.body);
+          if (probe) pass.probeMs.push(Number(probe[1]) * 1000);
           if (r.status !== 200 || !/^probe_success 1$/m.test(r.body)) pass.failures++;
         },
         () => {
@@ -137,6 +143,7 @@ for (const mode of modes) {
     const warm = await scrape(exporter.port, fleet.ports, targets, 0, rate);
     const before = procStats(exporter.child.pid!);
     const fleetBefore = procStats(fleet.child.pid!);
+    const loadBefore = loadavg()[0]!;
     const t0 = performance.now();
     const measured = await scrape(exporter.port, fleet.ports, Math.round(rate * seconds), 0, rate);
     const wallMs = performance.now() - t0;
@@ -144,6 +151,7 @@ for (const mode of modes) {
     const fleetAfter = procStats(fleet.child.pid!);
     const cpuMs = after.cpuMs - before.cpuMs;
     const d = summary(measured.durationsMs);
+    const p = summary(measured.probeMs);
     results[mode] = {
       probes: measured.requests,
       probesPerSecond: Math.round((measured.requests / wallMs) * 10000) / 10,
@@ -154,6 +162,8 @@ for (const mode of modes) {
       exporterPeakRssMiB: after.peakRssMiB,
       fleetCpuMsPerProbe: Math.round(((fleetAfter.cpuMs - fleetBefore.cpuMs) / measured.requests) * 1000) / 1000,
       scrapeMs: { p50: d.median, p90: d.p90, p99: d.p99, max: d.max },
+      probeMs: { p50: p.median, p90: p.p90, p99: p.p99, max: p.max },
+      loadAverage1m: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
     };
   } finally {
     await stop(exporter.child);
