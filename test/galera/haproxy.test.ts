@@ -5,102 +5,41 @@
  * check intervals, and no SQL connection through HAProxy lands on it while it is DOWN; once
  * it rejoins, HAProxy marks it UP again.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, cluster, node, ROOT, sleep, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
+import { closedPort, cluster, node, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
+import { newLab, servers, startHaproxy, startServe, stopAll, throughFrontend, waitStatus as waitProxyStatus, type Lab } from './support/haproxy.js';
 
 const INTER_MS = 500;
 const FALL = 2;
 const RISE = 2;
 
-let dir: string;
-let haproxy: ChildProcess | undefined;
-const serves: ChildProcess[] = [];
+let lab: Lab;
 let frontPort = 0;
-let statsSocket = '';
-
-/** Starts `galera-probe serve` for one node; resolves with the port it listens on. */
-async function startServe(n: number): Promise<number> {
-  const { user, password } = cluster().user.native;
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--cache', '250ms', '--timeout', '1s', '-u', user, node(n).target],
-    { env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  serves.push(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  let port = 0;
-  await waitFor(`serve for node ${n} to listen`, () => {
-    const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(stderr);
-    if (m) port = Number(m[1]);
-    return port > 0 || child.exitCode !== null;
-  }, 10_000, 50);
-  if (port === 0) throw new Error(`serve for node ${n} did not start: ${stderr}`);
-  return port;
-}
-
-/** `show stat` from the stats socket, as rows keyed by column name. */
-async function showStat(): Promise<Record<string, string>[]> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const socket = connect(statsSocket, () => socket.end('show stat\n'));
-    let out = '';
-    socket.setEncoding('utf8').on('data', (d: string) => (out += d));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(out));
-    socket.setTimeout(5000, () => socket.destroy(new Error('stats socket timeout')));
-  });
-  const [header, ...lines] = text.trim().split('\n');
-  const columns = header!.replace(/^# /, '').split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i] ?? String(i), v])));
-}
-
 let lastStat: Record<string, Record<string, string>> = {};
+
 async function serverStatus(name: string): Promise<string> {
-  const rows = await showStat();
-  lastStat = Object.fromEntries(rows.filter((r) => r['pxname'] === 'galera').map((r) => [r['svname']!, r]));
+  lastStat = await servers(lab, 'galera');
   return lastStat[name]?.['status'] ?? 'missing';
 }
 
 async function waitStatus(name: string, wanted: (status: string) => boolean, limitMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const status = await serverStatus(name);
-    if (wanted(status)) return Date.now() - started;
-    if (Date.now() - started > limitMs) throw new Error(`${name} still ${status} after ${limitMs} ms`);
-    await sleep(100);
-  }
+  const took = await waitProxyStatus(lab, 'galera', name, wanted, limitMs);
+  lastStat = await servers(lab, 'galera');
+  return took;
 }
 
 /** One SQL connection through HAProxy: the port of the node it landed on. */
 async function landedOn(): Promise<number> {
-  const { user, password } = cluster().user.native;
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(
-      'mariadb',
-      ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(frontPort), '-u', user, '-N', '-B', '--connect-timeout=5', '-e', 'SELECT @@port'],
-      { env: { ...process.env, MYSQL_PWD: password }, timeout: 10_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}${stderr}`)) : resolve(stdout)),
-    );
-  });
-  return Number(out.trim());
+  return Number((await throughFrontend(frontPort, 'SELECT @@port'))[0]![0]);
 }
 
 beforeAll(async () => {
   await waitAllSynced();
-  dir = mkdtempSync(join(tmpdir(), 'gp-haproxy-'));
-  statsSocket = join(dir, 'stats.sock');
+  lab = newLab();
   frontPort = await closedPort();
   const servePorts: number[] = [];
-  for (const { n } of cluster().nodes) servePorts.push(await startServe(n));
-  const config = [
-    'global',
-    `  stats socket ${statsSocket} mode 600 level admin`,
-    '  maxconn 200',
+  for (const { n } of cluster().nodes) servePorts.push(await startServe(lab, n, ['--cache', '250ms', '--timeout', '1s']));
+  await startHaproxy(lab, [
     'defaults',
     '  mode tcp',
     '  timeout connect 2s',
@@ -114,23 +53,13 @@ beforeAll(async () => {
     '  http-check expect status 200',
     `  default-server inter ${INTER_MS}ms fall ${FALL} rise ${RISE}`,
     ...cluster().nodes.map(({ n, port }, i) => `  server node${n} 127.0.0.1:${port} check port ${servePorts[i]}`),
-    '',
-  ].join('\n');
-  writeFileSync(join(dir, 'haproxy.cfg'), config);
-  haproxy = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  haproxy.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  await waitFor('haproxy stats socket', () => haproxy!.exitCode !== null || existsSync(statsSocket), 10_000, 100);
-  if (haproxy.exitCode !== null) throw new Error(`haproxy exited: ${log}`);
+  ]);
   for (const { n } of cluster().nodes) await waitStatus(`node${n}`, (s) => s === 'UP', 15_000);
 }, 120_000);
 
 afterAll(async () => {
   sql(3, "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
-  haproxy?.kill('SIGTERM');
-  for (const child of serves) child.kill('SIGTERM');
-  await Promise.all([haproxy, ...serves].map((c) => (c && c.exitCode === null ? new Promise((resolve) => c.once('close', resolve)) : undefined)));
-  rmSync(dir, { recursive: true, force: true });
+  await stopAll(lab);
   await waitAllSynced();
 }, 120_000);
 
