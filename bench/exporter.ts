@@ -88,13 +88,15 @@ interface Pass {
   durationsMs: number[];
   /** probe_duration_seconds of each answer, in ms: the probe's own time, inside the scrape. */
   probeMs: number[];
+  /** The same per phase (galera_probe_phase_duration_seconds). */
+  phaseMs: Record<string, number[]>;
   failures: number;
   requests: number;
 }
 
 /** `count` scrapes at `rate` per second, round-robin over the ports from `first`. */
 async function scrape(port: number, ports: number[], count: number, first: number, rate: number): Promise<Pass> {
-  const pass: Pass = { durationsMs: [], probeMs: [], failures: 0, requests: 0 };
+  const pass: Pass = { durationsMs: [], probeMs: [], phaseMs: {}, failures: 0, requests: 0 };
   const started = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
@@ -110,6 +112,7 @@ async function scrape(port: number, ports: number[], count: number, first: numbe
           pass.durationsMs.push(performance.now() - t0);
           const probe = /^probe_duration_seconds (\S+)$/m.exec(r.body);
           if (probe) pass.probeMs.push(Number(probe[1]) * 1000);
+          for (const m of r.body.matchAll(/^galera_probe_phase_duration_seconds\{phase="(\w+)"\} (\S+)$/gm)) (pass.phaseMs[m[1]!] ??= []).push(Number(m[2]) * 1000);
           if (r.status !== 200 || !/^probe_success 1$/m.test(r.body)) pass.failures++;
         },
         () => {
@@ -163,6 +166,7 @@ for (const mode of modes) {
       fleetCpuMsPerProbe: Math.round(((fleetAfter.cpuMs - fleetBefore.cpuMs) / measured.requests) * 1000) / 1000,
       scrapeMs: { p50: d.median, p90: d.p90, p99: d.p99, max: d.max },
       probeMs: { p50: p.median, p90: p.p90, p99: p.p99, max: p.max },
+      phaseMs: Object.fromEntries(Object.entries(measured.phaseMs).map(([phase, v]) => [phase, { p50: summary(v).median, p99: summary(v).p99 }])),
       loadAverage1m: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
     };
   } finally {
