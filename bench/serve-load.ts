@@ -4,9 +4,11 @@
  * per second, p50 and p99 latency, and how many connections the database saw meanwhile
  * (`Connections` status before and after, less the status query's own). Side by side, in
  * alternating rounds: a clustercheck-style responder, the usual alternative, which runs the
- * `mariadb` client for every HTTP request (bench/clustercheck-peer.mjs).
+ * `mariadb` client for every HTTP request (bench/clustercheck-peer.mjs). And `serve --cluster`
+ * over every node of the test cluster (three), whose /health also consults the cluster view:
+ * the database connections it makes are counted on every node.
  *
- *   npm run bench:serve -- [--duration 10] [--connections 64] [--rounds 2] [--no-peer]
+ *   npm run bench:serve -- [--duration 10] [--connections 64] [--rounds 2] [--no-peer] [--no-cluster]
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,10 +28,21 @@ function ensureWrk(): boolean {
   return r.status === 0 && spawnSync('wrk', ['--version']).error === undefined;
 }
 
-function dbConnections(): number {
+/** The ports of every node of the test cluster (galera-cluster.sh env), for serve --cluster. */
+function clusterPorts(): number[] {
+  try {
+    const text = execFileSync('bash', [join(ROOT, 'scripts', 'galera-cluster.sh'), 'env'], { encoding: 'utf8' });
+    return [...text.matchAll(/^export GP_NODE\d+_PORT='(\d+)'$/gm)].map((m) => Number(m[1]));
+  } catch {
+    return [];
+  }
+}
+const nodePorts = clusterPorts();
+
+function dbConnections(port = db.port): number {
   const out = execFileSync(
     'mariadb',
-    ['--no-defaults', '--protocol=TCP', '-h', db.host, '-P', String(db.port), '-u', db.adminUser, '-N', '-B', '-e', "SHOW GLOBAL STATUS LIKE 'Connections'"],
+    ['--no-defaults', '--protocol=TCP', '-h', db.host, '-P', String(port), '-u', db.adminUser, '-N', '-B', '-e', "SHOW GLOBAL STATUS LIKE 'Connections'"],
     { encoding: 'utf8', env: { ...process.env, MYSQL_PWD: db.adminPassword } },
   );
   return Number(out.trim().split('\t')[1]);
@@ -96,22 +109,28 @@ function wrk(port: number): Omit<WrkFigures, 'dbConnections'> {
   };
 }
 
-async function measure(label: 'galera-probe serve' | 'clustercheck-style'): Promise<WrkFigures> {
+type Label = 'galera-probe serve' | 'galera-probe serve --cluster' | 'clustercheck-style';
+
+async function measure(label: Label): Promise<WrkFigures> {
+  const serveArgs = [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', `${cacheMs}ms`, '-u', db.user];
+  const list = nodePorts.map((p) => `${db.host}:${p}`).join(',');
   const server =
-    label === 'galera-probe serve'
-      ? await startServer(
+    label === 'clustercheck-style'
+      ? await startServer(process.execPath, [join(ROOT, 'bench', 'clustercheck-peer.mjs'), db.host, String(db.port), db.user], { MYSQL_PWD: db.password }, /listening on (\d+)/)
+      : await startServer(
           process.execPath,
-          [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', `${cacheMs}ms`, '-u', db.user, db.target],
+          [...serveArgs, ...(label === 'galera-probe serve --cluster' ? ['--cluster', list] : []), db.target],
           { MYSQL_PWD: db.password },
           /"address":"127\.0\.0\.1:(\d+)"/,
-        )
-      : await startServer(process.execPath, [join(ROOT, 'bench', 'clustercheck-peer.mjs'), db.host, String(db.port), db.user], { MYSQL_PWD: db.password }, /listening on (\d+)/);
+        );
+  // serve --cluster connects to every node; the others only to this one.
+  const ports = label === 'galera-probe serve --cluster' ? nodePorts : [db.port];
   try {
-    const before = dbConnections();
+    const before = ports.map((p) => dbConnections(p));
     const figures = wrk(server.port);
-    const after = dbConnections();
-    // `after` counts the `before` query's own connection.
-    return { ...figures, dbConnections: after - before - 1 };
+    const after = ports.map((p) => dbConnections(p));
+    // Each `after` counts the `before` query's own connection.
+    return { ...figures, dbConnections: after.reduce((sum, a, i) => sum + a - before[i]! - 1, 0) };
   } finally {
     await stop(server.child);
   }
@@ -121,7 +140,9 @@ if (!ensureWrk()) {
   report('serve', { skipped: ['wrk could not be installed'] });
   process.exit(0);
 }
-const labels = flagArg('no-peer') ? (['galera-probe serve'] as const) : (['galera-probe serve', 'clustercheck-style'] as const);
+const labels: Label[] = ['galera-probe serve'];
+if (!flagArg('no-cluster') && nodePorts.length > 1) labels.push('galera-probe serve --cluster');
+if (!flagArg('no-peer')) labels.push('clustercheck-style');
 const runs = new Map<string, WrkFigures[]>();
 for (let round = 0; round < rounds; round++) {
   for (let k = 0; k < labels.length; k++) {
@@ -143,7 +164,14 @@ for (const [label, xs] of runs) {
   };
 }
 const ours = runs.get('galera-probe serve')!;
+const withCluster = runs.get('galera-probe serve --cluster');
 const bound = Math.ceil((duration * 1000) / cacheMs) + 1;
+const clusterTargets: Record<string, boolean> = withCluster
+  ? {
+      '--cluster: >= 10,000 requests/s': med(withCluster, (x) => x.requestsPerSecond) >= 10_000,
+      [`--cluster: database connections <= nodes x (duration / cache + 1) (${nodePorts.length * bound}) in every run`]: withCluster.every((x) => x.dbConnections <= nodePorts.length * bound),
+    }
+  : {};
 report('serve', {
   database: db.target,
   durationSeconds: duration,
@@ -156,5 +184,6 @@ report('serve', {
     '>= 10,000 requests/s': med(ours, (x) => x.requestsPerSecond) >= 10_000,
     'p99 < 10 ms': med(ours, (x) => x.p99Ms) < 10,
     [`database connections <= duration / cache + 1 (${bound}) in every run`]: ours.every((x) => x.dbConnections <= bound),
+    ...clusterTargets,
   },
 });

@@ -1,5 +1,6 @@
 export const HELP = `Usage: galera-probe [options] <target>
        galera-probe cluster [options] <target>...   (see cluster --help)
+       galera-probe watch [options] <target>...     (see watch --help)
        galera-probe serve [--listen ADDR:PORT] [options] <target>
 
 Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
@@ -35,54 +36,36 @@ Exit: 0 healthy, 1 unhealthy, 2 unreachable, 3 timeout, 4 access denied,
       5 protocol error, 6 server error, 64 usage error.
 `;
 
-export const SERVE_HELP = `Usage: galera-probe serve [--listen ADDR:PORT] [probe options] <target>
+export const SERVE_HELP = `Usage: galera-probe serve [options] <target>     (its own node's endpoints)
        galera-probe serve --allow-target PATTERN | --targets-file FILE [...]
+HTTP for load balancers and Prometheus; one probe in flight per target.
 
-An HTTP health endpoint for load balancers (HAProxy httpchk, Kubernetes,
-Azure Load Balancer). One probe at a time, shared by all requests.
+GET /, /health, /ready  200 healthy, 503 + the reason   GET /live  liveness
+GET /metrics  Prometheus   ?format=json or Accept: application/json: JSON
+GET /writer, /cluster   (--cluster) 200 on the elected writer only; the view
+GET /probe?target=HOST:PORT[&auth_module=NAME], /targets   (the exporter)
 
-  GET /, /health, /ready  200 healthy, 503 otherwise; one line: the reason
-  GET /live               200 while reachable and in a Primary component
-  GET /metrics            Prometheus text format
-  ?format=json or Accept: application/json: the probe's JSON result
-  GET /probe?target=HOST:PORT[&auth_module=NAME]  (exporter) probe an
-                          allowed target, answer its Prometheus gauges
-  GET /targets            (exporter) the targets file, Prometheus HTTP SD
-
-      --listen ADDR:PORT      where to listen (default 0.0.0.0:9200);
-                              also [IPV6]:PORT or PORT
-      --cache DUR             reuse a result this long (default 1s; 0: never)
-      --max-age DUR           while a new probe runs, other requests get the
-                              last result if younger (default twice --cache)
-      --maintenance-file PATH while PATH exists: 503 "maintenance", and the
-                              database is not touched
-      --log text|json|off     verdict changes on stderr (default text)
-
-One writer (every node given the same list, in writer-preference order):
-      --cluster H:P,H:P,...   probe the whole cluster too: GET /writer (200
-                              on the elected writer only), GET /cluster; and
-                              /health refuses the losing side of a split brain
-      --writer-delay DUR      a new writer answers 503 "becoming writer" this
-                              long (default 0): load balancer interval x fall
-
-Exporter (without <target>: the exporter only):
-      --allow-target PATTERN  probe targets matching a host glob or CIDR with
-                              ports: '*.db.example:3306', 10.0.0.0/8:3306-3309,
-                              [fd00::/8]:*; repeatable
-      --targets-file FILE     probe these (TARGET [NAME] [label=value...] per
-                              line); re-read on SIGHUP
-      --timeout-offset DUR    taken off X-Prometheus-Scrape-Timeout-Seconds
-                              (default 500ms); never more than --timeout
-      --max-concurrent-probes N  probes running at once (default 64)
-      --web-config FILE       TLS and basic auth (exporter-toolkit's format);
-                              auth guards /probe, /metrics, /targets, /cluster
-      --web-config-all        ... and the load-balancer paths too
-
-Probe options as for a single check (galera-probe --help): -u, --timeout,
---check, --ssl-mode, --available-when-donor, --require-writable, ...
-The password: MYSQL_PWD, --password-file, or an option file.
-
-Stops on SIGTERM or SIGINT (exit 0); exit 64: usage error, 69: cannot listen.
+  --listen ADDR:PORT        default 0.0.0.0:9200; also [IPV6]:PORT or PORT
+  --cache DUR               reuse a result this long (default 1s; 0: never)
+  --max-age DUR             serve the last result while a new probe runs, if
+                            younger than this (default twice --cache)
+  --maintenance-file PATH   while PATH exists: 503 maintenance, no probing
+  --log text|json|off       verdict changes on stderr (default text)
+  --cluster H:P,H:P,...     the whole cluster, same order on every node:
+                            /writer, /cluster; /health refuses a split
+                            brain's minority side
+  --writer-delay DUR        a new writer waits this long (LB interval x fall)
+  --allow-target PATTERN    exporter: host glob or CIDR with ports, e.g.
+                            '*.db.example:3306', 10.0.0.0/8:3306-3309
+  --targets-file FILE       exporter: TARGET [NAME] [label=value...] per
+                            line; re-read on SIGHUP
+  --timeout-offset DUR      off X-Prometheus-Scrape-Timeout-Seconds (500ms)
+  --max-concurrent-probes N probes running at once (default 64)
+  --web-config FILE         TLS, basic auth on /probe /metrics /targets /cluster
+  --web-config-all          ... and on the load-balancer paths too
+Probe options as for one check (galera-probe --help): -u, --timeout, --ssl-mode,
+--expect-size, ... Password: MYSQL_PWD, --password-file, an option file.
+Stops on SIGTERM/SIGINT (exit 0); exit 64 usage error, 69 cannot listen.
 `;
 
 export const CLUSTER_HELP = `Usage: galera-probe cluster [options] <target>...
@@ -107,4 +90,25 @@ Writer: the first target, in the order given, that is healthy, writable
 brain; none without a Primary component).
 Exit: 0 healthy, 1 degraded, 2 unreachable (no target answered),
       8 split-brain, 9 no-primary, 64 usage error.
+`;
+
+export const WATCH_HELP = `Usage: galera-probe watch [options] <target>...
+
+The cluster, looked at every --interval: one row per node (verdict,
+Primary, state, component, size, receive queue and its trend, last
+committed and its lag, probe time), the cluster verdict and the writer,
+and what changed. On a terminal it redraws in place (q or Ctrl-C quits);
+otherwise, or with --no-tty, one line per change, for a log.
+<target>: as for cluster (galera-probe cluster --help).
+
+      --interval DUR       how often to look (default 1s; 100ms to 1h)
+      --color auto|always|never  colours (auto: on a terminal, unless
+                           NO_COLOR is set)
+      --no-tty             one line per change even on a terminal
+      --discover           also probe the addresses the nodes publish
+      --expect-size N      the cluster's full size (as for cluster)
+
+Probe options as for one node (galera-probe --help): -u, --timeout,
+--ssl-mode, --require-writable, --max-recv-queue, ...
+Exit: 0 after q, Ctrl-C, SIGINT or SIGTERM; 64 usage error.
 `;

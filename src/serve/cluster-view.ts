@@ -57,10 +57,12 @@ export class ClusterView {
    * joined, each bounded by its check's wait), judged. Judged again only when a result changed.
    */
   async current(): Promise<ClusterResult> {
+    const last = this.#last;
+    // Under load every check's result is fresh and unchanged: no promise per target.
+    if (last && this.#o.targets.every((t, i) => this.#o.checks.get(t)!.cachedResult() === last.results[i])) return last.view;
     const started = this.#now();
     const answers = await Promise.all(this.#o.targets.map((t) => this.#o.checks.get(t)!.answer()));
     const results = answers.map((a, i) => resultOf(this.#o.targets[i]!, a));
-    const last = this.#last;
     if (last && last.results.every((r, i) => r === results[i])) return last.view;
     const j = judgeCluster(results, { expectSize: this.#o.expectSize });
     const view: ClusterResult = {

@@ -79,6 +79,17 @@ export class HealthCheck {
   }
 
   /**
+   * The result `answer()` would give at once, without a promise: one younger than `cacheMs`,
+   * when no maintenance file is configured (its existence is checked per request). Otherwise
+   * undefined, and the caller takes the `answer()` path.
+   */
+  cachedResult(): ProbeResult | undefined {
+    if (this.options.maintenanceFile !== undefined) return undefined;
+    const fresh = this.fresh(this.options.cacheMs);
+    return fresh?.kind === 'result' ? fresh.result : undefined;
+  }
+
+  /**
    * The answer for one request:
    * - a result younger than `cacheMs`: that result;
    * - otherwise a probe is needed: the request starts one, or joins the one in flight.
