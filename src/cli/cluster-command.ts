@@ -4,7 +4,7 @@
  */
 import { CLUSTER_EXIT_CODES, clusterExitCodeFor } from '../cluster/exit-codes.js';
 import { MAX_CLUSTER_TARGETS, probeCluster } from '../cluster/probe-cluster.js';
-import { parse, PROBE_OPTIONS, parseTarget, sharedProbeOptionsFrom } from './args.js';
+import { parse, PROBE_OPTIONS, parseTarget, sharedProbeOptionsFrom, type Values } from './args.js';
 import { clusterLines } from './cluster-format.js';
 import { CLUSTER_HELP } from './help.js';
 import type { Io } from './io.js';
@@ -17,21 +17,26 @@ const CLUSTER_OPTIONS = {
   discover: { type: 'boolean' },
 } as const;
 
+/** What `cluster` and `watch` refuse alike: --verbose, no target, too many, one given twice. */
+export function checkClusterArguments(command: string, values: Values, positionals: readonly string[]): void {
+  if (values['verbose'] === true) throw new UsageError(`${command}: --verbose traces one probe; use galera-probe -v <target> on the node in question`);
+  if (positionals.length === 0) throw new UsageError(`${command}: give the cluster's targets, e.g. galera-probe ${command} 10.0.0.1:3306 10.0.0.2:3306 10.0.0.3:3306`);
+  if (positionals.length > MAX_CLUSTER_TARGETS) throw new UsageError(`${command}: at most ${MAX_CLUSTER_TARGETS} targets`);
+  const seen = new Set<string>();
+  for (const text of positionals) {
+    parseTarget(text);
+    if (seen.has(text)) throw new UsageError(`${command}: target ${text} is given twice`);
+    seen.add(text);
+  }
+}
+
 export async function clusterCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, CLUSTER_OPTIONS);
   if (values['help'] === true) {
     io.stdout(CLUSTER_HELP);
     return 0;
   }
-  if (values['verbose'] === true) throw new UsageError('cluster: --verbose traces one probe; use galera-probe -v <target> on the node in question');
-  if (positionals.length === 0) throw new UsageError('cluster: give the cluster\'s targets, e.g. galera-probe cluster 10.0.0.1:3306 10.0.0.2:3306 10.0.0.3:3306');
-  if (positionals.length > MAX_CLUSTER_TARGETS) throw new UsageError(`cluster: at most ${MAX_CLUSTER_TARGETS} targets`);
-  const seen = new Set<string>();
-  for (const text of positionals) {
-    parseTarget(text);
-    if (seen.has(text)) throw new UsageError(`cluster: target ${text} is given twice`);
-    seen.add(text);
-  }
+  checkClusterArguments('cluster', values, positionals);
   const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
   const result = await probeCluster({ ...options, targets: positionals, discover: values['discover'] === true });
   if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);

@@ -22,6 +22,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { clusterCommand } = await import('./cluster-command.js');
       return await clusterCommand(argv.slice(1), io);
     }
+    if (argv[0] === 'watch') {
+      const { watchCommand } = await import('./watch-command.js');
+      return await watchCommand(argv.slice(1), io);
+    }
     if (argv[0] === 'serve') {
       const { serveCommand } = await import('./serve-command.js');
       return await serveCommand(argv.slice(1), io);
