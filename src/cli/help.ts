@@ -1,7 +1,7 @@
 export const HELP = `Usage: galera-probe [options] <target>
-       galera-probe cluster [options] <target>...   (see cluster --help)
-       galera-probe watch [options] <target>...     (see watch --help)
-       galera-probe serve [--listen ADDR:PORT] [options] <target>
+       galera-probe cluster|watch [options] <target>...
+       galera-probe serve [options] <target>
+       (cluster, watch and serve: see their own --help)
 
 Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
 <target>: host:port, host (port 3306), [ipv6]:port, or a unix socket path.
@@ -17,8 +17,7 @@ Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
       --check galera|alive   Galera verdict (default), or log in and ping
       --available-when-donor a Donor/Desynced node counts as healthy
       --require-writable     read_only=ON counts as unhealthy
-      --expect-size N        a Primary component of fewer than N/2+1 nodes
-                             counts as unhealthy (minority component)
+      --expect-size N        N nodes in all: a minority component is unhealthy
       --max-recv-queue N     wsrep_local_recv_queue above N is unhealthy
       --ssl-mode MODE        DISABLED, PREFERRED (default), REQUIRED,
                              VERIFY_CA, VERIFY_IDENTITY
@@ -29,9 +28,6 @@ Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
   -v, --verbose              trace phases on stderr
   -h, --help, -V, --version
 
-serve: --listen ADDR:PORT (0.0.0.0:9200), --cache DUR (1s), --max-age DUR,
-       --maintenance-file PATH, --log text|json|off
-
 Exit: 0 healthy, 1 unhealthy, 2 unreachable, 3 timeout, 4 access denied,
       5 protocol error, 6 server error, 64 usage error.
 `;
@@ -41,7 +37,7 @@ export const SERVE_HELP = `Usage: galera-probe serve [options] <target>     (its
 HTTP for load balancers and Prometheus; one probe in flight per target.
 
 GET /, /health, /ready  200 healthy, 503 + the reason   GET /live  liveness
-GET /metrics  Prometheus   ?format=json or Accept: application/json: JSON
+GET /metrics  Prometheus   GET /status  a page   ?format=json (or Accept): JSON
 GET /writer, /cluster   (--cluster) 200 on the elected writer only; the view
 GET /probe?target=HOST:PORT[&auth_module=NAME], /targets   (the exporter)
 
@@ -61,7 +57,7 @@ GET /probe?target=HOST:PORT[&auth_module=NAME], /targets   (the exporter)
                             line; re-read on SIGHUP
   --timeout-offset DUR      off X-Prometheus-Scrape-Timeout-Seconds (500ms)
   --max-concurrent-probes N probes running at once (default 64)
-  --web-config FILE         TLS, basic auth on /probe /metrics /targets /cluster
+  --web-config FILE         TLS, basic auth (exporter paths, /cluster, /status)
   --web-config-all          ... and on the load-balancer paths too
 Probe options as for one check (galera-probe --help): -u, --timeout, --ssl-mode,
 --expect-size, ... Password: MYSQL_PWD, --password-file, an option file.
