@@ -8,17 +8,18 @@
  * The variants (all by default): the probe's ssl mode, DISABLED or PREFERRED (TLS), each as
  * serve runs (its young generation kept at its initial size, src/cli/heap.ts) and with V8's
  * default maximum given to node (`--max-semi-space-size=16`, which serve then leaves alone).
- * Run side by side, the machine's drift hits all alike.
+ * Run side by side, the machine's drift hits all alike. `--sea` adds `tls-sea`: the single
+ * executable (dist/galera-probe-linux-x64, npm run build:sea), which takes no node flags.
  *
- *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]...
+ *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { database, intArg, listArg, ratio, report, ROOT, summary } from './lib.js';
+import { database, flagArg, intArg, listArg, ratio, report, ROOT, summary } from './lib.js';
 
 const seconds = intArg('seconds', 600, 5, 3600);
 const rate = intArg('rate', 50, 1, 1000);
@@ -29,6 +30,8 @@ interface Variant {
   label: string;
   sslMode: 'DISABLED' | 'PREFERRED';
   nodeFlags: string[];
+  /** The single executable instead of node bin/galera-probe. */
+  sea?: string;
 }
 const V8_DEFAULT = '--max-semi-space-size=16';
 const all: Variant[] = [
@@ -37,6 +40,11 @@ const all: Variant[] = [
   { label: 'plain-v8-default', sslMode: 'DISABLED', nodeFlags: [V8_DEFAULT] },
   { label: 'tls-v8-default', sslMode: 'PREFERRED', nodeFlags: [V8_DEFAULT] },
 ];
+if (flagArg('sea')) {
+  const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
+  if (!existsSync(sea)) throw new Error(`--sea: ${sea} not found (npm run build:sea)`);
+  all.push({ label: 'tls-sea', sslMode: 'PREFERRED', nodeFlags: [], sea });
+}
 const only = listArg('only');
 const variants = only.length > 0 ? all.filter((v) => only.includes(v.label)) : all;
 if (variants.length === 0) throw new Error(`--only: expected some of ${all.map((v) => v.label).join(', ')}`);
@@ -67,9 +75,10 @@ interface Running {
 }
 
 async function start(variant: Variant): Promise<Running> {
+  const [file, ...launcher] = variant.sea ? [variant.sea] : [process.execPath, ...variant.nodeFlags, join(ROOT, 'bin', 'galera-probe')];
   const child = spawn(
-    process.execPath,
-    [...variant.nodeFlags, join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', '0', '--ssl-mode', variant.sslMode, '-u', db.user, db.target],
+    file!,
+    [...launcher, 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', '0', '--ssl-mode', variant.sslMode, '-u', db.user, db.target],
     // A clean environment: no NODE_EXTRA_CA_CERTS or NODE_OPTIONS from this shell.
     { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -153,7 +162,7 @@ for (const r of running) {
   const first = half[0]!;
   const rss = half.map((x) => x.rssMiB);
   results[r.variant.label] = {
-    command: `node ${[...r.variant.nodeFlags, 'bin/galera-probe serve --cache 0 --ssl-mode', r.variant.sslMode].join(' ')}`,
+    command: `${r.variant.sea ? 'dist/galera-probe-linux-x64' : ['node', ...r.variant.nodeFlags, 'bin/galera-probe'].join(' ')} serve --cache 0 --ssl-mode ${r.variant.sslMode}`,
     probes: last.probes,
     failed: r.failed,
     probesPerSecond: Math.round((last.probes / last.atS) * 10) / 10,
