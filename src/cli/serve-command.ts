@@ -17,6 +17,7 @@ import { CLUSTER_SERVE_OPTIONS, clusterFrom, parseClusterList } from './cluster-
 import { UsageError } from './usage.js';
 import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
 import { WEB_OPTIONS, webFrom } from './web-setup.js';
+import { statusRoutes, statusSampler } from '../serve/status-routes.js';
 
 /** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */
 export const EXIT_CANNOT_LISTEN = 69;
@@ -153,11 +154,13 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
           ),
       })
     : undefined;
+  // GET /status: a page for people, from a sampler that looks once a second through the checks above.
+  const status = check ? statusSampler({ self: normalized.target, check, view: clusterSetup?.view, targets: clusterSetup?.targets }).start() : undefined;
   const web = webFrom(values);
   // A long-running process: keep V8's young generation at its initial size (src/cli/heap.ts).
   keepYoungGenerationSmall(process.execArgv, io.env['NODE_OPTIONS']);
   const server = createHealthServer(check, {
-    routes: { ...exporter?.routes, ...clusterSetup?.routes },
+    routes: { ...exporter?.routes, ...clusterSetup?.routes, ...(status ? statusRoutes(status) : {}) },
     metricsExtra: () => (exporter?.exporter.metrics().render() ?? '') + (clusterSetup?.view.metrics() ?? ''),
     ...(clusterSetup ? { refuse: () => clusterSetup.view.splitBrainRefusal() } : {}),
     ...web?.server,
@@ -175,6 +178,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     io.stderr(`galera-probe: serve: cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}\n`);
+    status?.close();
     await check?.close();
     await clusterSetup?.close();
     await exporter?.exporter.close();
@@ -208,6 +212,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   });
   process.off('SIGHUP', onHangup);
   log('stopping', { signal }, `${signal}: stopping`);
+  status?.close();
   await shutdownHealthServer(server, check, normalized.timeout + 1500);
   await clusterSetup?.close();
   await exporter?.exporter.close();

@@ -43,7 +43,7 @@ export function webFrom(values: Values): WebSetup | undefined {
         });
       },
       scheme: tls ? 'https' : 'http',
-      summary: `web config ${file}: ${tls ? `TLS (client certificates: ${tls.clientAuthType})` : 'no TLS'}, ${config.users.size} basic auth users${config.users.size > 0 ? (all ? ' on every path' : ' on /probe, /metrics, /targets, /cluster') : ''}`,
+      summary: `web config ${file}: ${tls ? `TLS (client certificates: ${tls.clientAuthType})` : 'no TLS'}, ${config.users.size} basic auth users${config.users.size > 0 ? (all ? ' on every path' : ' on /probe, /metrics, /targets, /cluster, /status*') : ''}`,
     };
   } catch (err) {
     if (err instanceof WebConfigError) throw new UsageError(`--web-config: ${err.message}`);

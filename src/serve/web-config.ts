@@ -49,7 +49,7 @@ export interface WebConfig {
 }
 
 /** Paths that hold what Prometheus scrapes; basic auth guards these (all paths with --web-config-all). */
-export const PROTECTED_PATHS: readonly string[] = ['/probe', '/metrics', '/targets', '/cluster'];
+export const PROTECTED_PATHS: readonly string[] = ['/probe', '/metrics', '/targets', '/cluster', '/status', '/status.js', '/status.css', '/status.json'];
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
