@@ -52,7 +52,7 @@ set -euo pipefail
 PROG=${0##*/}
 NODES=(1 2 3)
 HOST=127.0.0.1
-PACKAGES=(mariadb-server galera-4 mariadb-client rsync haproxy openssl iproute2 prometheus sphinxsearch)
+PACKAGES=(mariadb-server galera-4 mariadb-client rsync haproxy openssl iproute2 prometheus sphinxsearch chromium)
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 START_TIMEOUT=${GP_START_TIMEOUT:-120}
 STOP_TIMEOUT=${GP_STOP_TIMEOUT:-60}
