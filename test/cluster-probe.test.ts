@@ -3,7 +3,7 @@
  * overall deadline whatever a node does, discovery, and the CLI's output and exit codes.
  */
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runMain } from './support/run-main.js';
 import { probeCluster } from '../src/cluster/probe-cluster.js';
 import type { ClusterResult } from '../src/cluster/types.js';
 import { type FakeServer, galeraNode, type GaleraNodeState, NON_PRIMARY_NODE, SYNCED_NODE, withState } from './support/fake-server.js';
@@ -140,12 +140,7 @@ describe('probeCluster', () => {
   });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { env: {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 describe('galera-probe cluster', () => {
   it('prints one line per node and one for the cluster; exit 0 when healthy', async () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HELP, SERVE_HELP } from '../src/cli/help.js';
-import { main } from '../src/cli/main.js';
+import { runMain } from './support/run-main.js';
 import { CLUSTER_EXIT_CODES } from '../src/cluster/exit-codes.js';
 import { EXIT_CODES } from '../src/probe/exit-codes.js';
 import { probe } from '../src/index.js';
@@ -55,12 +55,7 @@ function helpOptions(help: string): Set<string> {
   return new Set([...help.matchAll(/(?<![\w-])(--[a-z][\w-]*)/g)].map((m) => m[1]!));
 }
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { env: {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 describe('README options', () => {
   const check = documentedOptions('### Options');

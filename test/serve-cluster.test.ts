@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runMain } from './support/run-main.js';
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
 import { ClusterView } from '../src/serve/cluster-view.js';
 import { clusterRoutes } from '../src/serve/cluster-routes.js';
@@ -229,12 +229,7 @@ describe('the endpoints over HTTP', () => {
   });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { env: {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 describe('serve --cluster on the command line', () => {
   it('parses the list: ports default to 3306, IPv6 in brackets', () => {

@@ -6,7 +6,7 @@
  */
 import type { NodeInfo, ProbeResult } from '../probe/types.js';
 import { majorityOf } from '../probe/verdict.js';
-import type { Component, Identification, Judgement } from './types.js';
+import type { ClusterResult, Component, Identification, Judgement } from './types.js';
 
 export interface JudgeOptions {
   /**
@@ -216,4 +216,20 @@ export function judgeCluster(results: readonly ProbeResult[], options: JudgeOpti
   const healthyCount = only.views.filter((v) => v.result.healthy).length;
   const head = healthyCount === 0 ? `no healthy node in the Primary component ${label}` : `${healthyCount} of ${results.length} nodes healthy in the Primary component ${label}`;
   return { ...judged, verdict: 'degraded', reason: `${head}; ${problems.join('; ')}`, writer };
+}
+
+/** The whole result: a judgement with the nodes it judged, notes of the caller's, and the time taken. */
+export function clusterResult(j: Judgement, nodes: ProbeResult[], totalMs: number, notes: readonly string[] = []): ClusterResult {
+  return {
+    verdict: j.verdict,
+    reason: j.reason,
+    writer: j.writer,
+    bootstrapCandidate: j.bootstrapCandidate,
+    expectSize: j.expectSize,
+    components: j.components,
+    nodes,
+    otherCluster: j.otherCluster,
+    notes: [...j.notes, ...notes],
+    timings: { total: Math.round(totalMs * 10) / 10 },
+  };
 }

@@ -7,7 +7,7 @@ import { formatTarget, MAX_TIMEOUT_MS, type ProbeOptions } from '../probe/option
 import { probe } from '../probe/probe.js';
 import { parseTarget, type Target } from '../probe/target.js';
 import type { ProbeResult } from '../probe/types.js';
-import { judgeCluster } from './judge.js';
+import { clusterResult, judgeCluster } from './judge.js';
 import type { ClusterResult } from './types.js';
 
 export interface ClusterOptions extends Omit<ProbeOptions, 'host' | 'port' | 'socketPath' | 'onEvent'> {
@@ -24,8 +24,6 @@ export interface ClusterOptions extends Omit<ProbeOptions, 'host' | 'port' | 'so
 
 /** At most this many targets in one judgement, seeds and discovered together. */
 export const MAX_CLUSTER_TARGETS = 64;
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function targetText(t: Target): string {
   if (t.socketPath !== undefined) return t.socketPath;
@@ -106,19 +104,7 @@ export async function probeCluster(options: ClusterOptions): Promise<ClusterResu
       notes.push(`discovery: ${next.length} target(s) added from wsrep_incoming_addresses: ${next.map((n) => n.text).join(', ')}`);
     }
   }
-  const j = judgeCluster(nodes, { expectSize: shared.expectSize });
-  return {
-    verdict: j.verdict,
-    reason: j.reason,
-    writer: j.writer,
-    bootstrapCandidate: j.bootstrapCandidate,
-    expectSize: j.expectSize,
-    components: j.components,
-    nodes,
-    otherCluster: j.otherCluster,
-    notes: [...j.notes, ...notes],
-    timings: { total: round(performance.now() - start) },
-  };
+  return clusterResult(judgeCluster(nodes, { expectSize: shared.expectSize }), nodes, performance.now() - start, notes);
 }
 
 function noTimeLeft(target: string): ProbeResult {

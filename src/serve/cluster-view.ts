@@ -4,7 +4,7 @@
  * together with `judgeCluster`. It answers /writer and /cluster, refuses /health and /ready on
  * the losing side of a split brain, and renders the per-target and cluster gauges.
  */
-import { componentLabel, judgeCluster } from '../cluster/judge.js';
+import { clusterResult, componentLabel, judgeCluster } from '../cluster/judge.js';
 import { CLUSTER_VERDICTS, type ClusterResult } from '../cluster/types.js';
 import type { ProbeResult } from '../probe/types.js';
 import { majorityOf } from '../probe/verdict.js';
@@ -64,19 +64,7 @@ export class ClusterView {
     const answers = await Promise.all(this.#o.targets.map((t) => this.#o.checks.get(t)!.answer()));
     const results = answers.map((a, i) => resultOf(this.#o.targets[i]!, a));
     if (last && last.results.every((r, i) => r === results[i])) return last.view;
-    const j = judgeCluster(results, { expectSize: this.#o.expectSize });
-    const view: ClusterResult = {
-      verdict: j.verdict,
-      reason: j.reason,
-      writer: j.writer,
-      bootstrapCandidate: j.bootstrapCandidate,
-      expectSize: j.expectSize,
-      components: j.components,
-      nodes: results,
-      otherCluster: j.otherCluster,
-      notes: j.notes,
-      timings: { total: Math.round((this.#now() - started) * 10) / 10 },
-    };
+    const view = clusterResult(judgeCluster(results, { expectSize: this.#o.expectSize }), results, this.#now() - started);
     this.#last = { results, view };
     if (view.writer === this.#o.self) this.#writerSince ??= this.#now();
     else this.#writerSince = undefined;

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, cluster, healSplitBrain, node, sleep, splitBrain, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
-import { newLab, servers, startHaproxy, startServe, stopAll, throughFrontend, waitStatus, type Lab } from './support/haproxy.js';
+import { newLab, servers, startHaproxy, startServe, stopAll, TCP_DEFAULTS, throughFrontend, waitStatus, type Lab } from './support/haproxy.js';
 
 const INTER_MS = 500;
 const FALL = 2;
@@ -65,12 +65,7 @@ beforeAll(async () => {
     ...cluster().nodes.map(({ n, port: p }, i) => `  server node${n} 127.0.0.1:${p} check port ${servePorts[i]}`),
   ];
   await startHaproxy(lab, [
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 2s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    '  timeout check 2s',
+    ...TCP_DEFAULTS,
     ...backend('galera-read', '/health', readPort),
     ...backend('galera-write', '/writer', writePort),
   ]);

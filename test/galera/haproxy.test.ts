@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, cluster, node, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
-import { newLab, servers, startHaproxy, startServe, stopAll, throughFrontend, waitStatus as waitProxyStatus, type Lab } from './support/haproxy.js';
+import { newLab, servers, startHaproxy, startServe, stopAll, TCP_DEFAULTS, throughFrontend, waitStatus as waitProxyStatus, type Lab } from './support/haproxy.js';
 
 const INTER_MS = 500;
 const FALL = 2;
@@ -40,12 +40,7 @@ beforeAll(async () => {
   const servePorts: number[] = [];
   for (const { n } of cluster().nodes) servePorts.push(await startServe(lab, n, ['--cache', '250ms', '--timeout', '1s']));
   await startHaproxy(lab, [
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 2s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    '  timeout check 2s',
+    ...TCP_DEFAULTS,
     'listen galera',
     `  bind 127.0.0.1:${frontPort}`,
     '  balance roundrobin',

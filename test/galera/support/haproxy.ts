@@ -45,6 +45,16 @@ export async function startServe(lab: Lab, n: number, args: readonly string[]): 
   return port;
 }
 
+/** The `defaults` section both HAProxy tests use: TCP, short connect and check timeouts. */
+export const TCP_DEFAULTS: readonly string[] = [
+  'defaults',
+  '  mode tcp',
+  '  timeout connect 2s',
+  '  timeout client 30s',
+  '  timeout server 30s',
+  '  timeout check 2s',
+];
+
 /** Writes the configuration (after a `global` section with the stats socket) and starts HAProxy. */
 export async function startHaproxy(lab: Lab, body: readonly string[]): Promise<void> {
   const config = ['global', `  stats socket ${lab.statsSocket} mode 600 level admin`, '  maxconn 200', ...body, ''].join('\n');
