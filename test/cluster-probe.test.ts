@@ -186,6 +186,7 @@ describe('galera-probe cluster', () => {
     [['cluster', '--expect-size', '0', 'a:1'], /--expect-size: expected a whole number from 1/],
     [['cluster', '--max-recv-queue', 'lots', 'a:1'], /--max-recv-queue/],
     [['cluster', '--nope', 'a:1'], /nope/],
+    [['cluster', '--check', 'alive', 'a:1'], /--check alive reads nothing of Galera/],
   ])('%j is a usage error (exit 64)', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(64);

@@ -242,6 +242,7 @@ describe('serve --cluster on the command line', () => {
     [['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311,,127.0.0.1:3312', '127.0.0.1:3311'], /an empty entry/],
     [['serve', '--listen', '127.0.0.1:0', '--cluster', '/run/mysqld.sock,127.0.0.1:3311', '127.0.0.1:3311'], /unix sockets/],
     [['serve', '--listen', '127.0.0.1:0', '--writer-delay', '2s', '127.0.0.1:3311'], /--writer-delay needs --cluster/],
+    [['serve', '--listen', '127.0.0.1:0', '--check', 'alive', '--cluster', '127.0.0.1:3311', '127.0.0.1:3311'], /--check alive reads nothing of Galera/],
     [['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311', '--writer-delay', 'soon', '127.0.0.1:3311'], /--writer-delay: expected a duration/],
   ])('%j is a usage error (exit 64)', async (argv, message) => {
     const r = await run(argv);

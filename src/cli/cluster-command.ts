@@ -38,6 +38,7 @@ export async function clusterCommand(argv: readonly string[], io: Io): Promise<n
   }
   checkClusterArguments('cluster', values, positionals);
   const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
+  if (options.check === 'alive') throw new UsageError('cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
   const result = await probeCluster({ ...options, targets: positionals, discover: values['discover'] === true });
   if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);
   else if (values['quiet'] !== true) io.stdout(`${clusterLines(result).join('\n')}\n`);

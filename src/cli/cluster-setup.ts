@@ -66,6 +66,7 @@ export function clusterFrom(input: ClusterSetupInput): ClusterSetup | undefined 
     if (typeof delayText === 'string') throw new UsageError('--writer-delay needs --cluster');
     return undefined;
   }
+  if (input.base.check === 'alive') throw new UsageError('--cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
   const targets = parseClusterList(text);
   if (!targets.includes(input.self)) {
     throw new UsageError(`--cluster: this node's target ${input.self} is not in the list (${targets.join(',')}); give the same host:port in both`);
