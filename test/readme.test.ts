@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HELP, SERVE_HELP } from '../src/cli/help.js';
+import { HELP, SERVE_HELP, WATCH_HELP } from '../src/cli/help.js';
 import { runMain } from './support/run-main.js';
 import { CLUSTER_EXIT_CODES } from '../src/cluster/exit-codes.js';
 import { EXIT_CODES } from '../src/probe/exit-codes.js';
@@ -94,6 +94,19 @@ describe('README options', () => {
     const documented = new Set([...check, ...serve].map((o) => o.flag));
     expect([...helpOptions(HELP)].filter((f) => !documented.has(f))).toEqual([]);
     expect([...helpOptions(SERVE_HELP)].filter((f) => !documented.has(f))).toEqual([]);
+  });
+
+  const watch = documentedOptions('## Watching: `galera-probe watch`');
+
+  it('every documented watch option is accepted and shown by watch --help; every option it shows is documented', async () => {
+    expect(watch.map((o) => o.flag)).toEqual(['--interval', '--color', '--no-tty', '--discover']);
+    for (const { flag, takesValue } of watch) {
+      const r = await run(['watch', flag, ...(takesValue ? ['1s'] : []), '--help']);
+      expect([flag, r.code, r.stderr]).toEqual([flag, 0, '']);
+      expect(WATCH_HELP, flag).toContain(flag);
+    }
+    const documented = new Set([...check, ...watch].map((o) => o.flag));
+    expect([...helpOptions(WATCH_HELP)].filter((f) => !documented.has(f))).toEqual([]);
   });
 
   it('an option nobody documented is refused (the check above can fail)', async () => {

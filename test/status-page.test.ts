@@ -3,7 +3,10 @@
  * say), the four paths over HTTP with their Content-Security-Policy, the sampler's bounds (no
  * doubled look, no probe beyond the cache, no timer after close), and the serve process.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { judgeCluster } from '../src/cluster/judge.js';
@@ -16,7 +19,9 @@ import { StatusHistory } from '../src/serve/status-history.js';
 import { escapeHtml, statusHtml, statusModel } from '../src/serve/status-page.js';
 import { STATUS_CSP, StatusSampler, statusRoutes, statusSampler } from '../src/serve/status-routes.js';
 import { webGuard } from '../src/serve/web-config.js';
+import { galeraNode, NON_PRIMARY_NODE } from './support/fake-server.js';
 import { handleCounts, settle } from './support/resources.js';
+import { serverPool } from './support/server-pool.js';
 
 const UUID = '21147112-e995-11f1-b33d-cfad17c45876';
 const T = ['127.0.0.1:3311', '127.0.0.1:3312', '127.0.0.1:3313'];
@@ -204,5 +209,57 @@ describe('the sampler', () => {
     expect(sampler.history.size).toBeGreaterThan(10);
     expect(probes).toBeGreaterThanOrEqual(2);
     expect(probes).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('the serve process', () => {
+  const serveNode = serverPool();
+  const bin = join(import.meta.dirname, '..', 'bin', 'galera-probe');
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+  });
+
+  async function start(args: string[]): Promise<{ base: string; child: ChildProcess; exit: Promise<number | null> }> {
+    const child = spawn(process.execPath, [bin, 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '-u', 'probe', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    for (let i = 0; i < 200; i++) {
+      const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(err);
+      if (m) return { base: `http://127.0.0.1:${m[1]}`, child, exit };
+      await sleep(50);
+    }
+    throw new Error(`serve did not start: ${err}`);
+  }
+
+  it('serves /status for its node, and stops at once on SIGTERM (the sampler leaves nothing running)', async () => {
+    const fake = await serveNode(galeraNode(NON_PRIMARY_NODE));
+    const { base, child, exit } = await start([fake.target]);
+    const html = await (await fetch(`${base}/status`)).text();
+    expect(html).toContain(`<span class="target">${fake.target}</span>`);
+    expect(html).toContain('<dt>status</dt><dd>non-Primary</dd>');
+    const model = (await (await fetch(`${base}/status.json`)).json()) as { mode: string; rows: { class: string }[] };
+    expect(model).toMatchObject({ mode: 'node', rows: [{ class: 'non-primary' }] });
+    const started = performance.now();
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('an exporter-only serve has no /status', async () => {
+    const { base } = await start(['--allow-target', '127.0.0.1:*']);
+    expect((await fetch(`${base}/status`)).status).toBe(404);
+  });
+});
+
+describe('the README', () => {
+  it('documents every field of /status.json and of its rows', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const row = readme.split('\n').find((l) => l.startsWith('| `GET /status.json` |'))!;
+    const documented = new Set([...row.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!));
+    const model = statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: cluster([node(1)]), history: new StatusHistory([T[0]!]).toJSON() });
+    for (const key of [...Object.keys(model), ...Object.keys(model.rows[0]!), ...Object.keys(model.history)]) expect(documented, key).toContain(key);
   });
 });
