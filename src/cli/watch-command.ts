@@ -103,7 +103,7 @@ export async function watchCommand(argv: readonly string[], io: Io, host: WatchH
   if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--color: expected auto, always or never, got ${JSON.stringify(mode)}`);
   const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
   const tty = host.isTTY && values['no-tty'] !== true;
-  const colour = useColour(mode as ColorMode, tty || host.isTTY, io.env);
+  const colour = useColour(mode as ColorMode, host.isTTY, io.env);
 
   const quit = new AbortController();
   const stop = (): void => quit.abort();

@@ -109,4 +109,20 @@ describe('/status in chromium, in front of the real cluster', () => {
     expect(page.record.requests.some((u) => u.endsWith('/status.css'))).toBe(true);
     expect(page.record.log.filter((l) => /Content Security Policy|Refused to/i.test(l))).toEqual([]);
   });
+
+  it('without JavaScript, on a phone-width screen: the server-rendered snapshot names every node, and nothing is wider than the screen', async () => {
+    const page = await browser!.newPage();
+    await page.disableScripts();
+    await page.emulatePhone(360, 740);
+    await page.open(`${base}/status`);
+    const shown = await until(page, 'the snapshot', (s) => s.cards.length === 3, 10_000);
+    expect(shown.cards.map((c) => c.target)).toEqual(targets());
+    expect(shown.verdict).toBe('cluster healthy');
+    expect(await page.evaluate<boolean>('document.scripts.length === 1 && window.__gpMark === undefined')).toBe(true);
+    // Nothing but status.json would be fetched by the script: with scripts off, the page asked for none.
+    expect(page.record.requests.filter((u) => u.endsWith('/status.json'))).toEqual([]);
+    const widths = await page.evaluate<{ page: number; screen: number }>('({ page: document.documentElement.scrollWidth, screen: window.innerWidth })');
+    expect(widths.screen).toBe(360);
+    expect(widths.page).toBeLessThanOrEqual(widths.screen);
+  });
 });

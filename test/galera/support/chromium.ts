@@ -154,6 +154,16 @@ export class Page {
     return r.result.value;
   }
 
+  /** Lays the page out as a phone would (`width` CSS pixels, touch, mobile viewport rules). */
+  async emulatePhone(width: number, height: number): Promise<void> {
+    await this.browser.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 2, mobile: true }, this.sessionId);
+  }
+
+  /** Turns JavaScript off for this page (from the next navigation on). */
+  async disableScripts(): Promise<void> {
+    await this.browser.send('Emulation.setScriptExecutionDisabled', { value: true }, this.sessionId);
+  }
+
   /** A PNG of the page as laid out at `width` CSS pixels, the full height of its content. */
   async screenshot(width: number): Promise<Buffer> {
     const height = await this.evaluate<number>('Math.ceil(document.documentElement.scrollHeight)');
