@@ -9,14 +9,14 @@
  * with it (VERIFY_CA). Also the probes' own time (probe_duration_seconds) and the machine's
  * load average, since the scrape time on a shared machine is mostly time waiting for a core.
  *
- *   npm run bench:exporter -- [--targets 1000] [--interval 15] [--seconds 60] [--modes plain,tls]
+ *   npm run bench:exporter -- [--targets 1000] [--interval 15] [--seconds 60] [--modes plain,tls] [--priority N]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { intArg, listArg, report, ROOT, summary } from './lib.js';
@@ -25,6 +25,11 @@ const targets = intArg('targets', 1000, 1, 5000);
 const intervalS = intArg('interval', 15, 1, 300);
 const seconds = intArg('seconds', 60, 1, 600);
 const modes = (listArg('modes')[0] ?? 'plain,tls').split(',').filter((m) => m === 'plain' || m === 'tls');
+// On a shared machine: a lower nice value for the exporter, the fleet and this load generator,
+// so that the exporter gets the one core the target speaks of, and scrapes leave on time
+// instead of in bursts after a stall (setpriority; below 0 needs root).
+const priority = intArg('priority', 0, -20, 19);
+if (priority !== 0) setPriority(priority);
 const PASSWORD = 'bench-pw';
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -68,7 +73,9 @@ async function startExporter(tls: boolean): Promise<{ child: ChildProcess; port:
   throw new Error('the exporter did not start');
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+// Idle sockets are dropped after 4 s, before the exporter's 5 s keep-alive ends them: a request
+// sent on a socket the server is closing fails, which would count here as a failed scrape.
+const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
 
 function get(port: number, path: string, scrapeTimeout: string | undefined): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -91,12 +98,18 @@ interface Pass {
   /** The same per phase (galera_probe_phase_duration_seconds). */
   phaseMs: Record<string, number[]>;
   failures: number;
+  /** Failed scrapes by outcome (`http-500`, `error` for no answer). */
+  failedBy: Record<string, number>;
   requests: number;
 }
 
 /** `count` scrapes at `rate` per second, round-robin over the ports from `first`. */
 async function scrape(port: number, ports: number[], count: number, first: number, rate: number): Promise<Pass> {
-  const pass: Pass = { durationsMs: [], probeMs: [], phaseMs: {}, failures: 0, requests: 0 };
+  const pass: Pass = { durationsMs: [], probeMs: [], phaseMs: {}, failures: 0, failedBy: {}, requests: 0 };
+  const fail = (why: string): void => {
+    pass.failures++;
+    pass.failedBy[why] = (pass.failedBy[why] ?? 0) + 1;
+  };
   const started = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
@@ -113,11 +126,10 @@ async function scrape(port: number, ports: number[], count: number, first: numbe
           const probe = /^probe_duration_seconds (\S+)$/m.exec(r.body);
           if (probe) pass.probeMs.push(Number(probe[1]) * 1000);
           for (const m of r.body.matchAll(/^galera_probe_phase_duration_seconds\{phase="(\w+)"\} (\S+)$/gm)) (pass.phaseMs[m[1]!] ??= []).push(Number(m[2]) * 1000);
-          if (r.status !== 200 || !/^probe_success 1$/m.test(r.body)) pass.failures++;
+          if (r.status !== 200) fail(`http-${r.status}`);
+          else if (!/^probe_success 1$/m.test(r.body)) fail(/^galera_probe_outcome\{outcome="([\w-]+)"\} 1$/m.exec(r.body)?.[1] ?? 'no result in time');
         },
-        () => {
-          pass.failures++;
-        },
+        () => fail('error'),
       ),
     );
   }
@@ -141,6 +153,7 @@ for (const mode of modes) {
   const tls = mode === 'tls';
   const fleet = await startFleet(tls);
   const exporter = await startExporter(tls);
+  if (priority !== 0) for (const pid of [fleet.child.pid!, exporter.child.pid!]) setPriority(pid, priority);
   try {
     // Warm-up: every target once (the exporter learns them all), at the same rate.
     const warm = await scrape(exporter.port, fleet.ports, targets, 0, rate);
@@ -159,11 +172,13 @@ for (const mode of modes) {
       probes: measured.requests,
       probesPerSecond: Math.round((measured.requests / wallMs) * 10000) / 10,
       failures: measured.failures + warm.failures,
+      failedBy: Object.fromEntries([...new Set([...Object.keys(warm.failedBy), ...Object.keys(measured.failedBy)])].map((k) => [k, (warm.failedBy[k] ?? 0) + (measured.failedBy[k] ?? 0)])),
       exporterCpuMsPerProbe: Math.round((cpuMs / measured.requests) * 1000) / 1000,
       exporterCoreShare: Math.round((cpuMs / wallMs) * 1000) / 1000,
       exporterRssMiB: after.rssMiB,
       exporterPeakRssMiB: after.peakRssMiB,
       fleetCpuMsPerProbe: Math.round(((fleetAfter.cpuMs - fleetBefore.cpuMs) / measured.requests) * 1000) / 1000,
+      fleetRssMiB: fleetAfter.rssMiB,
       scrapeMs: { p50: d.median, p90: d.p90, p99: d.p99, max: d.max },
       probeMs: { p50: p.median, p90: p.p90, p99: p.p99, max: p.max },
       phaseMs: Object.fromEntries(Object.entries(measured.phaseMs).map(([phase, v]) => [phase, { p50: summary(v).median, p99: summary(v).p99 }])),
@@ -175,4 +190,4 @@ for (const mode of modes) {
   }
 }
 agent.destroy();
-report('exporter', { targets, intervalSeconds: intervalS, measuredSeconds: seconds, scrapesPerSecond: Math.round(rate * 10) / 10, results });
+report('exporter', { targets, intervalSeconds: intervalS, measuredSeconds: seconds, priority, scrapesPerSecond: Math.round(rate * 10) / 10, results });
