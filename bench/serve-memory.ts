@@ -10,8 +10,10 @@
  * default maximum given to node (`--max-semi-space-size=16`, which serve then leaves alone).
  * Run side by side, the machine's drift hits all alike. `--sea` adds `tls-sea`: the single
  * executable (dist/galera-probe-linux-x64, npm run build:sea), which takes no node flags.
+ * `--extra LABEL=FLAGS` adds a TLS variant with these node flags (space-separated), to try
+ * other V8 settings side by side.
  *
- *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea]
+ *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea] [--extra LABEL=FLAGS]...
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -44,6 +46,11 @@ if (flagArg('sea')) {
   const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
   if (!existsSync(sea)) throw new Error(`--sea: ${sea} not found (npm run build:sea)`);
   all.push({ label: 'tls-sea', sslMode: 'PREFERRED', nodeFlags: [], sea });
+}
+for (const extra of listArg('extra')) {
+  const at = extra.indexOf('=');
+  if (at < 1) throw new Error(`--extra ${extra}: expected LABEL=FLAGS`);
+  all.push({ label: extra.slice(0, at), sslMode: 'PREFERRED', nodeFlags: extra.slice(at + 1).split(' ').filter((f) => f !== '') });
 }
 const only = listArg('only');
 const variants = only.length > 0 ? all.filter((v) => only.includes(v.label)) : all;

@@ -159,6 +159,14 @@ describe('TLS: what repeated probes reuse', () => {
     expect(tlsCacheSizes().sessions).toBe(0);
   });
 
+  it('a client key the context refuses fails the probe in phase tls, cached as nothing', async () => {
+    const server = await tlsNode(SERVER);
+    const result = await check(server, 'REQUIRED', { sslCert: pem('client-cert.pem'), sslKey: Buffer.from('not a PEM key') });
+    expect(result).toMatchObject({ healthy: false, outcome: 'protocol-error', phase: 'tls' });
+    expect(result.timings.tls).toBeTypeOf('number');
+    expect(tlsCacheSizes()).toEqual({ contexts: 0, sessions: 0 });
+  });
+
   it('both caches are bounded, dropping the least recently used', () => {
     for (let i = 0; i < MAX_SESSIONS + 10; i++) saveSession(`slot ${i}`, Buffer.from([i & 0xff]));
     expect(tlsCacheSizes().sessions).toBe(MAX_SESSIONS);

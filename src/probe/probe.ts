@@ -222,10 +222,11 @@ class ProbeRun {
     const host = this.#opts.socketPath !== undefined ? 'localhost' : this.#opts.host;
     const servername = ipVersion(host) === 0 ? host : undefined;
     const verify = isVerifying(mode);
-    const { context, key } = secureContextFor(mode, this.#tlsMaterial);
-    const slot = sessionKey(mode, key, this.#opts.socketPath ?? `${host}:${this.#opts.port}`, servername);
-    const session = savedSession(slot);
     return new Promise<void>((resolve, reject) => {
+      // Inside the promise: material the context refuses (a key that is not PEM) is this phase's failure.
+      const { context, key } = secureContextFor(mode, this.#tlsMaterial);
+      const slot = sessionKey(mode, key, this.#opts.socketPath ?? `${host}:${this.#opts.port}`, servername);
+      const session = savedSession(slot);
       const secure = tlsConnect({
         socket: this.#socket!,
         host,
