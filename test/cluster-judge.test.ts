@@ -85,9 +85,10 @@ describe('judgeCluster', () => {
     expect(judgeCluster([node(1, [1, 2]), node(2, [1, 2]), nonPrimary(3)])).toMatchObject({ verdict: 'degraded', writer: T[0] });
     const moved = judgeCluster([nonPrimary(1), node(2, [2, 3]), node(3, [2, 3])]);
     expect(moved).toMatchObject({ verdict: 'degraded', writer: T[1] });
-    expect(moved.components.map((c) => [c.primary, c.members])).toEqual([
-      [true, ['n2', 'n3']],
-      [false, []],
+    // The isolated node vouches for itself only, not for the peers its stale addresses list.
+    expect(moved.components.map((c) => [c.primary, c.members, c.size])).toEqual([
+      [true, ['n2', 'n3'], 2],
+      [false, [T[0]], 1],
     ]);
   });
 
@@ -116,6 +117,12 @@ describe('judgeCluster', () => {
 
   it('quorum lost: no-primary, and the bootstrap candidate has the highest last committed (ties: target order)', () => {
     const j = judgeCluster([nonPrimary(1, 10), nonPrimary(2, 12), nonPrimary(3, 12)]);
+    expect(j.components.map((c) => [c.primary, c.targets])).toEqual([
+      [false, [T[0]]],
+      [false, [T[1]]],
+      [false, [T[2]]],
+    ]);
+    expect(j.notes).toEqual([]);
     expect(j).toMatchObject({ verdict: 'no-primary', writer: null, bootstrapCandidate: T[1] });
     expect(j.reason).toBe('no answering node is in a Primary component (quorum lost); bootstrap candidate 127.0.0.1:3312 (last committed 12)');
     const silent = judgeCluster([nonPrimary(1, 10), unreachable(2), nonPrimary(3, 9)]);

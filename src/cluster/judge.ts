@@ -45,7 +45,12 @@ function viewOf(result: ProbeResult, index: number): View | undefined {
   let ids: Set<string> | undefined;
   let labels: string[] = [];
   let identifiedBy: Identification = 'status';
-  if (node.members !== undefined && node.members.length > 0) {
+  if (!primary) {
+    // Outside a Primary component a node vouches for nobody but itself: its members SELECT
+    // fails and its wsrep_incoming_addresses still lists the peers it lost.
+    ids = new Set([node.gcommUuid ?? result.target]);
+    labels = [node.nodeName ?? result.target];
+  } else if (node.members !== undefined && node.members.length > 0) {
     ids = new Set(node.members.map((m) => m.uuid));
     labels = node.members.map((m) => m.name || (usableAddress(m.address) ? m.address : m.uuid));
     identifiedBy = 'members';
@@ -159,7 +164,7 @@ export function judgeCluster(results: readonly ProbeResult[], options: JudgeOpti
   // another one it is still a second Primary component taking writes: a split brain.
   const counted = primaries.length === 1 && primaries[0]!.component.minority ? [] : primaries;
   const judged = { ...base, components, otherCluster: otherCluster.map((v) => v.result.target) };
-  if (views.some((v) => v.identifiedBy === 'status') && views.some((v) => v.primary)) {
+  if (views.some((v) => v.primary && v.identifiedBy === 'status')) {
     judged.notes.push(
       'some nodes did not say who is in their component (no SELECT on mysql.wsrep_cluster_members, and no usable wsrep_incoming_addresses): components told apart by size and configuration id only',
     );
