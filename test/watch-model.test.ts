@@ -48,7 +48,7 @@ describe('rows', () => {
     const rows = clusterRows(cluster([node(1, { lastCommitted: 120 }), node(2, { lastCommitted: 117, localRecvQueue: 4 }), isolated(3)]));
     expect(rows[0]).toMatchObject({ target: T[0], name: 'n1', verdict: 'healthy', class: 'healthy', primary: true, state: 'Synced', size: 3, lastCommitted: 120, lag: 0, writer: true });
     expect(rows[1]).toMatchObject({ lag: 3, recvQueue: 4, writer: false });
-    expect(rows[2]).toMatchObject({ verdict: 'unhealthy', class: 'non-primary', primary: false, state: 'Initialized', component: `{${T[2]}}` });
+    expect(rows[2]).toMatchObject({ verdict: 'unhealthy', class: 'non-primary', primary: false, state: 'Initialized', component: '{n3}' });
   });
 
   it.each([
