@@ -19,6 +19,8 @@ import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js
 import { Slots } from '../src/serve/slots.js';
 import { parsePattern, parseTargetAddress, TargetError, TargetPolicy } from '../src/serve/target-policy.js';
 import { parseTargetsFile, serviceDiscovery, TargetsFileError } from '../src/serve/targets-file.js';
+import { parseWebConfig, WebConfigError } from '../src/serve/web-config.js';
+import { mutate, rng } from './support/damage.js';
 import { galeraNode, NON_PRIMARY_NODE, SYNCED_NODE } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
 
@@ -283,7 +285,18 @@ describe('GET /probe', () => {
   });
 
   it('an exporter without a node of its own has no /health; other methods get 405', async () => {
-    const { port } = await exporterEndpoint();
+    const counting = countingProbe();
+    const { port } = await exporterEndpoint({ probe: counting.probe });
+    const post = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/probe?target=127.0.0.1:3306', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(post).toBe(405);
+    expect(counting.calls).toEqual([]);
     expect((await get(port, '/health')).status).toBe(404);
     expect((await get(port, '/live')).status).toBe(404);
     const m = await get(port, '/metrics');
@@ -532,6 +545,54 @@ describe('galera-probe serve as an exporter, the process', () => {
       const s = start(['--no-defaults', ...args]);
       expect([args, await s.exit]).toEqual([args, 64]);
       expect(s.stderr()).toMatch(message);
+    }
+  });
+});
+
+describe('damaged input', () => {
+  it('500 damaged targets: 200 only for the allowed one, 400 or 403 otherwise, never a probe elsewhere, nothing echoed', async () => {
+    const fake = await serve(galeraNode(SYNCED_NODE));
+    // Names the glob allows are answered here, without a DNS lookup or a connection.
+    const calls: ProbeOptions[] = [];
+    const stub = async (o: ProbeOptions): Promise<ProbeResult> => {
+      calls.push(o);
+      if (`${o.host}:${o.port}` === fake.target) return probe(o);
+      return { target: `${o.host}:${o.port}`, healthy: false, outcome: 'unreachable', reason: 'stub', timings: { total: 0 } };
+    };
+    const counting = { calls };
+    const { port } = await exporterEndpoint({ policy: new TargetPolicy({ exact: [fake.target], patterns: ['*.example.com:3306'] }), probe: stub, cacheMs: 60_000, maxAgeMs: 60_000 });
+    const random = rng(12);
+    for (let i = 0; i < 500; i++) {
+      const { bytes, ops } = mutate(Buffer.from(i % 2 ? fake.target : 'db1.example.com:3306'), random);
+      const text = bytes.toString('latin1');
+      const r = await get(port, `/probe?target=${encodeURIComponent(text)}`);
+      expect([200, 400, 403], `${ops.join(',')}: ${r.status}`).toContain(r.status);
+      if (r.status !== 200) expect(r.body).toMatch(/^(target not allowed|malformed target: .*|missing target parameter)\n$/);
+      if (text.length > 3) expect(r.body).not.toContain(text);
+    }
+    // Every probe that ran went to the allowed target, or to a name the glob allows.
+    for (const c of counting.calls) expect(`${c.host}:${c.port}` === fake.target || (c.host!.endsWith('.example.com') && c.port === 3306)).toBe(true);
+  }, 60_000);
+
+  it('damaged targets files and web configs parse or fail with their own error, naming a line', () => {
+    const random = rng(34);
+    const targets = Buffer.from('# fleet\n10.0.1.11:3306 db1 cluster=prod dc="eu west"\n[fd00::1]:3306\ndb2.example.com db2 auth_module=prod\n');
+    const web = Buffer.from(`tls_server_config:\n  cert_file: a.pem\n  key_file: 'b.pem'\n  client_auth_type: RequireAnyClientCert\nbasic_auth_users:\n  u: "$2y$04$${'a'.repeat(53)}"\n`);
+    for (let i = 0; i < 1000; i++) {
+      const t = mutate(targets, random).bytes.toString('utf8');
+      try {
+        parseTargetsFile(t, 'targets');
+      } catch (err) {
+        expect(err, t).toBeInstanceOf(TargetsFileError);
+        expect((err as Error).message).toMatch(/^targets:\d+: /);
+      }
+      const w = mutate(web, random).bytes.toString('utf8');
+      try {
+        parseWebConfig(w, 'web.yml');
+      } catch (err) {
+        expect(err, w).toBeInstanceOf(WebConfigError);
+        expect((err as Error).message).toMatch(/^web\.yml:\d+: /);
+      }
     }
   });
 });
