@@ -4,49 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { judgeCluster } from '../src/cluster/judge.js';
-import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
+import type { ProbeResult } from '../src/probe/types.js';
+import { nodeResult, nonPrimaryResult, silentResult, T, UUID } from './support/cluster-fixtures.js';
 
-const UUID = '21147112-e995-11f1-b33d-cfad17c45876';
-const T = ['127.0.0.1:3311', '127.0.0.1:3312', '127.0.0.1:3313'] as const;
-const member = (n: number) => ({ uuid: `g${n}`, name: `n${n}`, address: T[n - 1]! });
-
-/** A node that answered, Primary and Synced, in the component of members `inView`. */
-function node(n: number, inView: number[] = [1, 2, 3], over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced'): ProbeResult {
-  return {
-    target: T[n - 1]!,
-    healthy,
-    outcome: healthy ? 'healthy' : 'unhealthy',
-    reason,
-    node: {
-      version: '10.11.19-MariaDB',
-      wsrepOn: true,
-      clusterStatus: 'Primary',
-      localState: 4,
-      localStateComment: 'Synced',
-      clusterSize: inView.length,
-      clusterStateUuid: UUID,
-      clusterConfId: 3,
-      gcommUuid: `g${n}`,
-      localIndex: inView.indexOf(n),
-      lastCommitted: 100,
-      readOnly: false,
-      members: inView.map(member),
-      ...over,
-    },
-    timings: { total: 3 },
-  };
-}
-
-function nonPrimary(n: number, lastCommitted = 100): ProbeResult {
-  const r = node(n, [n], { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized', lastCommitted }, false, 'non-Primary');
-  delete r.node!.members;
-  r.node!.membersUnavailable = '1047 WSREP has not yet prepared node for application use';
-  return r;
-}
-
-function unreachable(n: number): ProbeResult {
-  return { target: T[n - 1]!, healthy: false, outcome: 'timeout', phase: 'greeting', reason: 'no greeting within 2000 ms', timings: { total: 2000 } };
-}
+const node = nodeResult;
+const nonPrimary = nonPrimaryResult;
+const unreachable = silentResult;
 
 describe('judgeCluster', () => {
   it('all synced in one component: healthy, the first target writes', () => {
@@ -88,7 +51,7 @@ describe('judgeCluster', () => {
     // The isolated node vouches for itself only, not for the peers its stale addresses list.
     expect(moved.components.map((c) => [c.primary, c.members, c.size])).toEqual([
       [true, ['n2', 'n3'], 2],
-      [false, [T[0]], 1],
+      [false, ['n1'], 1],
     ]);
   });
 

@@ -6,28 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { runMain } from './support/run-main.js';
 import { probeCluster } from '../src/cluster/probe-cluster.js';
 import type { ClusterResult } from '../src/cluster/types.js';
-import { type FakeServer, galeraNode, type GaleraNodeState, NON_PRIMARY_NODE, SYNCED_NODE, withState } from './support/fake-server.js';
+import { type FakeServer, galeraNode, NON_PRIMARY_NODE, SYNCED_NODE, withState } from './support/fake-server.js';
+import { syncedState } from './support/cluster-fixtures.js';
 import { handleCounts, settle } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
 
 const serve = serverPool();
 const MARGIN = 250;
 
-/** A synced node named `name` whose component holds `members` (names), at the addresses given. */
-function synced(name: string, members: [string, string][], extra: Record<string, string> = {}): GaleraNodeState {
-  return {
-    ...withState(SYNCED_NODE, {
-      wsrep_cluster_size: String(members.length),
-      wsrep_cluster_state_uuid: '21147112-e995-11f1-b33d-cfad17c45876',
-      wsrep_cluster_conf_id: '3',
-      wsrep_gcomm_uuid: `uuid-${name}`,
-      wsrep_last_committed: '42',
-      wsrep_incoming_addresses: members.map(([, a]) => a).join(','),
-      ...extra,
-    }, { wsrep_node_name: name }),
-    members: members.map(([n, a]) => [`uuid-${n}`, n, a]),
-  };
-}
+const synced = syncedState;
 
 /** Three fake servers on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (addresses known before the scripts run). */
 async function three(scripts: (addresses: string[]) => Parameters<typeof serve>[0][]): Promise<FakeServer[]> {

@@ -6,40 +6,15 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMain } from './support/run-main.js';
-import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
+import type { ProbeResult } from '../src/probe/types.js';
 import { ClusterView } from '../src/serve/cluster-view.js';
 import { clusterRoutes } from '../src/serve/cluster-routes.js';
 import { HealthCheck } from '../src/serve/health-check.js';
 import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
 import { parseClusterList } from '../src/cli/cluster-setup.js';
+import { nodeResult, T } from './support/cluster-fixtures.js';
 
-const T = ['127.0.0.1:3311', '127.0.0.1:3312', '127.0.0.1:3313'];
-
-/** A node's result: Primary and Synced in the component `inView` (1-based), or as `over` says. */
-function result(n: number, inView: number[], over: Partial<NodeInfo> = {}, healthy = true): ProbeResult {
-  return {
-    target: T[n - 1]!,
-    healthy,
-    outcome: healthy ? 'healthy' : 'unhealthy',
-    reason: healthy ? 'synced' : 'not synced',
-    node: {
-      version: '10.11',
-      wsrepOn: true,
-      clusterStatus: 'Primary',
-      localState: 4,
-      localStateComment: 'Synced',
-      clusterSize: inView.length,
-      clusterStateUuid: 'u',
-      clusterConfId: 3,
-      lastCommitted: 5,
-      readOnly: false,
-      localRecvQueue: 0,
-      members: inView.map((m) => ({ uuid: `g${m}`, name: `n${m}`, address: T[m - 1]! })),
-      ...over,
-    },
-    timings: { total: 1 },
-  };
-}
+const result = nodeResult;
 
 /** Scripted nodes: what each target answers now, and how many probes each got. */
 class Nodes {
@@ -66,7 +41,7 @@ class Nodes {
 }
 
 const views: ClusterView[] = [];
-function view(nodes: Nodes, self = T[0]!, extra: { writerDelayMs?: number; now?: () => number; expectSize?: number; cacheMs?: number } = {}): ClusterView {
+function view(nodes: Nodes, self: string = T[0], extra: { writerDelayMs?: number; now?: () => number; expectSize?: number; cacheMs?: number } = {}): ClusterView {
   const v = new ClusterView({
     self,
     targets: T,

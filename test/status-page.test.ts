@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { judgeCluster } from '../src/cluster/judge.js';
 import type { ClusterResult } from '../src/cluster/types.js';
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
+import { clusterOf, nodeResult, T } from './support/cluster-fixtures.js';
 import { HealthCheck } from '../src/serve/health-check.js';
 import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
 import { STATUS_JS } from '../src/serve/status-assets.js';
@@ -23,28 +23,8 @@ import { galeraNode, NON_PRIMARY_NODE } from './support/fake-server.js';
 import { handleCounts, settle } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
 
-const UUID = '21147112-e995-11f1-b33d-cfad17c45876';
-const T = ['127.0.0.1:3311', '127.0.0.1:3312', '127.0.0.1:3313'];
-
-function node(n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced'): ProbeResult {
-  return {
-    target: T[n - 1]!,
-    healthy,
-    outcome: healthy ? 'healthy' : 'unhealthy',
-    reason,
-    node: {
-      version: '10.11.19-MariaDB', wsrepOn: true, clusterStatus: 'Primary', localState: 4, localStateComment: 'Synced', clusterSize: 3,
-      clusterStateUuid: UUID, clusterConfId: 3, gcommUuid: `g${n}`, lastCommitted: 100, localRecvQueue: 0, readOnly: false, nodeName: `n${n}`,
-      members: [1, 2, 3].map((i) => ({ uuid: `g${i}`, name: `n${i}`, address: T[i - 1]! })), ...over,
-    },
-    timings: { total: 3 },
-  };
-}
-
-function cluster(nodes: ProbeResult[]): ClusterResult {
-  const j = judgeCluster(nodes);
-  return { ...j, nodes, notes: j.notes, timings: { total: 5 } };
-}
+const node = (n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced'): ProbeResult => nodeResult(n, [1, 2, 3], over, healthy, reason);
+const cluster = clusterOf;
 
 describe('the history ring', () => {
   it('holds at most its capacity, oldest first, whatever is recorded', () => {
@@ -87,7 +67,7 @@ describe('the server-rendered page', () => {
     const c = cluster([node(1, { nodeName: evil }), node(2, {}, false, `not synced: ${evil}`), node(3)]);
     c.nodes[0]!.node!.members![0]!.name = evil;
     const again = cluster(c.nodes);
-    const html = statusHtml(statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: again, history: history(T) }), 0);
+    const html = statusHtml(statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: again, history: history([...T]) }), 0);
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     // The only script element is the page's own, from its own path.

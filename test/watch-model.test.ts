@@ -6,42 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import { plain, useColour } from '../src/cli/ansi.js';
 import { clock, screen, transitionLine } from '../src/cli/watch-render.js';
-import { judgeCluster } from '../src/cluster/judge.js';
 import { clusterRows, nodeClass } from '../src/cluster/rows.js';
 import { advance, diffClusters, EMPTY_WATCH, sparkline, transitionText, trendArrow } from '../src/cluster/transitions.js';
-import type { ClusterResult } from '../src/cluster/types.js';
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
+import { clusterOf, nodeResult, silentResult, T } from './support/cluster-fixtures.js';
 
-const UUID = '21147112-e995-11f1-b33d-cfad17c45876';
-const T = ['127.0.0.1:3311', '127.0.0.1:3312', '127.0.0.1:3313'] as const;
-const member = (n: number) => ({ uuid: `g${n}`, name: `n${n}`, address: T[n - 1]! });
-
-function node(n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced', inView = [1, 2, 3]): ProbeResult {
-  return {
-    target: T[n - 1]!,
-    healthy,
-    outcome: healthy ? 'healthy' : 'unhealthy',
-    reason,
-    node: {
-      version: '10.11.19-MariaDB', wsrepOn: true, clusterStatus: 'Primary', localState: 4, localStateComment: 'Synced',
-      clusterSize: inView.length, clusterStateUuid: UUID, clusterConfId: 3, gcommUuid: `g${n}`, lastCommitted: 100,
-      localRecvQueue: 0, readOnly: false, nodeName: `n${n}`, members: inView.map(member), ...over,
-    },
-    timings: { total: 3 },
-  };
-}
+const node = (n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced', inView = [1, 2, 3]): ProbeResult => nodeResult(n, inView, over, healthy, reason);
 const donor = (n: number): ProbeResult => node(n, { localState: 2, localStateComment: 'Donor/Desynced' }, false, 'Donor/Desynced');
 function isolated(n: number): ProbeResult {
   const r = node(n, { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized', clusterSize: 1 }, false, 'non-Primary');
   delete r.node!.members;
   return r;
 }
-const silent = (n: number): ProbeResult => ({ target: T[n - 1]!, healthy: false, outcome: 'timeout', phase: 'greeting', reason: 'no greeting within 2000 ms', timings: { total: 2000 } });
-
-function cluster(nodes: ProbeResult[]): ClusterResult {
-  const j = judgeCluster(nodes);
-  return { ...j, nodes, notes: j.notes, timings: { total: 5 } };
-}
+const silent = silentResult;
+const cluster = clusterOf;
 
 describe('rows', () => {
   it('read the fields an operator looks at, with the lag to the highest last_committed of the same history', () => {

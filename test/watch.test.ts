@@ -10,26 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { ANSI, plain } from '../src/cli/ansi.js';
 import { main } from '../src/cli/main.js';
 import { type WatchHost, watchCommand } from '../src/cli/watch-command.js';
-import { type FakeServer, galeraNode, type GaleraNodeState, SYNCED_NODE, withState } from './support/fake-server.js';
+import { type FakeServer, galeraNode, type GaleraNodeState, withState } from './support/fake-server.js';
 import { handleCounts, settle } from './support/resources.js';
+import { syncedState } from './support/cluster-fixtures.js';
 import { serverPool } from './support/server-pool.js';
 
 const serve = serverPool();
 const bin = join(import.meta.dirname, '..', 'bin', 'galera-probe');
 
-function synced(name: string, members: [string, string][]): GaleraNodeState {
-  return {
-    ...withState(SYNCED_NODE, {
-      wsrep_cluster_size: String(members.length),
-      wsrep_cluster_state_uuid: '21147112-e995-11f1-b33d-cfad17c45876',
-      wsrep_cluster_conf_id: '3',
-      wsrep_gcomm_uuid: `uuid-${name}`,
-      wsrep_last_committed: '42',
-      wsrep_incoming_addresses: members.map(([, a]) => a).join(','),
-    }, { wsrep_node_name: name }),
-    members: members.map(([n, a]) => [`uuid-${n}`, n, a]),
-  };
-}
+const synced = syncedState;
 
 const donorOf = (s: GaleraNodeState): GaleraNodeState => ({ ...withState(s, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }), members: s.members! });
 
