@@ -18,7 +18,7 @@ import {
   withState,
 } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
-import { handleCounts, settle } from './support/resources.js';
+import { probeLeavingNothing } from './support/resources.js';
 
 const LIMIT = 300;
 /** Generous: the machine is shared and noisy. The lower bound is exact. */
@@ -33,15 +33,7 @@ function options(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {
 
 /** Probes, then checks the fake server saw the connection close and no handle of ours survives. */
 async function probeAndCheckCleanup(server: FakeServer, opts: ProbeOptions): Promise<ProbeResult> {
-  const before = handleCounts();
-  const result = await probe(opts);
-  await server.allClosed();
-  await settle();
-  const after = handleCounts();
-  expect(after['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
-  expect(after['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
-  expect(JSON.stringify(result)).not.toContain(PASSWORD);
-  return result;
+  return await probeLeavingNothing(server, opts, PASSWORD);
 }
 
 function expectTimeout(result: ProbeResult, phase: string, limit = LIMIT): void {

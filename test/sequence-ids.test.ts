@@ -5,12 +5,12 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { probe, type ProbeOptions, type ProbeResult } from '../src/index.js';
+import type { ProbeOptions, ProbeResult } from '../src/index.js';
 import { PacketChannel } from '../src/protocol/channel.js';
 import { ProtocolError } from '../src/protocol/errors.js';
 import { framePacket } from '../src/protocol/writer.js';
 import { type FakeServer, galeraNode, NON_PRIMARY_NODE, SYNCED_NODE } from './support/fake-server.js';
-import { handleCounts, settle } from './support/resources.js';
+import { probeLeavingNothing } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
 
 const PASSWORD = 'seq-secret-pw';
@@ -119,14 +119,7 @@ function options(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {
 
 /** Probes, then checks the server saw the connection close and no handle of ours survives. */
 async function probeAndCheckCleanup(server: FakeServer, opts: ProbeOptions): Promise<ProbeResult> {
-  const before = handleCounts();
-  const result = await probe(opts);
-  await server.allClosed();
-  await settle();
-  const after = handleCounts();
-  expect(after['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
-  expect(after['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
-  return result;
+  return await probeLeavingNothing(server, opts, PASSWORD);
 }
 
 describe('probes against servers that restart the count elsewhere', () => {

@@ -17,7 +17,7 @@ import { probe, type ProbeOptions, type ProbeResult } from '../../src/index.js';
 import { nativePasswordScramble } from '../../src/protocol/auth/native.js';
 import { Capability, Command } from '../../src/protocol/constants.js';
 import { type FakeConnection, type GaleraNodeState, galeraNode, NON_PRIMARY_NODE, SERVER_CAPS, SYNCED_NODE, withState } from '../support/fake-server.js';
-import { handleCounts, settle } from '../support/resources.js';
+import { probeLeavingNothing } from '../support/resources.js';
 import { serverPool } from '../support/server-pool.js';
 
 const PASSWORD = 'interop-secret-pw';
@@ -234,15 +234,7 @@ async function fakeNode(respond: Responder): Promise<Played> {
 
 /** Probes, then checks the server saw the connection close and no socket or timer of ours survives. */
 async function probeAndCheckCleanup(node: Played, extra: ProbeOptions): Promise<ProbeResult> {
-  const before = handleCounts();
-  const result = await probe({ host: node.host, port: node.port, user: 'probe', password: PASSWORD, timeout: 5000, ...extra });
-  await node.allClosed();
-  await settle();
-  const after = handleCounts();
-  expect(after['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
-  expect(after['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
-  expect(JSON.stringify(result)).not.toContain(PASSWORD);
-  return result;
+  return await probeLeavingNothing(node, { host: node.host, port: node.port, user: 'probe', password: PASSWORD, timeout: 5000, ...extra }, PASSWORD);
 }
 
 /** What must agree between the two servers. */
