@@ -25,6 +25,14 @@ export class BundleError extends Error {}
 /** The entry: what bin/galera-probe did before, wiring the process to main(). */
 const ENTRY = [
   `import { main } from './main.ts';`,
+  // A reader that went away (\`| head\`, a closed pipe) is not a crash: once the current turn has
+  // settled the exit code, end with it (0 if nothing set one, as for a watch that was cut off).
+  `for (const stream of [process.stdout, process.stderr]) {`,
+  `  stream.on('error', (err) => {`,
+  `    if (err.code !== 'EPIPE') throw err;`,
+  `    setImmediate(() => process.exit(process.exitCode ?? 0));`,
+  `  });`,
+  `}`,
   `main(process.argv.slice(2), {`,
   `  env: process.env,`,
   `  stdout: (text) => process.stdout.write(text),`,

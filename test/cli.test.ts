@@ -189,3 +189,26 @@ describe('bin/galera-probe as a process', () => {
     expect(err.stdout).toMatch(/unhealthy: non-Primary/);
   });
 });
+
+describe('a reader that goes away', () => {
+  it('is not a crash: the CLI ends quietly with the exit code of its result', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    // A port with nothing behind it: the result is unreachable, exit 2.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    for (const argv of [['--no-defaults', '--json', `127.0.0.1:${port}`], ['--help'], ['cluster', '--no-defaults', '--json', `127.0.0.1:${port}`]]) {
+      const child = spawn(process.execPath, ['bin/galera-probe', ...argv], { env: { HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Close our end of its stdout before it writes: its write gets EPIPE.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect([argv.join(' '), code, stderr]).toEqual([argv.join(' '), argv[0] === '--help' ? 0 : 2, '']);
+    }
+  });
+});
