@@ -17,8 +17,8 @@ export interface TlsFiles {
 
 /** Distinct TLS option sets kept; a process probing with more drops the least recently used. */
 export const MAX_CONTEXTS = 16;
-/** Sessions kept, one per target and option set. */
-export const MAX_SESSIONS = 256;
+/** Sessions kept, one per target and option set: enough for an exporter probing a fleet of thousands (a session is a few hundred bytes to 2 KiB). */
+export const MAX_SESSIONS = 4096;
 
 const contexts = new Map<string, SecureContext>();
 const sessions = new Map<string, Buffer>();
