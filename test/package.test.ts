@@ -86,12 +86,14 @@ afterAll(() => {
 });
 
 const startServer = serverPool();
+/** The CLI's bundles: the launcher's, and one per subcommand, required only when asked for. */
+const BUNDLES = ['dist/galera-probe.cjs', 'dist/cli-cluster.cjs', 'dist/cli-watch.cjs', 'dist/cli-serve.cjs'];
 
 describe('npm pack', () => {
   it('ships the built JS, its declarations, the launcher, README, LICENSE and package.json only', () => {
     const unexpected = entries.filter(
       (p) =>
-        !['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', 'dist/galera-probe.cjs'].includes(p) &&
+        !['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', ...BUNDLES].includes(p) &&
         !/^dist\/.+\.(js|d\.ts)$/.test(p),
     );
     expect(unexpected).toEqual([]);
@@ -99,7 +101,7 @@ describe('npm pack', () => {
       expect(entries.filter((p) => p.startsWith(dir))).toEqual([]);
     }
     expect(entries.filter((p) => /\.(tsbuildinfo|map)$|galera-probe-linux/.test(p))).toEqual([]);
-    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', 'dist/galera-probe.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
+    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', ...BUNDLES, 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
   });
 
   it('holds a .js and a .d.ts for every source file, and nothing compiled from a file that is gone', () => {
@@ -107,7 +109,7 @@ describe('npm pack', () => {
     const missing = sources.flatMap((s) => [`dist/${s}.js`, `dist/${s}.d.ts`]).filter((p) => !entries.includes(p));
     expect(missing).toEqual([]);
     const stale = entries
-      .filter((p) => p.startsWith('dist/') && p !== 'dist/galera-probe.cjs')
+      .filter((p) => p.startsWith('dist/') && !BUNDLES.includes(p))
       .map((p) => p.replace(/^dist\//, '').replace(/(\.d)?\.ts$|\.js$/, ''))
       .filter((p) => !sources.includes(p));
     // A stale file means dist/ holds output of a deleted source: `rm -rf dist && npm run build`.
@@ -181,6 +183,12 @@ console.log(JSON.stringify({ version: VERSION, healthy: result.healthy, outcome,
     const r = await run('npx', ['--offline', 'galera-probe', '--no-defaults', '-u', 'monitor', server.target], consumer);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ healthy: Synced, Primary, 3 nodes \(\d+ ms\)\n$/);
+    // Each subcommand comes from its own bundle in the installed package.
+    for (const [sub, usage] of [['cluster', /^Usage: galera-probe cluster /], ['watch', /^Usage: galera-probe watch /], ['serve', /^Usage: galera-probe serve /]] as const) {
+      expect((await ok('npx', ['--offline', 'galera-probe', sub, '--help'], consumer)).stdout).toMatch(usage);
+    }
+    const cluster = await run('npx', ['--offline', 'galera-probe', 'cluster', '--no-defaults', '-u', 'monitor', server.target], consumer);
+    expect([cluster.code, cluster.stdout]).toEqual([0, expect.stringMatching(/^cluster healthy: 1 of 1 nodes healthy /m)]);
   });
 
   it('the installed package is only what was packed (no dependencies pulled in)', () => {

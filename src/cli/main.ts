@@ -46,7 +46,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     else if (values['quiet'] !== true) io.stdout(`${humanLine(result)}\n`);
     return exitCodeFor(result.outcome);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof TypeError) {
+    // By name too: a subcommand loaded from its own bundle (dist/cli-*.cjs) has its own class.
+    if (err instanceof UsageError || err instanceof TypeError || (err instanceof Error && err.name === 'UsageError')) {
       io.stderr(`galera-probe: ${err.message.replace(/^galera-probe: /, '')}\nTry 'galera-probe --help'.\n`);
       return EXIT_CODES.usage;
     }
