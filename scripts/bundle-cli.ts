@@ -3,10 +3,11 @@
  *
  * - `npm run build` writes dist/galera-probe.cjs, which bin/galera-probe loads: one file to
  *   read and compile instead of some thirty ES modules, which took a third off the CLI's
- *   start-up (BENCHMARKS.md, bench:startup). The subcommands `cluster`, `watch` and `serve`
- *   go to bundles of their own (dist/cli-cluster.cjs, ...), required only when asked for:
- *   a single check, the common case, then compiles none of their code (the exporter, the
- *   pages, bcrypt...), which had doubled the bundle;
+ *   start-up (BENCHMARKS.md, bench:startup). It holds only main.ts, which picks the command;
+ *   each command (the single check, `cluster`, `watch`, `serve`) is a bundle of its own
+ *   (dist/cli-check.cjs, ...), required when asked for: a single check, the common case,
+ *   compiles none of the others' code (the exporter, the pages, bcrypt...), which had doubled
+ *   the bundle, and `cluster` none of the single check's;
  * - scripts/build-sea.ts injects one bundle with everything into the single executable,
  *   which cannot load a second file.
  *
@@ -48,6 +49,7 @@ const ENTRY = [
 
 /** Subcommands that main.ts imports dynamically, and the bundle each gets when split. */
 export const SUBCOMMANDS = [
+  { module: './check-command.js', source: 'check-command.ts', name: 'checkCommand', bundle: 'cli-check.cjs' },
   { module: './cluster-command.js', source: 'cluster-command.ts', name: 'clusterCommand', bundle: 'cli-cluster.cjs' },
   { module: './watch-command.js', source: 'watch-command.ts', name: 'watchCommand', bundle: 'cli-watch.cjs' },
   { module: './serve-command.js', source: 'serve-command.ts', name: 'serveCommand', bundle: 'cli-serve.cjs' },
@@ -78,13 +80,13 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
             setup(b) {
               // main.ts's dynamic imports of the subcommands become requires of their bundles:
               // a plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
-              b.onResolve({ filter: /^\.\/(cluster|watch|serve)-command\.js$/ }, (args) => {
+              b.onResolve({ filter: /^\.\/(check|cluster|watch|serve)-command\.js$/ }, (args) => {
                 const sub = SUBCOMMANDS.find((x) => x.module === args.path);
                 if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts'))) return undefined;
                 return { path: sub.bundle, namespace: 'apart' };
               });
               b.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
-              b.onResolve({ filter: /^\.\/cli-(cluster|watch|serve)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+              b.onResolve({ filter: /^\.\/cli-(check|cluster|watch|serve)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
             },
           },
         ]
@@ -111,7 +113,7 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
   // esbuild bundles `import('./x.js')` but leaves a computed `import(name)` or `require(name)`
   // alone, silently; those could only fail at run time.
   const code = readFileSync(outfile, 'utf8');
-  const own = split ? /^(import|require)\("\.\/cli-(cluster|watch|serve)\.cjs"\)/ : /^$/;
+  const own = split ? /^(import|require)\("\.\/cli-(check|cluster|watch|serve)\.cjs"\)/ : /^$/;
   const loose = [...code.matchAll(/\bimport\(|\brequire\((?!"node:[\w/]+"\))/g)]
     .map((m) => code.slice(m.index, m.index + 40).split('\n')[0]!)
     .filter((text) => !own.test(text));
