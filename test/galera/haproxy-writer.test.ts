@@ -89,8 +89,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sampling = false;
-  await sampler;
-  console.info(`haproxy-writer: ${samples.length} samples of the write backend, ${sampleErrors} missed, at most ${maxUp()} write server(s) UP at once`);
+  // Whatever happens below, HAProxy and the serves are stopped.
+  try {
+    await sampler;
+    console.info(`haproxy-writer: ${samples.length} samples of the write backend, ${sampleErrors} missed, at most ${maxUp()} write server(s) UP at once`);
+  } finally {
+    if (lab) await stopAll(lab);
+  }
   for (const { n } of cluster().nodes) {
     try {
       sql(n, "SET GLOBAL wsrep_desync=OFF, GLOBAL wsrep_provider_options='gmcast.isolate=0'");
@@ -98,7 +103,6 @@ afterAll(async () => {
       // A node that is down is brought back by the next file's start-up wait, or below.
     }
   }
-  await stopAll(lab);
   try {
     sql(1, 'DROP DATABASE IF EXISTS gp_writer');
   } catch {

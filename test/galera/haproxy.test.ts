@@ -54,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sql(3, "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
-  await stopAll(lab);
+  if (lab) await stopAll(lab);
   await waitAllSynced();
 }, 120_000);
 

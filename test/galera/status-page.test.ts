@@ -24,8 +24,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await stopAll(lab);
+  // Whatever else fails, the browser and the serve process are stopped.
+  try {
+    await browser?.close();
+  } finally {
+    if (lab) await stopAll(lab);
+  }
   // Leave the cluster as found: node 3 back in the group, all Synced.
   if (wsrepState(3).status !== 'Primary') await rejoin([3]);
   await waitAllSynced();
