@@ -126,10 +126,10 @@ describe('ClusterView', () => {
   it('metrics: per-target gauges and the cluster verdict, writer and Primary components, without probing', async () => {
     const nodes = new Nodes();
     const v = view(nodes);
-    expect(v.metrics()).not.toMatch(/galera_probe_cluster_verdict/);
+    expect(v.metrics().render()).not.toMatch(/galera_probe_cluster_verdict/);
     await v.current();
     const probes = [...nodes.probes];
-    const text = v.metrics();
+    const text = v.metrics().render();
     expect(nodes.probes).toEqual(probes);
     expect(text).toContain('galera_probe_up{target="127.0.0.1:3312"} 1');
     expect(text).toContain('galera_probe_wsrep_cluster_size{target="127.0.0.1:3313"} 3');
@@ -158,7 +158,7 @@ describe('the endpoints over HTTP', () => {
   async function start(nodes: Nodes, self: string): Promise<string> {
     const checks = nodes.checks();
     const v = new ClusterView({ self, targets: T, checks, writerDelayMs: 0 });
-    const server = createHealthServer(checks.get(self)!, { routes: clusterRoutes(v), refuse: () => v.splitBrainRefusal(), metricsExtra: () => v.metrics() });
+    const server = createHealthServer(checks.get(self)!, { routes: clusterRoutes(v), refuse: () => v.splitBrainRefusal(), metricsExtra: () => v.metrics().render() });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(async () => {
       await shutdownHealthServer(server, checks.get(self)!, 1000);

@@ -2,9 +2,9 @@
  * `galera-probe cluster [options] <target>...`: every target probed at once, the whole judged.
  * Thin: options in, one judgement out, printed; the judging is src/cluster's.
  */
-import { CLUSTER_EXIT_CODES, clusterExitCodeFor } from '../cluster/exit-codes.js';
-import { MAX_CLUSTER_TARGETS, probeCluster } from '../cluster/probe-cluster.js';
-import { parse, PROBE_OPTIONS, parseTarget, sharedProbeOptionsFrom, type Values } from './args.js';
+import { clusterExitCodeFor } from '../cluster/exit-codes.js';
+import { clusterTargetList, probeCluster } from '../cluster/probe-cluster.js';
+import { parse, PROBE_OPTIONS, sharedProbeOptionsFrom, type Values } from './args.js';
 import { clusterLines } from './cluster-format.js';
 import { CLUSTER_HELP } from './help.js';
 import type { Io } from './io.js';
@@ -21,12 +21,11 @@ const CLUSTER_OPTIONS = {
 export function checkClusterArguments(command: string, values: Values, positionals: readonly string[]): void {
   if (values['verbose'] === true) throw new UsageError(`${command}: --verbose traces one probe; use galera-probe -v <target> on the node in question`);
   if (positionals.length === 0) throw new UsageError(`${command}: give the cluster's targets, e.g. galera-probe ${command} 10.0.0.1:3306 10.0.0.2:3306 10.0.0.3:3306`);
-  if (positionals.length > MAX_CLUSTER_TARGETS) throw new UsageError(`${command}: at most ${MAX_CLUSTER_TARGETS} targets`);
-  const seen = new Set<string>();
-  for (const text of positionals) {
-    parseTarget(text);
-    if (seen.has(text)) throw new UsageError(`${command}: target ${text} is given twice`);
-    seen.add(text);
+  try {
+    clusterTargetList(positionals);
+  } catch (err) {
+    if (err instanceof TypeError) throw new UsageError(`${command}: ${err.message.replace(/^galera-probe: option targets: /, '')}`);
+    throw err;
   }
 }
 
@@ -44,5 +43,3 @@ export async function clusterCommand(argv: readonly string[], io: Io): Promise<n
   else if (values['quiet'] !== true) io.stdout(`${clusterLines(result).join('\n')}\n`);
   return clusterExitCodeFor(result.verdict);
 }
-
-export { CLUSTER_EXIT_CODES };

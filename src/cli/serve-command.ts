@@ -17,6 +17,7 @@ import { CLUSTER_SERVE_OPTIONS, clusterFrom, parseClusterList } from './cluster-
 import { UsageError } from './usage.js';
 import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
 import { WEB_OPTIONS, webFrom } from './web-setup.js';
+import { PromText } from '../serve/prom.js';
 import { statusRoutes, statusSampler } from '../serve/status-routes.js';
 
 /** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */
@@ -161,7 +162,12 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   keepYoungGenerationSmall(process.execArgv, io.env['NODE_OPTIONS']);
   const server = createHealthServer(check, {
     routes: { ...exporter?.routes, ...clusterSetup?.routes, ...(status ? statusRoutes(status) : {}) },
-    metricsExtra: () => (exporter?.exporter.metrics().render() ?? '') + (clusterSetup?.view.metrics() ?? ''),
+    // One PromText for both, so that no family could come out twice.
+    metricsExtra: () => {
+      const out = exporter?.exporter.metrics() ?? new PromText();
+      clusterSetup?.view.metrics(out);
+      return out.render();
+    },
     ...(clusterSetup ? { refuse: () => clusterSetup.view.splitBrainRefusal() } : {}),
     ...web?.server,
   });

@@ -30,7 +30,12 @@ function targetText(t: Target): string {
   return formatTarget(t.host ?? '127.0.0.1', t.port ?? 3306);
 }
 
-function normalizeTargets(targets: unknown): { text: string; target: Target }[] {
+/**
+ * The targets as probeCluster takes them: parsed, each once (`db1` and `db1:3306` are the
+ * same), at most MAX_CLUSTER_TARGETS. Throws TypeError naming the problem; the CLI checks its
+ * arguments with it before probing anything.
+ */
+export function clusterTargetList(targets: unknown): { text: string; target: Target }[] {
   if (!Array.isArray(targets) || targets.length === 0) throw new TypeError('galera-probe: option targets must be a non-empty array');
   if (targets.length > MAX_CLUSTER_TARGETS) throw new TypeError(`galera-probe: option targets: at most ${MAX_CLUSTER_TARGETS} targets`);
   const seen = new Set<string>();
@@ -77,7 +82,7 @@ export async function probeCluster(options: ClusterOptions): Promise<ClusterResu
   if (typeof options !== 'object' || options === null) throw new TypeError('galera-probe: options must be an object');
   const start = performance.now();
   const { targets, discover, probe: probeOne = probe, ...shared } = options;
-  const seeds = normalizeTargets(targets);
+  const seeds = clusterTargetList(targets);
   const timeout = shared.timeout ?? 2000;
   if (typeof timeout !== 'number' || !(timeout > 0) || timeout > MAX_TIMEOUT_MS) throw new TypeError(`galera-probe: option timeout must be a number of milliseconds in (0, ${MAX_TIMEOUT_MS}]`);
   const deadline = start + timeout;

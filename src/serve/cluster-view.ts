@@ -110,12 +110,11 @@ export class ClusterView {
   }
 
   /**
-   * Gauges from the latest results, without probing: per target `galera_probe_up`, its health
-   * and its wsrep gauges; for the cluster the verdict, the writer and the number of Primary
-   * components.
+   * Gauges from the latest results, without probing, added to `out` (shared with the
+   * exporter's, so each family comes out once): per target `galera_probe_up`, its health and
+   * its wsrep gauges; for the cluster the verdict, the writer and the Primary components.
    */
-  metrics(): string {
-    const out = new PromText();
+  metrics(out: PromText = new PromText()): PromText {
     const results = this.#o.targets.map((t) => this.#o.checks.get(t)!.latest);
     for (const [i, target] of this.#o.targets.entries()) {
       const r = results[i];
@@ -125,7 +124,9 @@ export class ClusterView {
       if (r) nodeGauges(out, r, { target });
     }
     if (results.every((r) => r !== undefined)) {
-      const view = judgeCluster(results as ProbeResult[], { expectSize: this.#o.expectSize });
+      // The judgement of these very results when the view has one; judged here otherwise.
+      const last = this.#last;
+      const view = last && last.results.every((r, i) => r === results[i]) ? last.view : judgeCluster(results as ProbeResult[], { expectSize: this.#o.expectSize });
       for (const verdict of CLUSTER_VERDICTS) {
         out.add('galera_probe_cluster_verdict', 'gauge', 'The cluster verdict: 1 for the current one.', { verdict }, view.verdict === verdict ? 1 : 0);
       }
@@ -134,6 +135,6 @@ export class ClusterView {
       }
       out.add('galera_probe_primary_components', 'gauge', 'Primary components seen among the targets (more than 1 is a split brain).', {}, view.components.filter((c) => c.primary).length);
     }
-    return out.render();
+    return out;
   }
 }
