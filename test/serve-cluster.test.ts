@@ -21,13 +21,19 @@ class Nodes {
   answers: ProbeResult[] = [result(1, [1, 2, 3]), result(2, [1, 2, 3]), result(3, [1, 2, 3])];
   probes = [0, 0, 0];
   delayMs = 0;
+  /** A silent node's probe ends only when its check is closed (as a probe ends by its deadline). */
+  silent = [false, false, false];
   checks(cacheMs = 0): Map<string, HealthCheck> {
     return new Map(
       T.map((t, i) => [
         t,
         new HealthCheck({
-          probe: async () => {
+          probe: async (signal) => {
             this.probes[i]!++;
+            if (this.silent[i]) {
+              await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+              return { target: T[i]!, healthy: false, outcome: 'timeout', phase: 'greeting', reason: 'silent', timings: { total: 0 } } satisfies ProbeResult;
+            }
             if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
             return this.answers[i]!;
           },
@@ -112,6 +118,27 @@ describe('ClusterView', () => {
     expect(await view(nodes, T[0]).splitBrainRefusal()).toBeUndefined();
     nodes.answers = [result(1, [1]), result(2, [2]), result(3, [3])];
     expect(await view(nodes, T[0]).splitBrainRefusal()).toBe('split-brain: no component holds a majority of 3; this node\'s is {n1}');
+  });
+
+  it('a silent peer does not hold up /health: the refusal is judged from the latest results at once', async () => {
+    const nodes = new Nodes();
+    const checks = nodes.checks(0);
+    try {
+      const v = new ClusterView({ self: T[0], targets: T, checks, writerDelayMs: 0 });
+      nodes.answers = [result(1, [1, 2]), result(2, [1, 2]), result(3, [3])];
+      await v.current();
+      nodes.silent[0] = true;
+      nodes.silent[2] = true;
+      const three = new ClusterView({ self: T[2], targets: T, checks, writerDelayMs: 0 });
+      const started = performance.now();
+      const refusals = await Promise.all(Array.from({ length: 50 }, () => three.splitBrainRefusal()));
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(new Set(refusals)).toEqual(new Set(["split-brain: this node's component {n3} is the minority"]));
+      // One background refresh for the 50 requests: one probe in flight per silent node.
+      expect([nodes.probes[0], nodes.probes[2]]).toEqual([2, 2]);
+    } finally {
+      await Promise.all([...checks.values()].map((c) => c.close()));
+    }
   });
 
   it('single flight per target: 200 concurrent requests make one probe per node', async () => {

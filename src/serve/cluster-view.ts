@@ -44,6 +44,8 @@ export class ClusterView {
   readonly #now: () => number;
   #last: { results: ProbeResult[]; view: ClusterResult } | undefined;
   #writerSince: number | undefined;
+  /** The background refresh of splitBrainRefusal, at most one at a time. */
+  #refresh: Promise<void> | undefined;
 
   constructor(options: ClusterViewOptions) {
     if (!options.targets.includes(options.self)) throw new TypeError(`${options.self} is not in the cluster list`);
@@ -62,7 +64,15 @@ export class ClusterView {
     if (last && this.#o.targets.every((t, i) => this.#o.checks.get(t)!.cachedResult() === last.results[i])) return last.view;
     const started = this.#now();
     const answers = await Promise.all(this.#o.targets.map((t) => this.#o.checks.get(t)!.answer()));
-    const results = answers.map((a, i) => resultOf(this.#o.targets[i]!, a));
+    return this.#judged(
+      answers.map((a, i) => resultOf(this.#o.targets[i]!, a)),
+      started,
+    );
+  }
+
+  /** The judgement of these results: the last one when they are the same, else a new one (noted). */
+  #judged(results: ProbeResult[], started: number): ClusterResult {
+    const last = this.#last;
     if (last && last.results.every((r, i) => r === results[i])) return last.view;
     const view = clusterResult(judgeCluster(results, { expectSize: this.#o.expectSize }), results, this.#now() - started);
     this.#last = { results, view };
@@ -95,7 +105,21 @@ export class ClusterView {
    * legitimate Primary and is not refused here.
    */
   async splitBrainRefusal(): Promise<string | undefined> {
-    const view = await this.current();
+    // This node's own health must not wait on a peer that stays silent: judge the latest
+    // results of every check now, and refresh them in the background (single flight per
+    // check). Only before every peer has answered once does it wait, bounded by the checks.
+    const latest = this.#o.targets.map((t) => this.#o.checks.get(t)!.latest);
+    let view: ClusterResult;
+    if (latest.every((r): r is ProbeResult => r !== undefined)) {
+      view = this.#judged(latest, this.#now());
+      this.#refresh ??= this.current()
+        .catch(() => undefined)
+        .then(() => {
+          this.#refresh = undefined;
+        });
+    } else {
+      view = await this.current();
+    }
     if (view.verdict !== 'split-brain') return undefined;
     const primaries = view.components.filter((c) => c.primary);
     const mine = primaries.find((c) => c.targets.includes(this.#o.self));
