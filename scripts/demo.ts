@@ -1,8 +1,8 @@
 /**
  * The main job on a fresh machine, without a database: starts simulated nodes
  * on loopback (synced, non-Primary, donor, one that never speaks) and runs the
- * real CLI against each, showing its line and exit code; then `serve` answers
- * HTTP health checks for the donor.
+ * real CLI against each, showing its line and exit code; then `galera-probe cluster` over
+ * three simulated nodes in a split brain; then `serve` answers HTTP health checks for the donor.
  *   npm run demo
  */
 import { execFile, spawn } from 'node:child_process';
@@ -17,7 +17,9 @@ import {
   SYNCED_NODE,
   withState,
   type FakeServer,
+  type GaleraNodeState,
 } from '../test/support/fake-server.js';
+import { syncedState } from '../test/support/cluster-fixtures.js';
 
 const bin = fileURLToPath(new URL('../bin/galera-probe', import.meta.url));
 const built = fileURLToPath(new URL('../dist/galera-probe.cjs', import.meta.url));
@@ -47,6 +49,21 @@ for (const [what, server, extra] of nodes) {
 
 const json = await run(process.execPath, [bin, '--json', '--no-defaults', '-u', 'demo', nodes[0]![1].target]);
 console.log(`# the same synced node, as JSON\n$ galera-probe --json ${nodes[0]![1].target}\n${json.stdout}`);
+
+// cluster: three nodes in a split brain. Nodes 1 and 2 hold one Primary component, node 3 was
+// bootstrapped alone: each looks healthy by itself.
+const states: GaleraNodeState[] = [];
+const split = [];
+for (let i = 0; i < 3; i++) split.push(await startFakeServer((conn) => galeraNode(states[i]!)(conn)));
+const [a, b, c] = split.map((x) => x.target) as [string, string, string];
+states.push(syncedState('node1', [['node1', a], ['node2', b]]), syncedState('node2', [['node1', a], ['node2', b]]), syncedState('node3', [['node3', c]]));
+const clusterArgs = ['cluster', '--no-defaults', '-u', 'demo', a, b, c];
+const judged = await run(process.execPath, [bin, ...clusterArgs]).then(
+  (r) => ({ stdout: r.stdout, code: 0 }),
+  (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
+);
+console.log(`# three nodes in a split brain, judged together\n$ galera-probe ${clusterArgs.join(' ')}\n${judged.stdout.trimEnd()}\n(exit ${judged.code})\n`);
+await Promise.all(split.map((x) => x.close()));
 
 // serve: the HTTP endpoint a load balancer asks, here for the donor.
 const donorNode = nodes[2]![1];
