@@ -13,13 +13,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeOptions } from '../src/probe/options.js';
 import { probe } from '../src/probe/probe.js';
 import type { ProbeResult } from '../src/probe/types.js';
-import { Exporter, probeBudgetMs, type ExporterOptions } from '../src/serve/exporter.js';
-import { escapeLabelValue, nodeGauges, probeGauges, PromText } from '../src/serve/prom.js';
-import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
-import { Slots } from '../src/serve/slots.js';
-import { parsePattern, parseTargetAddress, TargetError, TargetPolicy } from '../src/serve/target-policy.js';
-import { parseTargetsFile, serviceDiscovery, TargetsFileError } from '../src/serve/targets-file.js';
-import { parseWebConfig, WebConfigError } from '../src/serve/web-config.js';
+import { Exporter, parsePattern, parseTargetAddress, parseTargetsFile, probeBudgetMs, serviceDiscovery, Slots, TargetPolicy, TargetPolicyError, TargetsFileError, type ExporterOptions } from '../src/serve/exporter/index.js';
+import { createHealthServer, shutdownHealthServer } from '../src/serve/health/index.js';
+import { escapeLabelValue, nodeGauges, probeGauges, PromText } from '../src/serve/prom/index.js';
+import { parseWebConfig, WebConfigError } from '../src/serve/web/index.js';
 import { mutate, rng } from './support/damage.js';
 import { galeraNode, NON_PRIMARY_NODE, SYNCED_NODE } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
@@ -313,7 +310,7 @@ describe('the allow list', () => {
     expect(parseTargetAddress('[0:0::1]:3306').key).toBe('[::1]:3306');
     expect(parseTargetAddress('[FD00::1]').key).toBe('[fd00::1]:3306');
     for (const bad of ['', ':3306', 'a:', 'a b', '[::1]x', '[1.2.3.4]:1', '1.2.3.04:1', '-a.b:1', 'a-.b:1', 'a.b.:1', '%41:1']) {
-      expect(() => parseTargetAddress(bad), bad).toThrow(TargetError);
+      expect(() => parseTargetAddress(bad), bad).toThrow(TargetPolicyError);
     }
   });
 
@@ -327,7 +324,7 @@ describe('the allow list', () => {
 
   it('a pattern must have a port and a valid host part', () => {
     for (const bad of ['db.example.com', 'db:0', 'db:3306-3300', 'a b:1', '10.0.0.0/40:1', '[10.0.0.0/8]:1', '[nope]:1', 'db:x', ':1']) {
-      expect(() => parsePattern(bad), bad).toThrow(TargetError);
+      expect(() => parsePattern(bad), bad).toThrow(TargetPolicyError);
     }
   });
 });

@@ -7,10 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMain } from './support/run-main.js';
 import type { ProbeResult } from '../src/probe/types.js';
-import { ClusterView } from '../src/serve/cluster-view.js';
-import { clusterRoutes } from '../src/serve/cluster-routes.js';
-import { HealthCheck } from '../src/serve/health-check.js';
-import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
+import { ClusterView, clusterRoutes } from '../src/serve/cluster-view/index.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
 import { parseClusterList } from '../src/cli/cluster-setup.js';
 import { nodeResult, T } from './support/cluster-fixtures.js';
 

@@ -12,13 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterResult } from '../src/cluster/types.js';
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
 import { clusterOf, nodeResult, T } from './support/cluster-fixtures.js';
-import { HealthCheck } from '../src/serve/health-check.js';
-import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
-import { STATUS_JS } from '../src/serve/status-assets.js';
-import { StatusHistory } from '../src/serve/status-history.js';
-import { escapeHtml, statusHtml, statusModel } from '../src/serve/status-page.js';
-import { STATUS_CSP, StatusSampler, statusRoutes, statusSampler } from '../src/serve/status-routes.js';
-import { webGuard } from '../src/serve/web-config.js';
+import { statusSamplerFor } from '../src/cli/serve-command.js';
+import { PROTECTED_PATHS } from '../src/cli/web-setup.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
+import { escapeHtml, STATUS_CSP, STATUS_JS, StatusHistory, statusHtml, statusModel, StatusSampler, statusRoutes } from '../src/serve/status/index.js';
+import { webGuard } from '../src/serve/web/index.js';
 import { galeraNode, NON_PRIMARY_NODE } from './support/fake-server.js';
 import { handleCounts, settle } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
@@ -146,7 +144,7 @@ describe('the paths over HTTP', () => {
   });
 
   it('guarded like /cluster by --web-config basic auth', async () => {
-    const guard = webGuard({ file: 'w.yml', users: new Map([['u', { cost: 4 } as never]]) }, false)!;
+    const guard = webGuard({ file: 'w.yml', users: new Map([['u', { cost: 4 } as never]]) }, PROTECTED_PATHS)!;
     const { base } = await start(async () => cluster([node(1), node(2), node(3)]), guard);
     for (const path of ['/status', '/status.js', '/status.css', '/status.json']) expect([path, (await fetch(base + path)).status]).toEqual([path, 401]);
   });
@@ -182,7 +180,7 @@ describe('the sampler', () => {
   it('looks through the node\'s check: no probe beyond one per --cache interval', async () => {
     let probes = 0;
     const check = new HealthCheck({ probe: async () => (probes++, node(1)), cacheMs: 400, maxAgeMs: 800, waitMs: 1000 });
-    const sampler = statusSampler({ self: T[0]!, check, everyMs: 20 }).start();
+    const sampler = statusSamplerFor({ self: T[0]!, check, everyMs: 20 }).start();
     await sleep(900);
     sampler.close();
     await check.close();
