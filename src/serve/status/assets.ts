@@ -1,9 +1,9 @@
 /**
  * The status page's stylesheet and script, served at their own paths so that the page's
- * Content-Security-Policy allows nothing inline. The script fetches `status.json` every second
- * and draws it the way status-page.ts renders it on the server; it builds the DOM with
- * textContent and attributes only (nothing a node says is ever parsed as HTML).
+ * Content-Security-Policy allows nothing inline. The script is written in TypeScript
+ * (browser/status.ts) and bundled into script.ts at build time.
  */
+export { STATUS_JS } from './script.js';
 
 export const STATUS_CSS = `:root{color-scheme:light dark;--ok:#2e7d32;--warn:#b26a00;--bad:#c62828;--down:#6d4c41;--split:#8e24aa;--fg:#222;--bg:#fafafa;--card:#fff;--line:#ddd}
 @media (prefers-color-scheme:dark){:root{--fg:#e6e6e6;--bg:#121212;--card:#1e1e1e;--line:#333}}
@@ -41,108 +41,4 @@ footer a{margin-right:12px}
 .node.c-healthy,.node.c-unhealthy,.node.c-non-primary,.node.c-down,.node.c-unknown,.summary{background-color:var(--card)}
 .c-healthy .verdict{color:var(--ok)}.c-unhealthy .verdict{color:var(--warn)}.c-non-primary .verdict,.c-down .verdict{color:var(--bad)}
 @media (max-width:480px){body{padding:8px}.tl-label{flex-basis:6.5em}}
-`;
-
-export const STATUS_JS = `'use strict';
-(function () {
-  var SVG = 'http://www.w3.org/2000/svg';
-  var WINDOW = 15 * 60 * 1000;
-  var WORDS = /^(healthy|unhealthy|non-primary|down|degraded|split-brain|no-primary|unreachable)$/;
-  function cls(w) { return typeof w === 'string' && WORDS.test(w) ? w : 'unknown'; }
-  function num(v) { return v === null || v === undefined ? '-' : String(v); }
-  function el(tag, className, text) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-  function time(ms) { return new Date(ms).toLocaleTimeString(); }
-  function fields(r) {
-    return [
-      ['status', r.primary === null ? '-' : r.primary ? 'Primary' : 'non-Primary'],
-      ['state', r.state === null ? '-' : r.state],
-      ['component', r.component === null ? '-' : r.component],
-      ['size', num(r.size)],
-      ['recv queue', num(r.recvQueue)],
-      ['committed', r.lastCommitted === null ? '-' : r.lastCommitted + ' (lag ' + num(r.lag) + ')'],
-      ['probe', r.timeMs + ' ms']
-    ];
-  }
-  function card(r) {
-    var a = el('article', 'node c-' + cls(r.class));
-    var h = el('h3');
-    h.appendChild(el('span', 'target', r.target));
-    h.appendChild(document.createTextNode(' '));
-    h.appendChild(el('span', 'name', r.name === null ? '' : r.name));
-    if (r.writer) { h.appendChild(document.createTextNode(' ')); h.appendChild(el('span', 'badge', 'writer')); }
-    if (r.otherCluster) { h.appendChild(document.createTextNode(' ')); h.appendChild(el('span', 'badge', 'other cluster')); }
-    a.appendChild(h);
-    a.appendChild(el('p', 'verdict', r.verdict));
-    var dl = el('dl');
-    fields(r).forEach(function (f) { dl.appendChild(el('dt', '', f[0])); dl.appendChild(el('dd', '', f[1])); });
-    a.appendChild(dl);
-    a.appendChild(el('p', 'reason', r.reason));
-    return a;
-  }
-  function timeline(label, runs, now) {
-    var start = now - WINDOW;
-    var row = el('div', 'tl-row');
-    row.appendChild(el('span', 'tl-label', label));
-    var svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('class', 'tl');
-    svg.setAttribute('viewBox', '0 0 900 10');
-    svg.setAttribute('preserveAspectRatio', 'none');
-    svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', label);
-    runs.forEach(function (run) {
-      var from = run[0], to = run[1], value = run[2];
-      if (to <= start) return;
-      var rect = document.createElementNS(SVG, 'rect');
-      rect.setAttribute('x', Math.max(0, (from - start) / 1000).toFixed(1));
-      rect.setAttribute('y', '0');
-      rect.setAttribute('width', Math.max(0.5, (Math.min(to, now) - Math.max(from, start)) / 1000).toFixed(1));
-      rect.setAttribute('height', '10');
-      rect.setAttribute('class', 'c-' + cls(value));
-      var title = document.createElementNS(SVG, 'title');
-      title.textContent = (value === null ? 'none' : value) + ' ' + time(from) + ' to ' + time(to);
-      rect.appendChild(title);
-      svg.appendChild(rect);
-    });
-    row.appendChild(svg);
-    return row;
-  }
-  function replace(id, children) {
-    var box = document.getElementById(id);
-    while (box.firstChild) box.removeChild(box.firstChild);
-    children.forEach(function (c) { box.appendChild(c); });
-  }
-  function draw(m) {
-    var now = Date.now();
-    var cluster = m.mode === 'cluster';
-    var first = m.rows[0];
-    var title = cluster ? 'cluster ' + (m.verdict === null ? 'unknown' : m.verdict) : m.self + ' ' + (first ? first.verdict : 'unknown');
-    document.title = 'galera-probe: ' + title;
-    document.getElementById('verdict').textContent = title;
-    document.getElementById('reason').textContent = m.reason;
-    document.getElementById('writer').textContent = cluster ? (m.writer === null ? 'none' : m.writer) : 'n/a (no --cluster)';
-    document.getElementById('summary').className = 'summary c-' + cls(cluster ? m.verdict : first ? first.class : null);
-    document.getElementById('updated').textContent = m.at === null ? 'not looked yet' : 'as of ' + time(m.at);
-    replace('nodes', m.rows.map(card));
-    var rows = m.history.nodes.map(function (n) { return timeline(n.target, n.runs, now); });
-    if (cluster) rows.unshift(timeline('cluster', m.history.verdict, now));
-    replace('timeline', rows);
-    document.body.classList.remove('stale');
-  }
-  function stale() {
-    document.body.classList.add('stale');
-    document.getElementById('updated').textContent = 'no answer from serve since ' + time(Date.now());
-  }
-  function tick() {
-    fetch('status.json', { cache: 'no-store', credentials: 'same-origin' })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-      .then(draw, stale)
-      .then(function () { setTimeout(tick, 1000); });
-  }
-  tick();
-})();
 `;
