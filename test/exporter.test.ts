@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,28 +20,10 @@ import { parseWebConfig, WebConfigError } from '../src/serve/web/index.js';
 import { mutate, rng } from './support/damage.js';
 import { galeraNode, NON_PRIMARY_NODE, SYNCED_NODE } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
+import { get } from './support/http.js';
 
 const serve = serverPool();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** The value of one sample (`name{labels}`, labels as written) in a text exposition. */
 function sample(body: string, series: string): number | undefined {
@@ -190,19 +172,19 @@ describe('GET /probe', () => {
     const counting = countingProbe();
     const { port } = await exporterEndpoint({ timeoutMs: 1500, timeoutOffsetMs: 500, probe: counting.probe });
     const started = performance.now();
-    const r = await get(port, `/probe?target=${silent.target}`, { 'X-Prometheus-Scrape-Timeout-Seconds': '1.2' });
+    const r = await get(port, `/probe?target=${silent.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.2' } });
     const elapsed = performance.now() - started;
     expect(sample(r.body, 'galera_probe_outcome{outcome="timeout"}')).toBe(1);
     expect(counting.calls[0]!.timeout).toBeCloseTo(700, -1);
     expect(elapsed).toBeGreaterThanOrEqual(650);
     expect(elapsed).toBeLessThan(1500);
     // A header above --timeout does not lengthen the probe.
-    await get(port, `/probe?target=${silent.target}`, { 'X-Prometheus-Scrape-Timeout-Seconds': '30' });
+    await get(port, `/probe?target=${silent.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '30' } });
     expect(counting.calls[1]!.timeout).toBeCloseTo(1500, -1);
     // No header: --timeout.
     await get(port, `/probe?target=${silent.target}`);
     expect(counting.calls[2]!.timeout).toBeCloseTo(1500, -1);
-    expect(await get(port, `/probe?target=${silent.target}`, { 'X-Prometheus-Scrape-Timeout-Seconds': 'soon' })).toMatchObject({ status: 400, body: 'invalid X-Prometheus-Scrape-Timeout-Seconds header\n' });
+    expect(await get(port, `/probe?target=${silent.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': 'soon' } })).toMatchObject({ status: 400, body: 'invalid X-Prometheus-Scrape-Timeout-Seconds header\n' });
     expect(counting.calls).toHaveLength(3);
   });
 
@@ -242,7 +224,7 @@ describe('GET /probe', () => {
     await sleep(50);
     const started = performance.now();
     // A 0.5 s scrape while the only slot is taken for 1.5 s: it waits, and gives up by its deadline.
-    const second = await get(port, `/probe?target=${other.target}`, { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' });
+    const second = await get(port, `/probe?target=${other.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' } });
     const elapsed = performance.now() - started;
     expect(sample(second.body, 'galera_probe_outcome{outcome="timeout"}')).toBe(1);
     expect(sample(second.body, 'probe_success')).toBe(0);
@@ -284,15 +266,7 @@ describe('GET /probe', () => {
   it('an exporter without a node of its own has no /health; other methods get 405', async () => {
     const counting = countingProbe();
     const { port } = await exporterEndpoint({ probe: counting.probe });
-    const post = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/probe?target=127.0.0.1:3306', agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-    expect(post).toBe(405);
+    expect((await get(port, '/probe?target=127.0.0.1:3306', { method: 'POST' })).status).toBe(405);
     expect(counting.calls).toEqual([]);
     expect((await get(port, '/health')).status).toBe(404);
     expect((await get(port, '/live')).status).toBe(404);

@@ -1,6 +1,6 @@
 /**
  * `serve --web-config FILE [--web-config-all]`: TLS and basic auth for the HTTP side, from
- * exporter-toolkit's web config file. Thin: the file and its rules are src/serve/web-config.ts.
+ * exporter-toolkit's web config file. Thin: the file and its rules are src/serve/web/.
  */
 import type { Server } from 'node:http';
 import type { TLSSocket } from 'node:tls';
