@@ -15,8 +15,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILES = [
   'README.md',
   'BENCHMARKS.md',
-  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
-  ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.md')).map((f) => `examples/${f}`),
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `examples/${f}`),
 ];
 
 /** The text of a Markdown file outside fenced code blocks, line by line, inline code blanked. */
@@ -76,7 +80,8 @@ function brokenLink(file: string, target: string, read: (file: string) => string
   if (into.startsWith('..')) return `${file}: ${target} leaves the repository`;
   if (!existsSync(join(ROOT, into))) return `${file}: ${target}: no ${into}`;
   if (fragment === undefined) return undefined;
-  if (!into.endsWith('.md') || statSync(join(ROOT, into)).isDirectory()) return `${file}: ${target}: an anchor into a file that is not Markdown`;
+  if (!into.endsWith('.md') || statSync(join(ROOT, into)).isDirectory())
+    return `${file}: ${target}: an anchor into a file that is not Markdown`;
   if (!anchors(read(into)).has(fragment)) return `${file}: ${target}: ${into} has no heading #${fragment}`;
   return undefined;
 }
@@ -105,13 +110,16 @@ describe('links in the documentation', () => {
   });
 
   it('finds a missing file, a missing heading and a link that leaves the repository (the checks can fail)', () => {
-    const read = (f: string) => (f === 'x.md' ? '# The cluster: `galera-probe cluster`\n\n## Exit codes\n## Exit codes\n' : readDoc(f));
+    const read = (f: string) =>
+      f === 'x.md' ? '# The cluster: `galera-probe cluster`\n\n## Exit codes\n## Exit codes\n' : readDoc(f);
     expect(brokenLink('README.md', 'docs/nothing-here.md')).toMatch(/no docs\/nothing-here\.md/);
     expect(brokenLink('docs/cli.md', 'galera.md#no-such-heading')).toMatch(/has no heading #no-such-heading/);
     expect(brokenLink('docs/cli.md', '../../etc/passwd')).toMatch(/leaves the repository/);
     expect(brokenLink('docs/cli.md', '../README.md#exit-codes')).toBeUndefined();
     expect(brokenLink('README.md', 'README.md#exit-codes-1')).toMatch(/no heading/);
     expect([...anchors(read('x.md'))]).toEqual(['the-cluster-galera-probe-cluster', 'exit-codes', 'exit-codes-1']);
-    expect(relativeLinks('[a](b.md) `[c](d.md)` [e](https://x.example/) ![p](p.png "t")\n```\n[f](g.md)\n```\n')).toEqual(['b.md', 'p.png']);
+    expect(
+      relativeLinks('[a](b.md) `[c](d.md)` [e](https://x.example/) ![p](p.png "t")\n```\n[f](g.md)\n```\n'),
+    ).toEqual(['b.md', 'p.png']);
   });
 });

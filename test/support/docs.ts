@@ -30,5 +30,10 @@ export function docRows(file: string, heading: string): string[][] {
   const lines = docSection(file, heading);
   return lines
     .filter((l, i) => /^\| /.test(l) && !/^\|[-| ]+\|$/.test(l) && !/^\|[-| ]+\|$/.test(lines[i + 1] ?? ''))
-    .map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
 }
