@@ -8,10 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpGet } from '../support/http-get.js';
 import { closedPort, cluster, healSplitBrain, isolate, node, rejoin, ROOT, splitBrain, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
 
 const SCRAPE_INTERVAL_MS = 1000;
@@ -24,6 +24,19 @@ let exporterPort = 0;
 let promPort = 0;
 let promLog = '';
 
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 interface Series {
   metric: Record<string, string>;
   value?: [number, string];
@@ -32,7 +45,7 @@ interface Series {
 
 /** An instant query through Prometheus's HTTP API. */
 async function query(expr: string): Promise<Series[]> {
-  const r = await httpGet(promPort, `/api/v1/query?query=${encodeURIComponent(expr)}`, { timeoutMs: 5000 });
+  const r = await httpGet(promPort, `/api/v1/query?query=${encodeURIComponent(expr)}`);
   const parsed = JSON.parse(r.body) as { status: string; data?: { result: Series[] }; error?: string };
   if (parsed.status !== 'success') throw new Error(`query ${expr}: ${parsed.error ?? r.body}`);
   return parsed.data!.result;
@@ -90,7 +103,7 @@ beforeAll(async () => {
   }, 10_000, 50);
   if (exporterPort === 0) throw new Error(`the exporter did not start: ${stderr}`);
 
-  // The relabeling of docs/exporter.md, with the targets from the exporter's /targets.
+  // The relabeling of the README, with the targets from the exporter's /targets.
   writeFileSync(
     join(dir, 'rules.yml'),
     [
@@ -134,7 +147,7 @@ beforeAll(async () => {
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   prometheus.stderr!.setEncoding('utf8').on('data', (d: string) => (promLog = (promLog + d).slice(-20_000)));
-  await until('Prometheus to be ready', async () => (await httpGet(promPort, '/-/ready', { timeoutMs: 5000 })).status === 200 || prometheus!.exitCode !== null, 30_000);
+  await until('Prometheus to be ready', async () => (await httpGet(promPort, '/-/ready')).status === 200 || prometheus!.exitCode !== null, 30_000);
   if (prometheus.exitCode !== null) throw new Error(`prometheus exited: ${promLog}`);
 }, 120_000);
 
