@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTarget } from '../src/cli/args.js';
-import { parseDuration, parseDurationOrZero } from '../src/cli/duration.js';
+import { parseDuration } from '../src/cli/duration.js';
 import { main } from '../src/cli/main.js';
 import { VERSION } from '../src/version.js';
 import { type FakeServer, galeraNode, NON_PRIMARY_NODE, startFakeServer, SYNCED_NODE } from './support/fake-server.js';
@@ -177,20 +177,6 @@ describe('targets and durations', () => {
     ['', undefined],
   ])('duration %s', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
-  });
-
-  it.each([
-    ['0', 0],
-    ['0s', 0],
-    ['0ms', 0],
-    [' 00.0 s ', 0],
-    ['1500ms', 1500],
-    ['5', 5000],
-    ['-0', undefined],
-    ['0x', undefined],
-    ['', undefined],
-  ])('duration or zero %s', (text, ms) => {
-    expect(parseDurationOrZero(text)).toBe(ms);
   });
 });
 

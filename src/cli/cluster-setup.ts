@@ -11,7 +11,7 @@ import { clusterRoutes } from '../serve/cluster-routes.js';
 import { HealthCheck } from '../serve/health-check.js';
 import type { Route } from '../serve/server.js';
 import { parseTarget, type Values } from './args.js';
-import { parseDurationOrZero } from './duration.js';
+import { parseDuration } from './duration.js';
 import { UsageError } from './usage.js';
 
 export const CLUSTER_SERVE_OPTIONS = {
@@ -73,7 +73,7 @@ export function clusterFrom(input: ClusterSetupInput): ClusterSetup | undefined 
   }
   let writerDelayMs = 0;
   if (typeof delayText === 'string') {
-    const ms = parseDurationOrZero(delayText);
+    const ms = /^\s*0+(\.0+)?\s*(ms|s)?\s*$/.test(delayText) ? 0 : parseDuration(delayText);
     if (ms === undefined || ms > 3_600_000) throw new UsageError(`--writer-delay: expected a duration such as 0, 5s or 1500ms, got ${JSON.stringify(delayText)}`);
     writerDelayMs = ms;
   }

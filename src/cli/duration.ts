@@ -5,8 +5,3 @@ export function parseDuration(text: string): number | undefined {
   const value = Number(m[1]) * (m[2] === 'ms' ? 1 : 1000);
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
-
-/** As parseDuration, but `0`, `0s`, `0ms` (and `0.0`, ...) are 0: for options where 0 turns a wait off. */
-export function parseDurationOrZero(text: string): number | undefined {
-  return /^\s*0+(\.0+)?\s*(ms|s)?\s*$/.test(text) ? 0 : parseDuration(text);
-}
