@@ -88,7 +88,24 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** What `watch` was asked for, checked: step one, before anything connects or draws. */
+export async function watchCommand(argv: readonly string[], io: Io, host: WatchHost = processHost()): Promise<number> {
+  const { values, positionals } = parse(argv, WATCH_OPTIONS);
+  if (values['help'] === true) {
+    io.stdout(WATCH_HELP);
+    return 0;
+  }
+  checkClusterArguments('watch', values, positionals);
+  const options = watchOptionsFrom(values, positionals, io, host);
+  const watch = openWatch(options, io, host);
+  try {
+    await runWatch(options, watch, host);
+  } finally {
+    watch.close();
+  }
+  return 0;
+}
+
+/** What `watch` was asked for, checked before anything connects or draws. */
 interface WatchOptions {
   cluster: ClusterOptions;
   intervalMs: number;
@@ -97,8 +114,8 @@ interface WatchOptions {
   colour: boolean;
 }
 
+/** Step one, after checkClusterArguments: the interval, the colours and the probe options. */
 function watchOptionsFrom(values: Values, positionals: readonly string[], io: Io, host: WatchHost): WatchOptions {
-  checkClusterArguments('watch', values, positionals);
   const intervalText = typeof values['interval'] === 'string' ? values['interval'] : '1s';
   const intervalMs = parseDuration(intervalText);
   if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
@@ -160,20 +177,4 @@ async function runWatch(w: WatchOptions, watch: Watch, host: WatchHost): Promise
     watch.show(result, started);
     await pause(w.intervalMs - (host.now() - started), watch.quit);
   }
-}
-
-export async function watchCommand(argv: readonly string[], io: Io, host: WatchHost = processHost()): Promise<number> {
-  const { values, positionals } = parse(argv, WATCH_OPTIONS);
-  if (values['help'] === true) {
-    io.stdout(WATCH_HELP);
-    return 0;
-  }
-  const options = watchOptionsFrom(values, positionals, io, host);
-  const watch = openWatch(options, io, host);
-  try {
-    await runWatch(options, watch, host);
-  } finally {
-    watch.close();
-  }
-  return 0;
 }
