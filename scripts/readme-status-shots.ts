@@ -1,5 +1,5 @@
 /**
- * Makes the README's pictures of `watch` and `/status` from the real test cluster (started by
+ * Makes the pictures of `watch` (docs/galera.md) and `/status` (docs/serve.md) from the real test cluster (started by
  * scripts/galera-cluster.sh; its GP_* variables say which): serve --cluster for node 1 and
  * `watch --no-tty` over the three nodes, node 3 isolated for a while and rejoined. Writes
  * docs/status-page.png (taken while node 3 is isolated) and prints watch's lines.

@@ -1,10 +1,10 @@
 /**
- * The README is the contract. These tests read its option tables, exit codes and JSON fields
+ * The documentation is the contract. These tests read its option tables (docs/cli.md, serve.md,
+ * exporter.md, galera.md), exit codes (README.md, galera.md) and JSON fields (docs/cli.md)
  * and hold them against the program: every documented option is accepted and shown by --help,
  * every option --help shows is documented, every exit code is the one the program uses, and
  * every field of a real JSON result is documented (and the reverse).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HELP, SERVE_HELP, WATCH_HELP } from '../src/cli/help.js';
 import { runMain } from './support/run-main.js';
@@ -13,25 +13,7 @@ import { EXIT_CODES } from '../src/probe/exit-codes.js';
 import { probe } from '../src/index.js';
 import { galeraNode, SYNCED_NODE } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
-
-const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-
-/** The lines of the README section that starts with `heading`, up to the next heading of any level. */
-function section(heading: string): string[] {
-  const lines = README.split('\n');
-  const start = lines.indexOf(heading);
-  if (start < 0) throw new Error(`README has no ${heading}`);
-  const end = lines.findIndex((l, i) => i > start && /^#{1,4} /.test(l));
-  return lines.slice(start + 1, end < 0 ? undefined : end);
-}
-
-/** Body rows of the tables in a section (no header, no separator), as arrays of cells. */
-function rows(heading: string): string[][] {
-  const lines = section(heading);
-  return lines
-    .filter((l, i) => /^\| /.test(l) && !/^\|[-| ]+\|$/.test(l) && !/^\|[-| ]+\|$/.test(lines[i + 1] ?? ''))
-    .map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
-}
+import { docRows, readDoc } from './support/docs.js';
 
 interface DocumentedOption {
   flag: string;
@@ -39,9 +21,9 @@ interface DocumentedOption {
 }
 
 /** `--flag` and `-f` tokens of an options table's first column, and whether an argument follows. */
-function documentedOptions(heading: string): DocumentedOption[] {
+function documentedOptions(file: string, heading: string): DocumentedOption[] {
   const found: DocumentedOption[] = [];
-  for (const [first] of rows(heading)) {
+  for (const [first] of docRows(file, heading)) {
     const tokens = [...first!.matchAll(/`(--?[a-zA-Z][\w-]*)( [A-Za-z:|\\]+)?`/g)];
     // `-u`, `--user USER`: the short form takes the argument its long form shows.
     const takesValue = tokens.some((m) => m[2] !== undefined);
@@ -57,12 +39,12 @@ function helpOptions(help: string): Set<string> {
 
 const run = runMain;
 
-describe('README options', () => {
-  const check = documentedOptions('### Options');
+describe('documented options', () => {
+  const check = documentedOptions('docs/cli.md', '## Options');
   const serve = [
-    ...documentedOptions('## serve: the HTTP endpoint for load balancers'),
-    ...documentedOptions('### One writer: `serve --cluster`'),
-    ...documentedOptions('### Prometheus exporter: /probe'),
+    ...documentedOptions('docs/serve.md', '# serve: the HTTP endpoint for load balancers'),
+    ...documentedOptions('docs/serve.md', '## One writer: `serve --cluster`'),
+    ...documentedOptions('docs/exporter.md', '# Prometheus exporter: /probe'),
   ];
 
   it('the tables were found', () => {
@@ -96,7 +78,7 @@ describe('README options', () => {
     expect([...helpOptions(SERVE_HELP)].filter((f) => !documented.has(f))).toEqual([]);
   });
 
-  const watch = documentedOptions('## Watching: `galera-probe watch`');
+  const watch = documentedOptions('docs/galera.md', '## Watching: `galera-probe watch`');
 
   it('every documented watch option is accepted and shown by watch --help; every option it shows is documented', async () => {
     expect(watch.map((o) => o.flag)).toEqual(['--interval', '--color', '--no-tty', '--discover']);
@@ -115,9 +97,9 @@ describe('README options', () => {
   });
 });
 
-describe('README exit codes', () => {
+describe('documented exit codes', () => {
   it('each row is the code the program uses for that outcome, and every outcome has a row', () => {
-    const table = rows('### Exit codes');
+    const table = docRows('README.md', '## Exit codes');
     const byOutcome = new Map(table.filter(([, outcome]) => outcome !== '').map(([code, outcome]) => [outcome!.replace(/`/g, ''), Number(code)]));
     for (const [outcome, code] of Object.entries(EXIT_CODES)) {
       // `aborted` is the library's (an AbortSignal), and documented in the Library section.
@@ -129,13 +111,13 @@ describe('README exit codes', () => {
       expect([outcome, byOutcome.get(outcome)]).toEqual([outcome, code]);
     }
     expect(byOutcome.size).toBe(Object.keys(EXIT_CODES).length - 2);
-    expect(README).toMatch(/outcome `aborted` \(a library-only outcome\)/);
+    expect(readDoc('docs/library.md')).toMatch(/outcome `aborted` \(a library-only outcome\)/);
   });
 });
 
-describe('README cluster verdicts', () => {
+describe('documented cluster verdicts', () => {
   it('each row is the exit code `cluster` uses for that verdict, and every verdict has a row', () => {
-    const table = rows('## The cluster: `galera-probe cluster`');
+    const table = docRows('docs/galera.md', '## The cluster: `galera-probe cluster`');
     const byVerdict = new Map(table.filter(([verdict]) => verdict !== '').map(([verdict, code]) => [verdict!.replace(/`/g, ''), Number(code)]));
     const expected = Object.entries(CLUSTER_EXIT_CODES).filter(([v]) => v !== 'usage');
     expect(Object.fromEntries(byVerdict)).toEqual(Object.fromEntries(expected));
@@ -143,9 +125,9 @@ describe('README cluster verdicts', () => {
   });
 });
 
-describe('README JSON fields', () => {
+describe('documented JSON fields', () => {
   const serve = serverPool();
-  const documented = new Map(rows('### JSON output').map(([field, content]) => [field!.replace(/`/g, ''), content!]));
+  const documented = new Map(docRows('docs/cli.md', '## JSON output').map(([field, content]) => [field!.replace(/`/g, ''), content!]));
   // The result's own names are camelCase; snake_case ones in the text are the server's variables.
   const nodeFields = new Set([...documented.get('node')!.matchAll(/`([a-z][a-zA-Z]*)`/g)].map((m) => m[1]!));
 

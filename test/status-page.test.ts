@@ -243,9 +243,9 @@ describe('the serve process', () => {
   });
 });
 
-describe('the README', () => {
+describe('docs/serve.md', () => {
   it('documents every field of /status.json and of its rows', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../docs/serve.md', import.meta.url), 'utf8');
     const row = readme.split('\n').find((l) => l.startsWith('| `GET /status.json` |'))!;
     const documented = new Set([...row.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!));
     const model = statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: cluster([node(1)]), history: new StatusHistory([T[0]!]).toJSON() });

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { galeraVerdict, STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
+import { SYNCED_NODE } from './support/fake-server.js';
 
-const synced = {
-  wsrep_cluster_status: 'Primary',
-  wsrep_local_state: '4',
-  wsrep_local_state_comment: 'Synced',
-  wsrep_ready: 'ON',
-  wsrep_connected: 'ON',
-  wsrep_cluster_size: '3',
-  wsrep_local_recv_queue: '0',
-};
-const vars = { wsrep_on: 'ON', wsrep_desync: 'OFF', wsrep_reject_queries: 'NONE', wsrep_sst_donor_rejects_queries: 'OFF', read_only: 'OFF' };
+// The synced node of the fake server (test/support/fake-server.ts): one copy of its rows.
+const synced = SYNCED_NODE.status;
+const vars = SYNCED_NODE.variables;
 const policy = { availableWhenDonor: false, requireWritable: false };
 
 function verdict(status: Record<string, string>, variables: Record<string, string> = {}, p = policy) {
@@ -96,7 +90,12 @@ describe('the facts for the cluster view', () => {
   });
 
   it('are absent, not NaN or empty, when the server does not report them or reports garbage', () => {
-    const v = verdict({ wsrep_cluster_conf_id: 'x', wsrep_last_committed: '1'.repeat(30), wsrep_flow_control_paused: 'NaN', wsrep_cluster_state_uuid: '' });
+    // The synced node without the facts the verdict itself does not need, and garbage in some.
+    const unreported = new Set(['wsrep_gcomm_uuid', 'wsrep_node_name', 'wsrep_incoming_addresses']);
+    const bare = (rows: Record<string, string>) => new Map(Object.entries(rows).filter(([k]) => !unreported.has(k)));
+    const garbage = { wsrep_cluster_conf_id: 'x', wsrep_last_committed: '1'.repeat(30), wsrep_flow_control_paused: 'NaN', wsrep_cluster_state_uuid: '' };
+    const v = galeraVerdict(bare({ ...synced, ...garbage }), bare(vars), policy);
+    expect(v.healthy).toBe(true);
     for (const key of ['clusterConfId', 'lastCommitted', 'flowControlPaused', 'clusterStateUuid', 'gcommUuid', 'nodeName', 'incomingAddresses']) {
       expect(v.fields, key).not.toHaveProperty(key);
     }

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { plain, useColour } from '../src/cli/ansi.js';
-import { clock, screen, transitionLine } from '../src/cli/watch-render.js';
+import { clock, screen, sparkline, transitionLine, trendArrow } from '../src/cli/watch-render.js';
 import { clusterRows, nodeClass } from '../src/cluster/rows.js';
-import { advance, diffClusters, EMPTY_WATCH, sparkline, transitionText, trendArrow } from '../src/cluster/transitions.js';
+import { advance, diffClusters, EMPTY_WATCH, transitionText } from '../src/cluster/transitions.js';
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
 import { clusterOf, nodeResult, silentResult, T } from './support/cluster-fixtures.js';
 

@@ -3,7 +3,7 @@
  * Thin: options in, one judgement out, printed; the judging is src/cluster's.
  */
 import { clusterExitCodeFor } from '../cluster/exit-codes.js';
-import { clusterTargetList, probeCluster } from '../cluster/probe-cluster.js';
+import { type ClusterOptions, clusterTargetList, probeCluster } from '../cluster/probe-cluster.js';
 import { parse, PROBE_OPTIONS, sharedProbeOptionsFrom, type Values } from './args.js';
 import { clusterLines } from './cluster-format.js';
 import { CLUSTER_HELP } from './help.js';
@@ -29,6 +29,15 @@ export function checkClusterArguments(command: string, values: Values, positiona
   }
 }
 
+/**
+ * The probe options of `cluster` and `watch` for their targets (checked first with
+ * checkClusterArguments); usage errors are thrown here, before anything connects.
+ */
+export function clusterOptionsFrom(values: Values, positionals: readonly string[], io: Io): ClusterOptions {
+  const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
+  return { ...options, targets: [...positionals], discover: values['discover'] === true };
+}
+
 export async function clusterCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, CLUSTER_OPTIONS);
   if (values['help'] === true) {
@@ -36,9 +45,9 @@ export async function clusterCommand(argv: readonly string[], io: Io): Promise<n
     return 0;
   }
   checkClusterArguments('cluster', values, positionals);
-  const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
+  const options = clusterOptionsFrom(values, positionals, io);
   if (options.check === 'alive') throw new UsageError('cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
-  const result = await probeCluster({ ...options, targets: positionals, discover: values['discover'] === true });
+  const result = await probeCluster(options);
   if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);
   else if (values['quiet'] !== true) io.stdout(`${clusterLines(result).join('\n')}\n`);
   return clusterExitCodeFor(result.verdict);

@@ -1,10 +1,14 @@
-import { clusterLine } from '../cluster/format.js';
 import { componentLabel } from '../cluster/judge.js';
 import type { ClusterResult } from '../cluster/types.js';
 import type { ProbeResult } from '../probe/types.js';
 import { humanLine } from './format.js';
 
 const ms = (value: number): string => `${Math.round(value)} ms`;
+
+/** `cluster split-brain: 2 Primary components ({n1,n2}, {n3}); ...; writer 127.0.0.1:3311 (4 ms)` */
+export function clusterLine(result: ClusterResult): string {
+  return `cluster ${result.verdict}: ${result.reason}; writer ${result.writer ?? 'none'} (${ms(result.timings.total)})`;
+}
 
 /** The columns of one node's line; a node that did not answer gets its single-probe line. */
 function nodeColumns(r: ProbeResult, result: ClusterResult): string[] {

@@ -3,11 +3,12 @@
  * place on a terminal, or one line per change for a pipe. Thin: the looking is probeCluster's,
  * the model src/cluster/transitions.ts's, the drawing watch-render.ts's.
  */
-import { probeCluster } from '../cluster/probe-cluster.js';
+import { type ClusterOptions, probeCluster } from '../cluster/probe-cluster.js';
 import { advance, EMPTY_WATCH, type WatchState } from '../cluster/transitions.js';
+import type { ClusterResult } from '../cluster/types.js';
 import { ANSI, type ColorMode, useColour } from './ansi.js';
-import { parse, PROBE_OPTIONS, sharedProbeOptionsFrom } from './args.js';
-import { checkClusterArguments } from './cluster-command.js';
+import { parse, PROBE_OPTIONS, type Values } from './args.js';
+import { checkClusterArguments, clusterOptionsFrom } from './cluster-command.js';
 import { parseDuration } from './duration.js';
 import { WATCH_HELP } from './help.js';
 import type { Io } from './io.js';
@@ -94,6 +95,27 @@ export async function watchCommand(argv: readonly string[], io: Io, host: WatchH
     return 0;
   }
   checkClusterArguments('watch', values, positionals);
+  const options = watchOptionsFrom(values, positionals, io, host);
+  const watch = openWatch(options, io, host);
+  try {
+    await runWatch(options, watch, host);
+  } finally {
+    watch.close();
+  }
+  return 0;
+}
+
+/** What `watch` was asked for, checked before anything connects or draws. */
+interface WatchOptions {
+  cluster: ClusterOptions;
+  intervalMs: number;
+  /** Draw a screen in place (a terminal, and no --no-tty); else one line per change. */
+  tty: boolean;
+  colour: boolean;
+}
+
+/** Step one, after checkClusterArguments: the interval, the colours and the probe options. */
+function watchOptionsFrom(values: Values, positionals: readonly string[], io: Io, host: WatchHost): WatchOptions {
   const intervalText = typeof values['interval'] === 'string' ? values['interval'] : '1s';
   const intervalMs = parseDuration(intervalText);
   if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
@@ -101,10 +123,20 @@ export async function watchCommand(argv: readonly string[], io: Io, host: WatchH
   }
   const mode = (values['color'] ?? 'auto') as string;
   if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--color: expected auto, always or never, got ${JSON.stringify(mode)}`);
-  const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
-  const tty = host.isTTY && values['no-tty'] !== true;
-  const colour = useColour(mode as ColorMode, host.isTTY, io.env);
+  const cluster = clusterOptionsFrom(values, positionals, io);
+  return { cluster, intervalMs, tty: host.isTTY && values['no-tty'] !== true, colour: useColour(mode as ColorMode, host.isTTY, io.env) };
+}
 
+/** A running `watch`: keys and signals wired to `quit`, the terminal taken; `close` gives both back. */
+interface Watch {
+  quit: AbortSignal;
+  /** Shows one look: the screen redrawn, or the lines for a pipe. */
+  show: (result: ClusterResult, started: number) => void;
+  close: () => void;
+}
+
+/** Step two: takes the keys, the signals and (on a terminal) the screen. */
+function openWatch(w: WatchOptions, io: Io, host: WatchHost): Watch {
   const quit = new AbortController();
   const stop = (): void => quit.abort();
   const undo: (() => void)[] = [host.onStop(stop), host.keys((text) => {
@@ -114,29 +146,35 @@ export async function watchCommand(argv: readonly string[], io: Io, host: WatchH
   let state: WatchState = EMPTY_WATCH;
   let last: Parameters<typeof screen>[0] | undefined;
   const draw = (): void => {
-    if (last) io.stdout(redraw(screen(last, host.size(), colour)));
+    if (last) io.stdout(redraw(screen(last, host.size(), w.colour)));
   };
-  if (tty) {
+  if (w.tty) {
     io.stdout(ANSI.enterAltScreen + ANSI.hideCursor);
     undo.push(host.onResize(draw));
   }
-  try {
-    while (!quit.signal.aborted) {
-      const started = host.now();
-      const result = await probeCluster({ ...options, targets: positionals, discover: values['discover'] === true, signal: quit.signal });
-      // Quit while probing: the probes were aborted and their sockets closed; nothing to show.
-      if (quit.signal.aborted) break;
-      const next = advance(state, result, started);
-      last = { result, rows: next.rows, state: next.state, at: started, intervalMs };
-      if (tty) draw();
-      else if (state.last === undefined) io.stdout(`${startLines(last, colour).join('\n')}\n`);
-      else if (next.transitions.length > 0) io.stdout(`${next.transitions.map(transitionLine).join('\n')}\n`);
-      state = next.state;
-      await pause(intervalMs - (host.now() - started), quit.signal);
-    }
-  } finally {
+  const show = (result: ClusterResult, started: number): void => {
+    const next = advance(state, result, started);
+    last = { result, rows: next.rows, state: next.state, at: started, intervalMs: w.intervalMs };
+    if (w.tty) draw();
+    else if (state.last === undefined) io.stdout(`${startLines(last, w.colour).join('\n')}\n`);
+    else if (next.transitions.length > 0) io.stdout(`${next.transitions.map(transitionLine).join('\n')}\n`);
+    state = next.state;
+  };
+  const close = (): void => {
     for (const u of undo.reverse()) u();
-    if (tty) io.stdout(ANSI.showCursor + ANSI.leaveAltScreen);
+    if (w.tty) io.stdout(ANSI.showCursor + ANSI.leaveAltScreen);
+  };
+  return { quit: quit.signal, show, close };
+}
+
+/** Step three: a look every interval until quit. */
+async function runWatch(w: WatchOptions, watch: Watch, host: WatchHost): Promise<void> {
+  while (!watch.quit.aborted) {
+    const started = host.now();
+    const result = await probeCluster({ ...w.cluster, signal: watch.quit });
+    // Quit while probing: the probes were aborted and their sockets closed; nothing to show.
+    if (watch.quit.aborted) break;
+    watch.show(result, started);
+    await pause(w.intervalMs - (host.now() - started), watch.quit);
   }
-  return 0;
 }

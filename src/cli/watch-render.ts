@@ -3,7 +3,7 @@
  * redrawn in place on a terminal, and one line per change for a pipe or a log.
  */
 import type { NodeClass, NodeRow } from '../cluster/rows.js';
-import { type Transition, transitionText, trendArrow, sparkline, type WatchState } from '../cluster/transitions.js';
+import { type Transition, transitionText, type WatchState } from '../cluster/transitions.js';
 import type { ClusterResult, ClusterVerdict } from '../cluster/types.js';
 import { ANSI, type Colour, paint } from './ansi.js';
 import { clusterLines } from './cluster-format.js';
@@ -17,6 +17,21 @@ export function clock(at: number): string {
 }
 
 const num = (v: number | null): string => (v === null ? '-' : String(v));
+
+/** `↑` rising, `↓` falling, `→` flat, ` ` unknown: the last value against the one before. */
+export function trendArrow(values: readonly (number | null)[]): string {
+  const [a, b] = [values.at(-2), values.at(-1)];
+  if (a === undefined || b === undefined || a === null || b === null) return ' ';
+  return b > a ? '↑' : b < a ? '↓' : '→';
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A sparkline of the values, scaled to their maximum (`·` where a value is missing). */
+export function sparkline(values: readonly (number | null)[]): string {
+  const max = Math.max(0, ...values.filter((v): v is number => v !== null));
+  return values.map((v) => (v === null ? '·' : max === 0 ? BARS[0]! : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]!)).join('');
+}
 
 interface Cell {
   text: string;

@@ -1,7 +1,7 @@
 import type { ClusterVerdict } from './types.js';
 
 /**
- * Stable exit codes of `galera-probe cluster`, documented in the README. 0-2 mean what they
+ * Stable exit codes of `galera-probe cluster`, documented in docs/galera.md. 0-2 mean what they
  * mean for one node; 8 and 9 are the cluster's own, clear of the single-node codes (0-7).
  */
 export const CLUSTER_EXIT_CODES = {

@@ -133,22 +133,46 @@ function describeFailure(r: ProbeResult): string {
   return `${r.target} ${r.outcome}${r.phase ? ` in ${r.phase}` : ''}`;
 }
 
+/** A Primary component with the views of the nodes that reported being in it. */
+interface Primary {
+  views: View[];
+  component: Component;
+}
+
+/** Everything a verdict is decided from: the answering nodes of one history, grouped into components. */
+interface Scene {
+  results: readonly ProbeResult[];
+  expectSize: number | undefined;
+  /** Views of the nodes that share the majority's history. */
+  views: View[];
+  /** Views of the nodes of another history (another cluster, or a diverged one). */
+  otherCluster: View[];
+  /** The Primary components that count: a minority component alone does not. */
+  counted: Primary[];
+  /** What every verdict carries: components, other-cluster targets, notes; no verdict yet. */
+  judged: Omit<Judgement, 'verdict' | 'reason'>;
+}
+
 /** Judges the cluster from one probe result per target, given in writer-preference order. */
 export function judgeCluster(results: readonly ProbeResult[], options: JudgeOptions = {}): Judgement {
   const expectSize = options.expectSize;
-  const base = {
-    writer: null,
-    bootstrapCandidate: null,
-    expectSize: expectSize ?? null,
-    components: [] as Component[],
-    otherCluster: [] as string[],
-    notes: [] as string[],
-  };
   if (!results.some(answered)) {
     const n = results.length;
-    return { ...base, verdict: 'unreachable', reason: n === 0 ? 'no targets' : `no target answered (${results.map(describeFailure).join('; ')})` };
+    const reason = n === 0 ? 'no targets' : `no target answered (${results.map(describeFailure).join('; ')})`;
+    return { ...emptyJudgement(expectSize), verdict: 'unreachable', reason };
   }
+  const scene = sceneOf(results, expectSize);
+  if (scene.counted.length === 0) return noPrimary(scene);
+  if (scene.counted.length > 1) return splitBrain(scene);
+  return onePrimary(scene, scene.counted[0]!);
+}
 
+function emptyJudgement(expectSize: number | undefined): Omit<Judgement, 'verdict' | 'reason'> {
+  return { writer: null, bootstrapCandidate: null, expectSize: expectSize ?? null, components: [], otherCluster: [], notes: [] };
+}
+
+/** The answering nodes' views, split by history and grouped into components. */
+function sceneOf(results: readonly ProbeResult[], expectSize: number | undefined): Scene {
   const allViews = results.map(viewOf).filter((v): v is View => v !== undefined);
   const uuid = majorityStateUuid(allViews);
   const otherCluster = allViews.filter((v) => uuid !== undefined && v.node.clusterStateUuid !== undefined && v.node.clusterStateUuid !== uuid);
@@ -163,47 +187,52 @@ export function judgeCluster(results: readonly ProbeResult[], options: JudgeOpti
   // A minority component (under --expect-size) alone does not count as Primary; beside
   // another one it is still a second Primary component taking writes: a split brain.
   const counted = primaries.length === 1 && primaries[0]!.component.minority ? [] : primaries;
-  const judged = { ...base, components, otherCluster: otherCluster.map((v) => v.result.target) };
+  const judged = { ...emptyJudgement(expectSize), components, otherCluster: otherCluster.map((v) => v.result.target) };
   if (views.some((v) => v.primary && v.identifiedBy === 'status')) {
     judged.notes.push(
       'some nodes did not say who is in their component (no SELECT on mysql.wsrep_cluster_members, and no usable wsrep_incoming_addresses): components told apart by size and configuration id only',
     );
   }
+  return { results, expectSize, views, otherCluster, counted, judged };
+}
 
-  /** The first target, in the order given, that is healthy, writable and in `members`. */
-  const writerIn = (members: View[]): string | null => {
-    const chosen = members.find((v) => v.result.healthy && v.node.readOnly !== true);
-    return chosen ? chosen.result.target : null;
-  };
+/** The first target, in the order given, that is healthy, writable and in `members`. */
+function writerIn(members: View[]): string | null {
+  const chosen = members.find((v) => v.result.healthy && v.node.readOnly !== true);
+  return chosen ? chosen.result.target : null;
+}
 
-  if (counted.length === 0) {
-    const minority = components.filter((c) => c.minority);
-    const why =
-      minority.length > 0
-        ? `no Primary component holds a majority of ${expectSize} (${minority.map((c) => `${componentLabel(c)} has ${c.size}`).join(', ')})`
-        : 'no answering node is in a Primary component (quorum lost)';
-    const candidates = views.filter((v) => v.node.lastCommitted !== undefined);
-    let candidate: View | undefined;
-    for (const v of candidates) if (candidate === undefined || v.node.lastCommitted! > candidate.node.lastCommitted!) candidate = v;
-    const silent = results.filter((r) => !answered(r)).length;
-    const bootstrap = candidate
-      ? `; bootstrap candidate ${candidate.result.target} (last committed ${candidate.node.lastCommitted}${silent > 0 ? `; ${silent} target(s) did not answer and may hold newer data` : ''})`
-      : '';
-    return { ...judged, verdict: 'no-primary', reason: `${why}${bootstrap}`, bootstrapCandidate: candidate?.result.target ?? null };
-  }
+/** No Primary component counts: quorum lost, or only a minority under --expect-size. */
+function noPrimary({ results, expectSize, views, judged }: Scene): Judgement {
+  const minority = judged.components.filter((c) => c.minority);
+  const why =
+    minority.length > 0
+      ? `no Primary component holds a majority of ${expectSize} (${minority.map((c) => `${componentLabel(c)} has ${c.size}`).join(', ')})`
+      : 'no answering node is in a Primary component (quorum lost)';
+  const candidates = views.filter((v) => v.node.lastCommitted !== undefined);
+  let candidate: View | undefined;
+  for (const v of candidates) if (candidate === undefined || v.node.lastCommitted! > candidate.node.lastCommitted!) candidate = v;
+  const silent = results.filter((r) => !answered(r)).length;
+  const bootstrap = candidate
+    ? `; bootstrap candidate ${candidate.result.target} (last committed ${candidate.node.lastCommitted}${silent > 0 ? `; ${silent} target(s) did not answer and may hold newer data` : ''})`
+    : '';
+  return { ...judged, verdict: 'no-primary', reason: `${why}${bootstrap}`, bootstrapCandidate: candidate?.result.target ?? null };
+}
 
-  if (counted.length > 1) {
-    const majorityBase = expectSize ?? results.length;
-    const winners = counted.filter((x) => !x.component.minority && x.component.size >= majorityOf(majorityBase));
-    const winner = winners.length === 1 ? winners[0] : undefined;
-    const list = counted.map((x) => componentLabel(x.component)).join(', ');
-    const side = winner
-      ? `; ${componentLabel(winner.component)} holds a majority of ${majorityBase}`
-      : `; none holds a majority of ${majorityBase}: no writer`;
-    return { ...judged, verdict: 'split-brain', reason: `${counted.length} Primary components (${list})${side}`, writer: winner ? writerIn(winner.views) : null };
-  }
+/** Two or more Primary components: the writer only inside one holding a strict majority. */
+function splitBrain({ results, expectSize, counted, judged }: Scene): Judgement {
+  const majorityBase = expectSize ?? results.length;
+  const winners = counted.filter((x) => !x.component.minority && x.component.size >= majorityOf(majorityBase));
+  const winner = winners.length === 1 ? winners[0] : undefined;
+  const list = counted.map((x) => componentLabel(x.component)).join(', ');
+  const side = winner
+    ? `; ${componentLabel(winner.component)} holds a majority of ${majorityBase}`
+    : `; none holds a majority of ${majorityBase}: no writer`;
+  return { ...judged, verdict: 'split-brain', reason: `${counted.length} Primary components (${list})${side}`, writer: winner ? writerIn(winner.views) : null };
+}
 
-  const only = counted[0]!;
+/** One Primary component: healthy when every target is a healthy node inside it, else degraded. */
+function onePrimary({ results, otherCluster, judged }: Scene, only: Primary): Judgement {
   const inside = new Set(only.views.map((v) => v.result));
   const problems: string[] = [];
   for (const r of results) {

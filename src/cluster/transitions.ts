@@ -84,18 +84,3 @@ export function advance(state: WatchState, result: ClusterResult, at: number, op
   const log = [...state.log, ...transitions].slice(-logLength);
   return { state: { last: result, trends, log }, transitions, rows };
 }
-
-/** `↑` rising, `↓` falling, `→` flat, ` ` unknown: the last value against the one before. */
-export function trendArrow(values: readonly (number | null)[]): string {
-  const [a, b] = [values.at(-2), values.at(-1)];
-  if (a === undefined || b === undefined || a === null || b === null) return ' ';
-  return b > a ? '↑' : b < a ? '↓' : '→';
-}
-
-const BARS = '▁▂▃▄▅▆▇█';
-
-/** A sparkline of the values, scaled to their maximum (`·` where a value is missing). */
-export function sparkline(values: readonly (number | null)[]): string {
-  const max = Math.max(0, ...values.filter((v): v is number => v !== null));
-  return values.map((v) => (v === null ? '·' : max === 0 ? BARS[0]! : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]!)).join('');
-}

@@ -6,30 +6,32 @@ import { ProtocolError } from './errors.js';
  * otherwise: nothing from the network is indexed raw.
  */
 export class PacketReader {
+  readonly #buf: Buffer;
+  /** Names the packet in error messages, e.g. "greeting". */
+  readonly #what: string;
   #offset = 0;
 
-  constructor(
-    private readonly buf: Buffer,
-    /** Names the packet in error messages, e.g. "greeting". */
-    private readonly what = 'packet',
-  ) {}
+  constructor(buf: Buffer, what = 'packet') {
+    this.#buf = buf;
+    this.#what = what;
+  }
 
   get offset(): number {
     return this.#offset;
   }
 
   get remaining(): number {
-    return this.buf.length - this.#offset;
+    return this.#buf.length - this.#offset;
   }
 
   atEnd(): boolean {
-    return this.#offset >= this.buf.length;
+    return this.#offset >= this.#buf.length;
   }
 
   #need(n: number, field: string): number {
-    if (n > this.buf.length - this.#offset) {
+    if (n > this.#buf.length - this.#offset) {
       throw new ProtocolError(
-        `malformed ${this.what}: ${field} needs ${n} byte(s) at offset ${this.#offset}, ${this.remaining} left`,
+        `malformed ${this.#what}: ${field} needs ${n} byte(s) at offset ${this.#offset}, ${this.remaining} left`,
       );
     }
     const at = this.#offset;
@@ -39,33 +41,33 @@ export class PacketReader {
 
   /** Unsigned 8-bit integer. */
   u8(field = 'u8'): number {
-    return this.buf.readUInt8(this.#need(1, field));
+    return this.#buf.readUInt8(this.#need(1, field));
   }
 
   /** Unsigned 16-bit little-endian integer. */
   u16(field = 'u16'): number {
-    return this.buf.readUInt16LE(this.#need(2, field));
+    return this.#buf.readUInt16LE(this.#need(2, field));
   }
 
   /** Unsigned 24-bit little-endian integer. */
   u24(field = 'u24'): number {
-    return this.buf.readUIntLE(this.#need(3, field), 3);
+    return this.#buf.readUIntLE(this.#need(3, field), 3);
   }
 
   /** Unsigned 32-bit little-endian integer. */
   u32(field = 'u32'): number {
-    return this.buf.readUInt32LE(this.#need(4, field));
+    return this.#buf.readUInt32LE(this.#need(4, field));
   }
 
   /** Next byte without consuming it, or undefined at the end. */
   peek(): number | undefined {
-    return this.#offset < this.buf.length ? this.buf[this.#offset] : undefined;
+    return this.#offset < this.#buf.length ? this.#buf[this.#offset] : undefined;
   }
 
   /** `n` raw bytes (a view, not a copy). */
   bytes(n: number, field = 'bytes'): Buffer {
     const at = this.#need(n, field);
-    return this.buf.subarray(at, at + n);
+    return this.#buf.subarray(at, at + n);
   }
 
   skip(n: number, field = 'reserved'): void {
@@ -75,8 +77,8 @@ export class PacketReader {
   /** Everything that is left. */
   rest(): Buffer {
     const at = this.#offset;
-    this.#offset = this.buf.length;
-    return this.buf.subarray(at);
+    this.#offset = this.#buf.length;
+    return this.#buf.subarray(at);
   }
 
   /**
@@ -90,26 +92,26 @@ export class PacketReader {
     if (first === 0xfc) return this.u16(field);
     if (first === 0xfd) return this.u24(field);
     if (first === 0xfe) {
-      const value = this.buf.readBigUInt64LE(this.#need(8, field));
+      const value = this.#buf.readBigUInt64LE(this.#need(8, field));
       if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new ProtocolError(`malformed ${this.what}: ${field} is too large (${value})`);
+        throw new ProtocolError(`malformed ${this.#what}: ${field} is too large (${value})`);
       }
       return Number(value);
     }
     throw new ProtocolError(
-      `malformed ${this.what}: ${field} starts with 0x${first.toString(16)} at offset ${this.#offset - 1}`,
+      `malformed ${this.#what}: ${field} starts with 0x${first.toString(16)} at offset ${this.#offset - 1}`,
     );
   }
 
   /** Bytes up to (not including) a NUL, which is consumed. */
   nulBytes(field = 'NUL-terminated string'): Buffer {
     const start = this.#offset;
-    const end = this.buf.indexOf(0, start);
+    const end = this.#buf.indexOf(0, start);
     if (end < 0) {
-      throw new ProtocolError(`malformed ${this.what}: ${field} at offset ${start} has no terminating NUL`);
+      throw new ProtocolError(`malformed ${this.#what}: ${field} at offset ${start} has no terminating NUL`);
     }
     this.#offset = end + 1;
-    return this.buf.subarray(start, end);
+    return this.#buf.subarray(start, end);
   }
 
   nulString(field = 'NUL-terminated string'): string {

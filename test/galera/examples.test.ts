@@ -1,7 +1,7 @@
 /**
  * The deployment examples hold up: HAProxy accepts examples/haproxy.cfg, and the command line
  * of examples/galera-probe.service serves a real node (paths moved to a temporary directory).
- * The Kubernetes and Azure examples are documentation only (README, "serve").
+ * The Kubernetes and Azure examples are documentation only (docs/serve.md).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -103,7 +103,7 @@ beforeAll(async () => {
   }, 10_000, 50);
   if (exporterPort === 0) throw new Error(`the exporter did not start: ${stderr}`);
 
-  // The relabeling of the README, with the targets from the exporter's /targets.
+  // The relabeling of docs/exporter.md, with the targets from the exporter's /targets.
   writeFileSync(
     join(dir, 'rules.yml'),
     [
