@@ -111,14 +111,17 @@ describe('the package, as Debian checks packages', () => {
     expect(ok(run('dpkg-deb', ['-I', DEB, 'conffiles']), 'conffiles').trim().split('\n')).toEqual(['/etc/default/galera-probe', '/etc/galera-probe/my.cnf']);
   });
 
-  it('lintian reports no error; only the two warnings docs/install.md explains', () => {
+  it('lintian reports no error, and no warning that docs/install.md does not explain', () => {
     const r = run('lintian', ['--pedantic', '--no-tag-display-limit', DEB]);
     const tags = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /^[EWIPXO]: /.test(l));
     const errors = tags.filter((l) => l.startsWith('E: '));
     expect(errors).toEqual([]);
     expect(r.status).toBe(0);
     const warnings = tags.filter((l) => l.startsWith('W: ')).map((l) => l.replace(/^W: galera-probe: /, ''));
-    expect(warnings.sort()).toEqual(['hardening-no-pie [usr/bin/galera-probe]', 'non-standard-file-perm 0640 != 0644 [etc/galera-probe/my.cnf]']);
+    // hardening-no-pie depends on the Node.js that built the executable (a PIE build has none).
+    const explained = ['hardening-no-pie [usr/bin/galera-probe]', 'non-standard-file-perm 0640 != 0644 [etc/galera-probe/my.cnf]'];
+    expect(warnings.filter((w) => !explained.includes(w))).toEqual([]);
+    expect(warnings).toContain('non-standard-file-perm 0640 != 0644 [etc/galera-probe/my.cnf]');
     // The one override says why; docs/install.md names it too.
     expect(readFileSync(join(tree, 'usr/share/lintian/overrides/galera-probe'), 'utf8')).toMatch(/^galera-probe: embedded-library zlib/m);
     const doc = readFileSync(join(ROOT, 'docs', 'install.md'), 'utf8');
@@ -284,7 +287,7 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
   });
 }
 
-const ACCOUNT_FILES = ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/gshadow'];
+const ACCOUNT_FILES = ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/gshadow', 'etc/subuid', 'etc/subgid'];
 /**
  * What may stay in the upper layer after the purge: dpkg's database and log, the account files
  * (checked to be as before), shadow-utils' lock and backups (`passwd-` is the file as it was
@@ -344,6 +347,17 @@ function installTest(label: string, lower: string): void {
       expect(nobody.status).toBe(64);
       expect(nobody.stderr).toMatch(/my\.cnf/);
       expect(nobody.stderr).not.toContain(password);
+    });
+
+    it('dpkg -i again (an upgrade in place) keeps the filled-in my.cnf, its mode and owner, and the user', () => {
+      const before = readFileSync(join(o.merged, 'etc/galera-probe/my.cnf'), 'utf8');
+      const uid = ok(inRoot(o, ['id', '-u', 'galera-probe']), 'id').trim();
+      const r = inRoot(o, ['dpkg', '-i', '/tmp/galera-probe.deb']);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(readFileSync(join(o.merged, 'etc/galera-probe/my.cnf'), 'utf8')).toBe(before);
+      expect(before).toMatch(/^user = /m);
+      expect(ok(inRoot(o, ['stat', '-c', '%a %U %G', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe('640 galera-probe galera-probe');
+      expect(ok(inRoot(o, ['id', '-u', 'galera-probe']), 'id').trim()).toBe(uid);
     });
 
     it("serve, started with the unit's own ExecStart, EnvironmentFile and User, answers /health 200", async () => {
@@ -418,11 +432,15 @@ function installTest(label: string, lower: string): void {
 
       for (const d of systemdDirs.reverse()) rmdirSync(join(o.merged, d)); // fails unless empty
       // Every change left in the root is dpkg's and shadow-utils' bookkeeping...
-      const left = changes(o).filter((p) => !BOOKKEEPING.some((re) => re.test(p)));
+      const all = changes(o);
+      const left = all.filter((p) => !BOOKKEEPING.some((re) => re.test(p)));
       expect(left).toEqual([]);
-      // ... the accounts are as they were ...
+      console.info(`${label}: after the purge the root differs only in ${all.filter((p) => !isDir(join(o.upper, p))).join(', ')}`);
+      // ... the accounts are as they were (subuid and subgid too: useradd and userdel rewrite them) ...
       for (const f of ACCOUNT_FILES) {
-        expect(readFileSync(join(o.merged, f), 'utf8'), f).toBe(readFileSync(join(o.lower, f), 'utf8'));
+        const was = existsSync(join(o.lower, f)) ? readFileSync(join(o.lower, f), 'utf8') : undefined;
+        const is = existsSync(join(o.merged, f)) ? readFileSync(join(o.merged, f), 'utf8') : undefined;
+        expect(is, f).toBe(was);
       }
       // ... and nothing else under dpkg's care names the package.
       const dpkgLeft = ok(run('find', [join(o.upper, 'var/lib/dpkg'), '-name', '*galera-probe*']), 'find');
