@@ -11,7 +11,7 @@
  *   `dpkg -i` makes the user and starts nothing; `galera-probe --version` runs; a single check
  *   of a real node of the running test cluster exits 0 as that user with the credentials of
  *   my.cnf; `serve` started with the unit's own ExecStart, EnvironmentFile and User answers
- *   /health 200; `dpkg -r` keeps the configuration and the user; `dpkg --purge` leaves nothing:
+ *   /health 200 over the default unix socket (the node's, bind-mounted where MariaDB puts it); `dpkg -r` keeps the configuration and the user; `dpkg --purge` leaves nothing:
  *   the overlay's upper layer, which holds every change made to the root, is back to dpkg's own
  *   bookkeeping, and passwd, group, shadow and gshadow are as they were.
  *
@@ -205,6 +205,8 @@ interface Overlay {
 }
 
 const mounted: Overlay[] = [];
+/** Bind mounts inside the overlays, unmounted before them. */
+const binds: string[] = [];
 
 function mountOverlay(lower: string, name: string): Overlay {
   const base = join(work, name);
@@ -216,6 +218,7 @@ function mountOverlay(lower: string, name: string): Overlay {
 }
 
 afterAll(() => {
+  for (const b of binds) run('umount', ['-l', b]);
   for (const o of mounted.reverse()) {
     const r = run('umount', [o.merged]);
     if (r.status !== 0) run('umount', ['-l', o.merged]);
@@ -360,24 +363,32 @@ function installTest(label: string, lower: string): void {
       expect(ok(inRoot(o, ['id', '-u', 'galera-probe']), 'id').trim()).toBe(uid);
     });
 
-    it("serve, started with the unit's own ExecStart, EnvironmentFile and User, answers /health 200", async () => {
+    it("serve, started with the unit's own ExecStart, EnvironmentFile and User, answers /health 200 over the default unix socket", async () => {
       const unit = readFileSync(join(o.merged, 'lib/systemd/system/galera-probe.service'), 'utf8');
       const key = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(unit)?.[1] ?? '';
       const envFile = join(o.merged, key('EnvironmentFile'));
-      // As an operator edits it: this host's address and port, the node over TCP.
+      // The shipped arguments, but for the listening address: port 9200 of this shared machine
+      // (the chroot shares its network) may be taken. The target stays the default unix socket,
+      // where the real node's socket is bind-mounted, as a local MariaDB would have it.
       const port = await closedPort();
-      const target = cluster().nodes[0]!.target;
       const original = readFileSync(envFile, 'utf8');
-      const edited = original.replace('--listen 0.0.0.0:9200', `--listen 127.0.0.1:${port}`).replace(' /run/mysqld/mysqld.sock"', ` ${target}"`);
+      const edited = original.replace('--listen 0.0.0.0:9200', `--listen 127.0.0.1:${port}`);
       expect(edited).not.toBe(original);
       writeFileSync(envFile, edited);
       const vars = environmentFile(edited);
       const argv = execStart(key('ExecStart'), vars);
       expect(argv.slice(0, 2)).toEqual(['/usr/bin/galera-probe', 'serve']);
-      expect(argv).toContain(target);
+      expect(argv.at(-1)).toBe('/run/mysqld/mysqld.sock');
       const user = key('User');
       expect(user).toBe('galera-probe');
 
+      const socketDir = join(o.merged, 'run/mysqld');
+      const madeDir = !existsSync(socketDir);
+      mkdirSync(socketDir, { recursive: true, mode: 0o755 });
+      const socket = join(socketDir, 'mysqld.sock');
+      writeFileSync(socket, '');
+      ok(run('mount', ['--bind', cluster().nodes[0]!.socket, socket]), 'bind-mount the node socket');
+      binds.push(socket);
       const child = spawn('chroot', [`--userspec=${user}:${key('Group') || user}`, o.merged, ...argv], { env: { ...CLEAN_ENV, ...vars }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -395,11 +406,20 @@ function installTest(label: string, lower: string): void {
         const uid = ok(run('ps', ['-o', 'uid=', '-p', String(child.pid)]), 'ps').trim();
         expect(uid).toBe(ok(inRoot(o, ['id', '-u', user]), 'id').trim());
         expect(uid).not.toBe('0');
+        // The maintenance file of the default arguments.
+        writeFileSync(join(o.merged, 'etc/galera-probe/maintenance'), '');
+        expect(await httpGet(port, '/health')).toEqual({ status: 503, body: 'maintenance\n' });
+        rmSync(join(o.merged, 'etc/galera-probe/maintenance'));
       } finally {
         child.kill('SIGTERM');
       }
       expect(await exited).toBe(0);
       expect(stderr).toMatch(/"event"/); // --log json from the default file
+      expect(stderr).not.toContain(cluster().user.native.password);
+      ok(run('umount', [socket]), 'umount the socket');
+      binds.splice(binds.indexOf(socket), 1);
+      rmSync(socket);
+      if (madeDir) rmSync(socketDir, { recursive: true });
     }, 60_000);
 
     it('dpkg -r keeps the configuration and the user; dpkg --purge leaves nothing behind', () => {
