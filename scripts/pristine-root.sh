@@ -2,8 +2,9 @@
 # The tools and the pristine Debian root that the package tests need (test/dist/deb.test.ts):
 #
 #   scripts/pristine-root.sh install   apt-get installs what is missing: debootstrap, lintian,
-#                                      systemd (systemd-analyze), binutils (strip), dpkg-dev
-#                                      is not needed (dpkg-deb is in dpkg), prometheus (promtool)
+#                                      systemd (systemd-analyze), binutils (strip),
+#                                      prometheus (promtool), groff-base (the man page check),
+#                                      procps (ps); dpkg-deb comes with dpkg
 #   scripts/pristine-root.sh bookworm  the above, then a Debian 12 root made by
 #                                      `debootstrap --variant=minbase bookworm`, once, at
 #                                      $GP_PRISTINE_ROOT (default /var/cache/galera-probe/bookworm);
@@ -14,7 +15,7 @@
 # succeeded, so a half-made root is never taken for a pristine one.
 set -euo pipefail
 
-PACKAGES=(debootstrap lintian systemd binutils prometheus)
+PACKAGES=(debootstrap lintian systemd binutils prometheus groff-base procps)
 ROOT_DIR=${GP_PRISTINE_ROOT:-/var/cache/galera-probe/bookworm}
 MIRROR=${GP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
