@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/galera/**', 'node_modules/**', 'test/sea.test.ts', 'test/package.test.ts'],
+    exclude: ['test/galera/**', 'test/packaging/**', 'node_modules/**', 'test/sea.test.ts', 'test/package.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -3,15 +3,30 @@
  * behind a real HAProxy with a read backend (/health) and a write backend (/writer). A sampler
  * reads HAProxy's stats socket every 100 ms the whole time and records how many write servers
  * are UP: never more than one. Writes sent through HAProxy land on the writer only; a desynced
- * writer hands over to the next node and gets it back; a real split brain puts node 3 DOWN in
- * both backends while the writer stays on the majority side; healed, all is as before.
+ * writer hands over to the next node and gets it back; a session held open on the old writer is
+ * cut when HAProxy marks it DOWN (`on-marked-down shutdown-sessions`, the server options taken
+ * from examples/haproxy-writer.cfg) and the next one lands on the new writer; a real split
+ * brain puts node 3 DOWN in both backends while the writer stays on the majority side; healed,
+ * all is as before.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { createConnection, type Connection } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, cluster, healSplitBrain, node, sleep, splitBrain, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
+import { closedPort, cluster, healSplitBrain, node, ROOT, sleep, splitBrain, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
 import { newLab, servers, startHaproxy, startServe, stopAll, TCP_DEFAULTS, throughFrontend, waitStatus, type Lab } from './support/haproxy.js';
 
 const INTER_MS = 500;
 const FALL = 2;
+/** The write backend's server options, as examples/haproxy-writer.cfg gives them. */
+const WRITE_SERVER_OPTIONS = (() => {
+  const example = readFileSync(join(ROOT, 'examples', 'haproxy-writer.cfg'), 'utf8');
+  const section = example.slice(example.indexOf('listen galera-write'));
+  const line = /^\s*default-server (.+)$/m.exec(section)?.[1];
+  if (!line) throw new Error('examples/haproxy-writer.cfg: no default-server line in listen galera-write');
+  return line.trim();
+})();
 /** Above HAProxy's time to mark a server DOWN (inter x fall = 1 s), with a margin. */
 const WRITER_DELAY = '2s';
 
@@ -23,6 +38,21 @@ let sampler: Promise<void> | undefined;
 /** Per sample: the write servers UP. */
 const samples: string[][] = [];
 let sampleErrors = 0;
+
+/** A MariaDB session through HAProxy's write frontend, kept open; `closed` settles when its socket closes. */
+async function holdSession(): Promise<{ conn: Connection; closed: Promise<number>; query: (q: string) => Promise<string> }> {
+  const { user, password } = cluster().user.admin;
+  const conn = createConnection({ host: '127.0.0.1', port: writePort, user, password, connectTimeout: 5000 });
+  conn.on('error', () => {
+    // The cut is expected: `closed` reports it.
+  });
+  const query = (q: string) =>
+    new Promise<string>((resolve, reject) => conn.query({ sql: q, rowsAsArray: true }, (err, rows) => (err ? reject(err) : resolve(Array.isArray(rows) ? String((rows as unknown[][])[0]?.[0]) : ''))));
+  await query('SELECT 1');
+  const stream = (conn as unknown as { stream: Socket }).stream;
+  const closed = new Promise<number>((resolve) => (stream.destroyed ? resolve(Date.now()) : stream.once('close', () => resolve(Date.now()))));
+  return { conn, closed, query };
+}
 
 async function writersUp(): Promise<string[]> {
   const rows = await servers(lab, 'galera-write');
@@ -61,7 +91,7 @@ beforeAll(async () => {
     `  balance ${name === 'galera-write' ? 'first' : 'roundrobin'}`,
     `  option httpchk GET ${path}`,
     '  http-check expect status 200',
-    `  default-server inter ${INTER_MS}ms fall ${FALL} rise 2 on-marked-down shutdown-sessions`,
+    `  default-server ${name === 'galera-write' ? WRITE_SERVER_OPTIONS : `inter ${INTER_MS}ms fall ${FALL} rise 2 on-marked-down shutdown-sessions`}`,
     ...cluster().nodes.map(({ n, port: p }, i) => `  server node${n} 127.0.0.1:${p} check port ${servePorts[i]}`),
   ];
   await startHaproxy(lab, [
@@ -139,6 +169,48 @@ describe('HAProxy with a read backend (/health) and a write backend (/writer)', 
     expect(maxUp(from)).toBe(1);
     // There was a moment with none: the new writer waited out --writer-delay.
     expect(samples.slice(from).some((s) => s.length === 0)).toBe(true);
+  });
+
+  it('a write session held open on the old writer is cut when it is marked DOWN (on-marked-down shutdown-sessions); the next one lands on the new writer', async () => {
+    expect(WRITE_SERVER_OPTIONS).toMatch(/\bon-marked-down shutdown-sessions\b/);
+    await waitOnlyWriter('node1');
+    const held = await holdSession();
+    let cutAt: number | undefined;
+    void held.closed.then((t) => (cutAt = t));
+    try {
+      expect(await held.query('SELECT @@port')).toBe(String(node(1).port));
+      // Idle, but alive: nothing cuts it while node 1 is the writer.
+      await sleep(1500);
+      expect(cutAt).toBeUndefined();
+      expect(await held.query('SELECT @@port')).toBe(String(node(1).port));
+
+      sql(1, 'SET GLOBAL wsrep_desync=ON');
+      const handoverAt = Date.now();
+      await waitStatus(lab, 'galera-write', 'node1', (s) => s.startsWith('DOWN'), 15_000);
+      const downSeenAt = Date.now();
+      // HAProxy closes it when it marks node 1 DOWN (seen by polling its stats every 100 ms).
+      const cut = await Promise.race([held.closed, sleep(5000).then(() => undefined)]);
+      expect(cut, 'the session to the old writer was not closed').toBeDefined();
+      expect(cut!).toBeGreaterThanOrEqual(handoverAt);
+      expect(cut! - downSeenAt).toBeLessThan(2000);
+      await expect(held.query('SELECT 1')).rejects.toThrow();
+
+      // The next session goes to the new writer, once it has waited out --writer-delay.
+      await waitOnlyWriter('node2');
+      const next = await holdSession();
+      try {
+        expect(await next.query('SELECT @@port')).toBe(String(node(2).port));
+        await next.query('INSERT INTO gp_writer.writes (port) VALUES (@@port)');
+      } finally {
+        next.conn.destroy();
+      }
+      console.info(`haproxy-writer: the held session was cut ${cut! - handoverAt} ms after the hand-over began (node 1 DOWN seen after ${downSeenAt - handoverAt} ms)`);
+    } finally {
+      held.conn.destroy();
+      sql(1, 'SET GLOBAL wsrep_desync=OFF');
+    }
+    await waitOnlyWriter('node1');
+    expect(sql(1, `SELECT COUNT(*) FROM gp_writer.writes WHERE port = ${node(2).port}`)).toEqual([['1']]);
   });
 
   it('a real split brain: node 3 DOWN in both backends, the writer stays node 1; healed, all back', async () => {

@@ -3,11 +3,13 @@
  * `galera-probe serve` exporter, with the standard multi-target relabeling and the targets
  * taken from the exporter's own `/targets` (HTTP service discovery). Through Prometheus's
  * HTTP API: probe_success is 1 for each node, 0 for an isolated node within two scrape
- * intervals of it turning non-Primary, 1 again after it rejoins; and a recording rule over the
- * wsrep gauges flags a real split brain, and stops once it is healed.
+ * intervals of it turning non-Primary, 1 again after it rejoins; and the rules of
+ * examples/prometheus/galera-probe.rules.yml, loaded as they are, flag a real split brain:
+ * the recording rule galera:split_brain goes to 1, the alert GaleraSplitBrain is pending and
+ * then, after its `for`, firing in /api/v1/alerts; both clear once it is healed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,13 @@ import { closedPort, cluster, healSplitBrain, isolate, node, rejoin, ROOT, split
 
 const SCRAPE_INTERVAL_MS = 1000;
 const PROMETHEUS = '/usr/bin/prometheus';
+const RULES = join(ROOT, 'examples', 'prometheus', 'galera-probe.rules.yml');
+/** GaleraSplitBrain's `for` in the rules file, in ms. */
+const SPLIT_BRAIN_FOR_MS = (() => {
+  const m = /- alert: GaleraSplitBrain\n[^]*?\n\s+for: (\d+)s\n/.exec(readFileSync(RULES, 'utf8'));
+  if (!m) throw new Error('GaleraSplitBrain has no `for: Ns` in the rules file');
+  return Number(m[1]) * 1000;
+})();
 
 let dir: string;
 let exporter: ChildProcess | undefined;
@@ -77,6 +86,21 @@ async function samples(n: number, seconds: number): Promise<[number, number][]> 
   return (series?.values ?? []).map(([t, v]) => [t * 1000, Number(v)]);
 }
 
+interface Alert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing';
+  activeAt: string;
+}
+
+/** The active alerts of one name, through Prometheus's /api/v1/alerts. */
+async function alerts(name: string): Promise<Alert[]> {
+  const r = await httpGet(promPort, '/api/v1/alerts');
+  const parsed = JSON.parse(r.body) as { status: string; data: { alerts: Alert[] } };
+  if (parsed.status !== 'success') throw new Error(`/api/v1/alerts: ${r.body}`);
+  return parsed.data.alerts.filter((a) => a.labels['alertname'] === name);
+}
+
 async function splitBrainFlag(): Promise<number | undefined> {
   const [s] = await query('galera:split_brain');
   return s?.value ? Number(s.value[1]) : undefined;
@@ -103,19 +127,9 @@ beforeAll(async () => {
   }, 10_000, 50);
   if (exporterPort === 0) throw new Error(`the exporter did not start: ${stderr}`);
 
-  // The relabeling of docs/exporter.md, with the targets from the exporter's /targets.
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    [
-      'groups:',
-      '  - name: galera',
-      '    interval: 1s',
-      '    rules:',
-      '      - record: galera:split_brain',
-      '        expr: count(galera_probe_wsrep_cluster_primary == 1) > bool max(galera_probe_wsrep_cluster_size and on(instance) galera_probe_wsrep_cluster_primary == 1)',
-      '',
-    ].join('\n'),
-  );
+  // The rules operators are given, as they are; the relabeling of docs/exporter.md, with the
+  // targets from the exporter's /targets.
+  copyFileSync(RULES, join(dir, 'rules.yml'));
   writeFileSync(
     join(dir, 'prometheus.yml'),
     [
@@ -195,6 +209,12 @@ describe('a real Prometheus scraping the cluster through the exporter', () => {
     // The rule's first evaluation may come a second after the first scrape.
     await until('galera:split_brain evaluated', async () => (await splitBrainFlag()) !== undefined, 10_000);
     expect(await splitBrainFlag()).toBe(0);
+    // The rules file is loaded whole, and nothing is alerting on a healthy cluster.
+    const groups = JSON.parse((await httpGet(promPort, '/api/v1/rules')).body) as { data: { groups: { rules: { name: string; type: string }[] }[] } };
+    const names = groups.data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name));
+    expect(names.sort()).toEqual(['GaleraNoPrimary', 'GaleraNoWriter', 'GaleraNodeDown', 'GaleraNodeLagging', 'GaleraProbeErrors', 'GaleraSplitBrain']);
+    const active = JSON.parse((await httpGet(promPort, '/api/v1/alerts')).body) as { data: { alerts: Alert[] } };
+    expect(active.data.alerts.map((a) => `${a.labels['alertname']} ${JSON.stringify(a.labels)}`)).toEqual([]);
   });
 
   it('an isolated node drops to 0 within two scrape intervals of turning non-Primary, and is back at 1 after it rejoins', async () => {
@@ -217,7 +237,7 @@ describe('a real Prometheus scraping the cluster through the exporter', () => {
     expect(await splitBrainFlag()).toBe(0);
   });
 
-  it('the recording rule flags a real split brain, and clears once it is healed', async () => {
+  it('a real split brain: galera:split_brain 1, GaleraSplitBrain pending then firing after its `for`; both clear once it is healed', async () => {
     await until('all three at 1', async () => {
       const s = await probeSuccess();
       return [1, 2, 3].every((n) => s.get(n) === 1);
@@ -231,8 +251,28 @@ describe('a real Prometheus scraping the cluster through the exporter', () => {
     const success = await probeSuccess();
     expect([1, 2, 3].map((n) => success.get(n))).toEqual([1, 1, 1]);
 
+    // The alert: pending first, firing once the split brain has lasted its `for`.
+    let pending: Alert | undefined;
+    await until('GaleraSplitBrain pending', async () => {
+      [pending] = (await alerts('GaleraSplitBrain')).filter((a) => a.state === 'pending');
+      return pending !== undefined;
+    }, 10_000);
+    let firing: Alert | undefined;
+    await until('GaleraSplitBrain firing', async () => {
+      [firing] = (await alerts('GaleraSplitBrain')).filter((a) => a.state === 'firing');
+      return firing !== undefined;
+    }, SPLIT_BRAIN_FOR_MS + 20_000);
+    const firedAfterMs = Date.now() - Date.parse(pending!.activeAt);
+    expect(firing!.activeAt).toBe(pending!.activeAt); // the same alert, pending then firing
+    expect(firedAfterMs).toBeGreaterThanOrEqual(SPLIT_BRAIN_FOR_MS);
+    expect(firing!.labels).toMatchObject({ alertname: 'GaleraSplitBrain', severity: 'critical', cluster: 'test' });
+    expect(firing!.annotations['summary']).toBe('Galera cluster test: split brain, more than one Primary component');
+    expect(firing!.annotations['description']).toMatch(/minority side/);
+    console.log(`GaleraSplitBrain: pending at ${pending!.activeAt}, firing ${firedAfterMs} ms later (for: ${SPLIT_BRAIN_FOR_MS} ms)`);
+
     await healSplitBrain(3);
     await until('galera:split_brain 0 after healing', async () => (await splitBrainFlag()) === 0, 30_000);
+    await until('GaleraSplitBrain no longer active', async () => (await alerts('GaleraSplitBrain')).length === 0, 30_000);
     await until('probe_success 1 for all three after healing', async () => {
       const s = await probeSuccess();
       return [1, 2, 3].every((n) => s.get(n) === 1);
