@@ -11,7 +11,7 @@ import { TargetError, TargetPolicy } from '../serve/target-policy.js';
 import { readTargetsFile, serviceDiscovery, TargetsFileError, type TargetEntry } from '../serve/targets-file.js';
 import type { Values } from './args.js';
 import { parseDuration } from './duration.js';
-import { loadAuthModules, OptionFileError, type FileOptions } from './option-file.js';
+import { loadAuthModules, OptionFileError, parseFileBoolean, type FileOptions } from './option-file.js';
 import { UsageError } from './usage.js';
 
 export const EXPORTER_OPTIONS = {
@@ -62,6 +62,7 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
     ['ssl-ca', 'sslCa'],
     ['ssl-cert', 'sslCert'],
     ['ssl-key', 'sslKey'],
+    ['server-public-key', 'serverPublicKey'],
   ] as const) {
     const path = m[field];
     if (path === undefined) continue;
@@ -70,6 +71,11 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
     } catch (err) {
       throw new UsageError(`[client.${name}]: ${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+  }
+  if (m.getServerPublicKey !== undefined) {
+    const on = parseFileBoolean(m.getServerPublicKey);
+    if (on === undefined) throw new UsageError(`[client.${name}]: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE`);
+    o.getServerPublicKey = on;
   }
   try {
     normalizeOptions(o, () => 'root');
