@@ -108,7 +108,7 @@ function expectAuthTimeout(result: ProbeResult): void {
 }
 
 /** Switches to parsec and reads the ext-salt request; `then` does the rest. */
-function afterSaltRequest(then: (conn: FakeConnection, seq: number) => Promise<void>): NodeScriptOptions['authenticate'] {
+function afterSaltRequest(then: (conn: FakeConnection, seq: number) => Promise<void>): NonNullable<NodeScriptOptions['authenticate']> {
   return async (conn, response) => {
     conn.send(Buffer.concat([Buffer.from('\xfeparsec\0', 'latin1'), SCRAMBLE]), response.sequenceId + 1);
     const ask = await conn.readPacket();
@@ -118,7 +118,7 @@ function afterSaltRequest(then: (conn: FakeConnection, seq: number) => Promise<v
 }
 
 /** Asks for caching_sha2 full auth and reads the key request; `then` does the rest. */
-function afterKeyRequest(then: (conn: FakeConnection, seq: number) => Promise<void>): NodeScriptOptions['authenticate'] {
+function afterKeyRequest(then: (conn: FakeConnection, seq: number) => Promise<void>): NonNullable<NodeScriptOptions['authenticate']> {
   return async (conn, response, nonce) => {
     if (!response.authResponse.equals(cachingSha2Scramble(Buffer.from(PASSWORD), nonce))) return undefined;
     conn.send(Buffer.from([0x01, 0x04]), response.sequenceId + 1);

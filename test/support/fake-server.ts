@@ -423,7 +423,7 @@ export interface NodeScriptOptions {
    * Send MariaDB 11.4+'s proof in the OK after a TLS login, from this H (for native,
    * SHA1(SHA1(password))) and the certificate of `tls` (its `cert`, PEM).
    */
-  proofHash?: Buffer;
+  proofHash?: Buffer | undefined;
 }
 
 /** `0x01` + hex of SHA-256(H ‖ scramble ‖ SHA-256(certificate DER)), as MariaDB 11.4+ sends it. */
