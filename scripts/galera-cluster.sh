@@ -601,8 +601,14 @@ tls_modes() {
 }
 
 write_cnf() {
-    local n=$1 m members=()
+    local n=$1 m members=() line11=''
     for m in "${NODES[@]}"; do members+=("$HOST:${GALERA_PORT[$m]}"); done
+    # 11.8 only.  Its wsrep_provider plugin, loaded by default, turns every
+    # provider option into a wsrep_provider_* variable and makes
+    # wsrep_provider_options read-only; gmcast.isolate, which the tests use to
+    # cut a node off, gets no variable.  Off, options are set at run time as
+    # on 10.11.  auth_parsec on every node (the account replicates to all).
+    [[ $MARIADB == 11.8 ]] && line11=$'plugin-wsrep-provider=OFF\nplugin_load_add=auth_parsec\n'
     local IFS=,
     cat >"$(cnf "$n").tmp" <<EOF
 # Written by scripts/galera-cluster.sh on every start; edits are lost.
@@ -615,8 +621,8 @@ pid-file=$(pidfile "$n")
 log-error=$(errlog "$n")
 port=${PORT[$n]}
 bind-address=$HOST
-plugin_load_add=auth_ed25519$( [[ $MARIADB == 11.8 ]] && printf '\nplugin_load_add=auth_parsec')
-ssl-ca=$TLS_DIR/ca.pem
+plugin_load_add=auth_ed25519
+${line11}ssl-ca=$TLS_DIR/ca.pem
 ssl-cert=$TLS_DIR/server-cert.pem
 ssl-key=$TLS_DIR/server-key.pem
 
