@@ -124,3 +124,11 @@ describe('a server that sends no proof (MariaDB 10.x, MySQL, plugins without one
     expect(await probe(opts(server, 'VERIFY_CA', { password: '' }))).toMatchObject({ outcome: 'protocol-error', error: { code: 'TLS_UNVERIFIED' } });
   });
 });
+
+describe('the outcome list', () => {
+  it('OUTCOMES holds every outcome that has an exit code, certificate-mismatch (10) included', async () => {
+    const { OUTCOMES } = await import('../src/index.js');
+    expect([...OUTCOMES].sort()).toEqual(Object.keys(EXIT_CODES).filter((k) => k !== 'usage').sort());
+    expect(EXIT_CODES['certificate-mismatch']).toBe(10);
+  });
+});
