@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probe, type ProbeOptions, type SslMode } from '../src/index.js';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { EXIT_CODES } from '../src/probe/exit-codes.js';
+import { clearTlsCaches, tlsCacheSizes } from '../src/probe/tls-context.js';
 import { type FakeServer, galeraNode, type NodeScriptOptions, SYNCED_NODE } from './support/fake-server.js';
 import { type Relay, startRelay } from './support/relay.js';
 import { probeLeavingNothing } from './support/resources.js';
@@ -94,6 +96,29 @@ describe('a server that proves itself (MariaDB 11.4+)', () => {
     expect(direct.stderr).toMatch(/auth end: server verified: fingerprint/);
     const human = await runMain(['--no-defaults', '-u', 'probe', `127.0.0.1:${relay.port}`], env);
     expect(human.stdout).toMatch(/certificate-mismatch in auth: /);
+  });
+
+  it('resumed TLS sessions (which show no certificate) are checked against the certificate saved with the session', async () => {
+    const secureContext = createSecureContext(SERVER_TLS);
+    const resumed: boolean[] = [];
+    const script = galeraNode(SYNCED_NODE, { tls: { secureContext, cert: SERVER_TLS.cert }, password: PASSWORD, proofHash: NATIVE_HASH });
+    const server = await serve(async (conn) => {
+      await script(conn);
+      if (conn.quitReceived) resumed.push((conn.socket as TLSSocket).isSessionReused());
+    });
+    clearTlsCaches();
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await probe(opts(server, 'VERIFY_CA')));
+    expect(results.map((r) => [r.outcome, r.node?.serverVerification])).toEqual(Array(4).fill(['healthy', 'fingerprint']));
+    expect(resumed.slice(1)).toEqual([true, true, true]);
+  });
+
+  it('a session made through the relay, offered to the relay again, is still refused; a mismatch drops it', async () => {
+    const server = await node();
+    const relay = await relayTo(server);
+    clearTlsCaches();
+    for (let i = 0; i < 3; i++) expect((await probe(opts(relay, 'PREFERRED'))).outcome).toBe('certificate-mismatch');
+    expect(tlsCacheSizes().sessions).toBe(0);
   });
 
   it('over plain TCP (DISABLED) a proof means nothing: none', async () => {

@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
-import { serverProofMatches } from '../protocol/auth/proof.js';
+import { serverProofMatches, sha256 } from '../protocol/auth/proof.js';
 import { PacketChannel } from '../protocol/channel.js';
 import { authenticate, ping, quitPacket, readGreeting, settledQueries, type Session, type TextResult } from '../protocol/connection.js';
 import { Capability } from '../protocol/constants.js';
@@ -16,7 +16,7 @@ import { PROGRAM, VERSION } from '../version.js';
 import { ipVersion } from './address.js';
 import { AbortedError, CertificateMismatchError, classify, PhaseTimeoutError, TlsError } from './failures.js';
 import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
-import { forgetSession, isVerifying, saveSession, savedSession, secureContextFor, sessionKey, type TlsFiles } from './tls-context.js';
+import { forgetSession, isVerifying, saveSession, savedSession, savedSessionCertificate, secureContextFor, sessionKey, type TlsFiles } from './tls-context.js';
 import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, ServerVerification, Timings } from './types.js';
 import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
 
@@ -82,6 +82,10 @@ interface TlsOutcome {
   readonly unverifiedBecause: string;
   /** The server proved itself: keep the TLS session for the next probe. */
   readonly approve: () => void;
+  /** SHA-256 of the server's certificate (DER), or undefined when neither the handshake nor a saved session has it. */
+  readonly certificate: () => Buffer | undefined;
+  /** Drops the slot's session (after a mismatch: the next probe makes a full handshake). */
+  readonly forget: () => void;
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
@@ -178,8 +182,9 @@ class ProbeRun {
     if (tls === undefined) return 'none';
     if (tls.verifiedByCa) return 'ca';
     if (session.serverProof !== undefined && session.proofHash !== undefined) {
-      const certificate = this.#tlsSocket?.getPeerCertificate()?.raw;
+      const certificate = tls.certificate();
       if (certificate === undefined || !serverProofMatches(session.serverProof, session.proofHash, scramble, certificate)) {
+        tls.forget();
         throw new CertificateMismatchError();
       }
       tls.approve();
@@ -280,6 +285,7 @@ class ProbeRun {
       const { context, key } = secureContextFor(mode, this.#tlsMaterial);
       const slot = sessionKey(mode, key, this.#opts.socketPath ?? `${host}:${this.#opts.port}`, servername);
       const session = savedSession(slot);
+      const resumedCertificate = session ? savedSessionCertificate(slot) : undefined;
       const secure = tlsConnect({
         socket: this.#socket!,
         host,
@@ -295,13 +301,24 @@ class ProbeRun {
       // passes only once the server's proof matched (approve()).
       let passed = false;
       let offered: Buffer | undefined;
+      // SHA-256 of the server's certificate (DER): from the handshake, or, on a resumed session
+      // (whose TLS 1.3 handshake shows no certificate), the one saved with it: only the server
+      // that made the session can resume it. Computed when first needed.
+      let certificateSha256: Buffer | undefined;
+      const certificate = (): Buffer | undefined => {
+        if (certificateSha256 === undefined) {
+          const raw = secure.isSessionReused() ? undefined : secure.getPeerCertificate()?.raw;
+          certificateSha256 = raw ? sha256(raw) : resumedCertificate;
+        }
+        return certificateSha256;
+      };
       secure.on('session', (s: Buffer) => {
-        if (passed) saveSession(slot, s);
+        if (passed) saveSession(slot, s, certificate());
         else offered = s;
       });
       const approve = (): void => {
         passed = true;
-        if (offered) saveSession(slot, offered);
+        if (offered) saveSession(slot, offered, certificate());
       };
       const done = (err?: Error): void => {
         secure.off('secureConnect', onSecure);
@@ -315,7 +332,7 @@ class ProbeRun {
         channel.replaceStream(secure);
         if (verify && secure.authorized) {
           approve();
-          resolve({ verifiedByCa: true, mustVerify: false, unverifiedBecause: '', approve });
+          resolve({ verifiedByCa: true, mustVerify: false, unverifiedBecause: '', approve, certificate, forget: () => forgetSession(slot) });
           return;
         }
         if (!deferred) approve();
@@ -325,6 +342,8 @@ class ProbeRun {
           mustVerify: deferred,
           unverifiedBecause: because instanceof Error ? because.message : String(because ?? 'not verified'),
           approve,
+          certificate,
+          forget: () => forgetSession(slot),
         });
       };
       const onSecure = (): void => done();

@@ -27,12 +27,12 @@ export function sha256(...parts: Buffer[]): Buffer {
   return h.digest();
 }
 
-/** What the server must have sent for this plugin hash, scramble and certificate. */
-export function expectedServerProof(hash: Buffer, scramble: Buffer, certificateDer: Buffer): Buffer {
-  return sha256(hash, scramble.subarray(0, 20), sha256(certificateDer));
+/** What the server must have sent for this plugin hash, scramble and certificate (its DER's SHA-256). */
+export function expectedServerProof(hash: Buffer, scramble: Buffer, certificateSha256: Buffer): Buffer {
+  return sha256(hash, scramble.subarray(0, 20), certificateSha256);
 }
 
-export function serverProofMatches(proof: Buffer, hash: Buffer, scramble: Buffer, certificateDer: Buffer): boolean {
-  const expected = expectedServerProof(hash, scramble, certificateDer);
+export function serverProofMatches(proof: Buffer, hash: Buffer, scramble: Buffer, certificateSha256: Buffer): boolean {
+  const expected = expectedServerProof(hash, scramble, certificateSha256);
   return proof.length === expected.length && timingSafeEqual(proof, expected);
 }

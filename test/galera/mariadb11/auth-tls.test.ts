@@ -39,6 +39,15 @@ describe('native, ed25519 and parsec with default options (PREFERRED, no CA): he
   });
 });
 
+describe('one process probing again and again (serve, the exporter): resumed TLS sessions', () => {
+  it.each(['PREFERRED', 'VERIFY_CA'] as const)('%s: every probe healthy and verified by the proof, the resumed ones too', async (mode) => {
+    const { user, password } = account('PARSEC');
+    const results = [];
+    for (let i = 0; i < 20; i++) results.push(await probe({ host: cluster().host, port: node(3).port, user, password, sslMode: mode, timeout: 5000 }));
+    expect(results.map((r) => `${r.outcome} ${r.node?.serverVerification}`)).toEqual(Array(20).fill('healthy fingerprint'));
+  });
+});
+
 describe('parsec in every TLS mode', () => {
   const modes: [SslMode, boolean, string][] = [
     ['DISABLED', false, 'none'],
