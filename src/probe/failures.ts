@@ -41,9 +41,7 @@ export class CertificateMismatchError extends Error {
   override readonly name = 'CertificateMismatchError';
   readonly code = 'TLS_PROOF_MISMATCH';
   constructor() {
-    super(
-      "the server's proof of the password hash does not match the TLS certificate this connection saw: something between galera-probe and the server terminated TLS with its own certificate (a relay, or a man in the middle)",
-    );
+    super("the server's proof after the login does not match the TLS certificate seen: something in between terminated TLS with its own certificate (a relay or a man in the middle)");
   }
 }
 

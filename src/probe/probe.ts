@@ -181,9 +181,10 @@ class ProbeRun {
   #verifyServer(tls: TlsOutcome | undefined, session: Session, scramble: Buffer): ServerVerification {
     if (tls === undefined) return 'none';
     if (tls.verifiedByCa) return 'ca';
-    if (session.serverProof !== undefined && session.proofHash !== undefined) {
+    const hash = session.serverProof !== undefined ? session.proofHash() : undefined;
+    if (session.serverProof !== undefined && hash !== undefined) {
       const certificate = tls.certificate();
-      if (certificate === undefined || !serverProofMatches(session.serverProof, session.proofHash, scramble, certificate)) {
+      if (certificate === undefined || !serverProofMatches(session.serverProof, hash, scramble, certificate)) {
         tls.forget();
         throw new CertificateMismatchError();
       }
@@ -192,7 +193,7 @@ class ProbeRun {
     }
     if (tls.mustVerify) {
       throw new TlsError(
-        `--ssl-mode ${this.#opts.sslMode}: no CA verified the server's certificate (${tls.unverifiedBecause}) and the server sent no proof of it after the login (MariaDB 11.4+ sends one for mysql_native_password, ed25519 and parsec accounts with a password); give the CA with --ssl-ca`,
+        `--ssl-mode ${this.#opts.sslMode}: no CA verified the certificate (${printable(tls.unverifiedBecause, 60)}) and the server sent no proof of it after the login; give the CA with --ssl-ca`,
         'TLS_UNVERIFIED',
       );
     }

@@ -36,8 +36,12 @@ export interface Session {
    * info of the OK that ended authentication; undefined when the server sent none.
    */
   readonly serverProof: Buffer | undefined;
-  /** H for checking `serverProof` (proof.ts), from the plugin that finished; undefined when it has none. */
-  readonly proofHash: Buffer | undefined;
+  /**
+   * H for checking `serverProof` (proof.ts), from the plugin that finished; undefined when it
+   * has none. A function: computing it costs (ed25519's public key is a scalar multiplication),
+   * and only a TLS connection no CA verified needs it.
+   */
+  readonly proofHash: () => Buffer | undefined;
 }
 
 /** Sends HandshakeResponse41 and follows the server through at most one auth switch. */
@@ -66,7 +70,8 @@ export async function authenticate(channel: PacketChannel, greeting: Greeting, o
     const first = payload[0];
     if (first === Header.OK) {
       const ok = parseOk(payload);
-      return { capabilities, authPlugin: plugin.name, serverProof: parseServerProof(ok.info), proofHash: plugin.proofHash?.(options) };
+      const finished = plugin;
+      return { capabilities, authPlugin: plugin.name, serverProof: parseServerProof(ok.info), proofHash: () => finished.proofHash?.(options) };
     }
     if (first === Header.ERR) throw parseErr(payload);
     if (first === Header.EOF) {

@@ -8,7 +8,7 @@ import {
   parseRsaPublicKey,
   rsaEncryptPassword,
 } from './caching-sha2.js';
-import { ed25519PublicKey, ed25519Sign } from './ed25519.js';
+import { ed25519PublicKey, ed25519SignAndKey } from './ed25519.js';
 import { nativePasswordScramble } from './native.js';
 import { PARSEC_NONCE_BYTES, parseParsecExtSalt, parsecPublicKey, parsecResponse, parsecSeed } from './parsec.js';
 
@@ -71,9 +71,10 @@ const nativePassword: AuthPlugin = {
 /** The refusal when a password would reach a server nobody verified. */
 function withheld(plugin: string, ctx: AuthContext): AuthUnsupportedError {
   const why = ctx.encrypted
-    ? 'in clear inside TLS whose certificate no CA verified: verify the server (--ssl-mode VERIFY_CA with --ssl-ca), or allow it with --get-server-public-key'
-    : 'over plain TCP: give its RSA key with --server-public-key FILE, or let galera-probe ask the server for it with --get-server-public-key';
-  return new AuthUnsupportedError(`${plugin}: the server asked for the password ${why}`, plugin, 'PASSWORD_WITHHELD');
+    ? 'in clear inside TLS no CA verified: use --ssl-mode VERIFY_CA with --ssl-ca, or allow it with --get-server-public-key'
+    : 'over plain TCP: give its key with --server-public-key FILE, or ask the server for it with --get-server-public-key';
+  // Under printable()'s 200 characters: the options named at the end must survive.
+  return new AuthUnsupportedError(`${plugin}: the server wants the password ${why}`, plugin, 'PASSWORD_WITHHELD');
 }
 
 /**
@@ -120,12 +121,20 @@ function cachingSha2(): AuthPlugin {
 }
 
 /** MariaDB's client_ed25519: a 64-byte signature of the 32-byte nonce. */
-const ed25519: AuthPlugin = {
-  name: 'client_ed25519',
-  nonceLength: 32,
-  initial: (nonce, ctx) => ed25519Sign(ctx.password, nonce),
-  proofHash: (ctx) => (ctx.password.length === 0 ? undefined : ed25519PublicKey(ctx.password)),
-};
+function ed25519(): AuthPlugin {
+  // The public key the signature took: H of the proof, without a second scalar multiplication.
+  let publicKey: Buffer | undefined;
+  return {
+    name: 'client_ed25519',
+    nonceLength: 32,
+    initial(nonce, ctx) {
+      const signed = ed25519SignAndKey(ctx.password, nonce);
+      publicKey = signed.publicKey;
+      return signed.signature;
+    },
+    proofHash: (ctx) => (ctx.password.length === 0 ? undefined : (publicKey ?? ed25519PublicKey(ctx.password))),
+  };
+}
 
 /**
  * MariaDB's parsec (11.6+): ask for the ext-salt with an empty packet, derive the key
@@ -177,7 +186,7 @@ export function authPlugin(name: string): AuthPlugin | undefined {
     case 'caching_sha2_password':
       return cachingSha2();
     case 'client_ed25519':
-      return ed25519;
+      return ed25519();
     case 'parsec':
       return parsec();
     case 'mysql_clear_password':
