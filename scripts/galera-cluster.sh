@@ -23,9 +23,18 @@
 #   GP_NODEn_GALERA_PORT   group communication, gmcast.listen_addr (4561, 4562, 4563)
 #   GP_NODEn_IST_PORT      incremental state transfer, ist.recv_addr (4571, 4572, 4573)
 #   GP_NODEn_SST_PORT      rsync state transfer, wsrep_sst_receive_address (4481, 4482, 4483)
+#   GP_MARIADB             server line: 10.11 (Debian 12's packages, installed on this
+#                          machine) or 11.8 (Debian 13's, run with chroot from GP_TRIXIE_ROOT).
+#                          Unset: what the base dir last ran, else 10.11.  Switching a base
+#                          dir to the other line deletes its nodes' data (not its TLS files).
 # Variables read only:
 #   GP_START_TIMEOUT       seconds one node may take to become Synced (default 120)
 #   GP_STOP_TIMEOUT        seconds one node may take to shut down before SIGKILL (default 60)
+#   GP_TRIXIE_ROOT         11.8 only: the Debian 13 root (default /var/cache/galera-probe/trixie),
+#                          made once with debootstrap and shared by every 11.8 cluster.  The
+#                          nodes run inside it with /proc, /dev and GP_CLUSTER_BASE bind-mounted
+#                          (same paths inside and out); `stop` unmounts the base, and /proc and
+#                          /dev once no process runs inside the root any more.
 #
 # Variables printed by `env` only:
 #   GP_HOST                127.0.0.1: every node listens there only
@@ -45,14 +54,21 @@
 #   GP_USER_ED      GP_PASSWORD_ED       ed25519, USAGE + SELECT on mysql.wsrep_cluster_members
 #   GP_USER_TLS     GP_PASSWORD_TLS      mysql_native_password, REQUIRE SSL, USAGE only (no members table)
 #   GP_USER_ADMIN   GP_PASSWORD_ADMIN    mysql_native_password, ALL PRIVILEGES WITH GRANT OPTION
-#   (all four users are '<name>'@'%')
+#   GP_USER_PARSEC  GP_PASSWORD_PARSEC   11.8 only: parsec, USAGE + SELECT on mysql.wsrep_cluster_members
+#   (all users are '<name>'@'%')
+#   GP_MARIADB             the server line the base dir runs (10.11 or 11.8)
+#   GP_TRIXIE_ROOT         11.8 only: the root the nodes run in; `chroot "$GP_TRIXIE_ROOT"
+#                          mariadb ...` is the matching client (it knows parsec); garbd
+#                          (galera-arbitrator-4) is there too
 
 set -euo pipefail
 
 PROG=${0##*/}
 NODES=(1 2 3)
 HOST=127.0.0.1
-PACKAGES=(mariadb-server galera-4 mariadb-client rsync haproxy openssl iproute2 prometheus sphinxsearch chromium)
+# What the tests use on the host whatever the server line: the mariadb client
+# is their referee (tests/galera/support/cluster.ts), the rest real peers.
+HOST_PACKAGES=(mariadb-client haproxy openssl iproute2 prometheus sphinxsearch chromium)
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 START_TIMEOUT=${GP_START_TIMEOUT:-120}
 STOP_TIMEOUT=${GP_STOP_TIMEOUT:-60}
@@ -61,6 +77,7 @@ USER_NATIVE=gp_native PASSWORD_NATIVE=native-pw
 USER_ED=gp_ed PASSWORD_ED=ed-pw
 USER_TLS=gp_tls PASSWORD_TLS=tls-pw
 USER_ADMIN=gp_admin PASSWORD_ADMIN=admin-pw
+USER_PARSEC=gp_parsec PASSWORD_PARSEC=parsec-pw
 
 BASE=${GP_CLUSTER_BASE:-/tmp/galera-probe-cluster}
 BASE=${BASE%/}
@@ -69,6 +86,41 @@ TLS_DIR=$BASE/tls
 # while holding the lock.  Never deleted: a waiter would then lock the
 # unlinked file while a newcomer locks a new one.
 LOCK_FILE=$BASE.lock
+# Says "made by this script" (stop --purge checks it) and which server line
+# the base dir's data belongs to ("mariadb=11.8").
+MARKER=$BASE/.galera-probe-cluster
+
+TRIXIE_ROOT=${GP_TRIXIE_ROOT:-/var/cache/galera-probe/trixie}
+TRIXIE_ROOT=${TRIXIE_ROOT%/}
+# Debian 13's packages in the root; galera-arbitrator-4 for garbd.
+ROOT_PACKAGES=(mariadb-server galera-4 mariadb-client galera-arbitrator-4 rsync iproute2 procps lsof)
+
+# marker_version: the server line recorded in the base dir, or '' if none.
+marker_version() {
+    [[ -r $MARKER ]] || return 0
+    local v
+    v=$(sed -n 's/^mariadb=//p' "$MARKER" | head -n 1)
+    # Markers written before GP_MARIADB existed are empty: 10.11.
+    echo "${v:-10.11}"
+}
+
+MARIADB=${GP_MARIADB:-}
+BASE_VERSION=$(marker_version)
+[[ -n $MARIADB ]] || MARIADB=${BASE_VERSION:-10.11}
+# The same script drives both lines; these differ.  ROOT_RUN prefixes every
+# server-side program (mariadbd, mariadb-install-db, the client used for
+# root's own SQL) with the chroot on 11.8.
+if [[ $MARIADB == 11.8 ]]; then
+    PACKAGES=("${HOST_PACKAGES[@]}" debootstrap)
+    ROOT_RUN=(chroot "$TRIXIE_ROOT")
+    ROOT_PREFIX=$TRIXIE_ROOT
+else
+    PACKAGES=(mariadb-server galera-4 mariadb-client rsync "${HOST_PACKAGES[@]:1}")
+    ROOT_RUN=()
+    ROOT_PREFIX=''
+fi
+# The root's mysql user has other ids than the host's: chown by number.
+MYSQL_OWNER=mysql:mysql MYSQL_GROUP=mysql
 
 declare -A PORT GALERA_PORT IST_PORT SST_PORT
 for n in "${NODES[@]}"; do
@@ -96,6 +148,13 @@ validate_settings() {
     [[ $BASE != *[[:space:]\'\"\\\#\;]* ]] || die "GP_CLUSTER_BASE must not contain blanks, quotes, backslashes, # or ;"
     [[ $START_TIMEOUT =~ ^[0-9]+$ && $STOP_TIMEOUT =~ ^[0-9]+$ ]] ||
         die "GP_START_TIMEOUT and GP_STOP_TIMEOUT must be whole seconds"
+    [[ $MARIADB == 10.11 || $MARIADB == 11.8 ]] || die "GP_MARIADB must be 10.11 or 11.8 (got '$MARIADB')"
+    if [[ $MARIADB == 11.8 ]]; then
+        [[ $TRIXIE_ROOT == /?* && $TRIXIE_ROOT != *[[:space:]\'\"\\]* ]] ||
+            die "GP_TRIXIE_ROOT must be an absolute path without blanks, quotes or backslashes (got '$TRIXIE_ROOT')"
+        [[ $BASE/ != "$TRIXIE_ROOT"/* && $TRIXIE_ROOT/ != "$BASE"/* ]] ||
+            die "GP_CLUSTER_BASE and GP_TRIXIE_ROOT must not contain one another (the base is bind-mounted into the root)"
+    fi
     local n p all=()
     for n in "${NODES[@]}"; do
         for p in "${PORT[$n]}" "${GALERA_PORT[$n]}" "${IST_PORT[$n]}" "${SST_PORT[$n]}"; do
@@ -161,6 +220,10 @@ cmd_install() {
         fi
         rm -f "$APT_LOG"
     fi
+    if [[ $MARIADB == 11.8 ]]; then
+        stop_default_server
+        return 0
+    fi
     [[ -e $PROVIDER ]] || die "$PROVIDER is missing although galera-4 is installed"
     stop_default_server
 }
@@ -213,6 +276,199 @@ kill_and_wait() {
 }
 
 # --------------------------------------------------------------------------
+# the Debian 13 root (GP_MARIADB=11.8)
+#
+# Made once with debootstrap from Debian's own packages and shared: several
+# clusters (other base dirs, other ports) may run from it at once.  Inside it
+# a node needs /proc and /dev (bind-mounted), the host's /etc/hosts
+# (mariadb-install-db looks the host name up) and its base dir, bind-mounted
+# at the same path so that every file name is the same inside and out.
+
+# One lock beside the root (fd 8) serialises making it, apt-get inside it and
+# mounting or unmounting /proc and /dev.  A start holds it shared from its
+# mounts until its nodes run, so another cluster's `stop` never unmounts
+# /proc under a node that is starting.
+open_root_lock() {
+    mkdir -p "${TRIXIE_ROOT%/*}/"
+    exec 8>>"$TRIXIE_ROOT.lock"
+}
+
+root_ready() { [[ -x $TRIXIE_ROOT/usr/sbin/mariadbd && -x $TRIXIE_ROOT/usr/bin/mariadb-install-db ]]; }
+
+# unmount_under DIR: every mount at or below DIR, deepest first.
+unmount_under() {
+    local m
+    while read -r m; do
+        [[ -n $m ]] || continue
+        umount "$m" 2>/dev/null || umount -l "$m" || die "cannot unmount $m"
+    done < <(findmnt -rn -o TARGET | awk -v d="$1" '$0 == d || index($0, d "/") == 1' | sort -r)
+}
+
+make_root() {
+    root_ready && return 0
+    if [[ -e $TRIXIE_ROOT ]]; then
+        rmdir "$TRIXIE_ROOT" 2>/dev/null ||
+            die "$TRIXIE_ROOT exists but holds no MariaDB server; delete it or choose another GP_TRIXIE_ROOT"
+    fi
+    command -v debootstrap >/dev/null || die "debootstrap is missing although it was installed"
+    # Made beside and renamed when complete: an interrupted debootstrap never
+    # leaves a root that looks ready.  It may leave /proc mounted in it.
+    local partial=$TRIXIE_ROOT.partial dlog=$TRIXIE_ROOT.debootstrap.log started=$SECONDS
+    if [[ -e $partial ]]; then
+        unmount_under "$partial"
+        rm -rf --one-file-system -- "$partial"
+    fi
+    log "making the Debian 13 root $TRIXIE_ROOT with debootstrap (about 2 minutes, 650 MiB; log: $dlog)"
+    local include
+    include=$(IFS=,; echo "${ROOT_PACKAGES[*]}")
+    if ! debootstrap --variant=minbase --include="$include" trixie "$partial" http://deb.debian.org/debian >"$dlog" 2>&1; then
+        tail -n 30 "$dlog" >&2
+        unmount_under "$partial"
+        die "debootstrap failed (log: $dlog)"
+    fi
+    unmount_under "$partial"
+    mv -T -- "$partial" "$TRIXIE_ROOT"
+    log "Debian 13 root made in $((SECONDS - started)) s"
+}
+
+root_missing_packages() {
+    local p
+    for p in "${ROOT_PACKAGES[@]}"; do
+        [[ $(chroot "$TRIXIE_ROOT" dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || echo "$p"
+    done
+}
+
+mount_proc_dev() {
+    local d
+    for d in proc dev; do
+        mountpoint -q "$TRIXIE_ROOT/$d" || mount --bind "/$d" "$TRIXIE_ROOT/$d" || die "cannot bind-mount /$d into $TRIXIE_ROOT"
+    done
+}
+
+# pids of the processes whose root directory is root R.
+pids_in_root() {
+    local p
+    for p in /proc/[0-9]*; do
+        [[ $(readlink "$p/root" 2>/dev/null) == "$1" ]] && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# release_proc_dev R: unmount R's /proc and /dev unless a process runs in R
+# or another script holds R's lock (it is starting a cluster there).
+release_proc_dev() {
+    local r=$1 users d
+    [[ -d $r ]] || return 0
+    exec 8>>"$r.lock"
+    if ! flock -n -x 8; then
+        log "another cluster is starting in $r: /proc and /dev stay mounted there"
+        return 0
+    fi
+    mapfile -t users < <(pids_in_root "$r")
+    if ((${#users[@]})); then
+        log "processes still run in $r (pids ${users[*]}): /proc and /dev stay mounted there"
+    else
+        for d in dev proc; do
+            if mountpoint -q "$r/$d"; then umount "$r/$d" 2>/dev/null || umount -l "$r/$d" || log "cannot unmount $r/$d"; fi
+        done
+    fi
+    flock -u 8
+}
+
+# unbind_base R: the base dir's bind mount in root R, which our nodes (now
+# stopped) used.
+unbind_base() {
+    local r=$1
+    [[ -d $r$BASE ]] || return 0
+    if mountpoint -q "$r$BASE"; then umount "$r$BASE" 2>/dev/null || umount -l "$r$BASE" || die "cannot unmount $r$BASE"; fi
+    rmdir "$r$BASE" 2>/dev/null || true
+}
+
+# prepare_root: the root exists, holds every package, has /proc, /dev and
+# /etc/hosts, and we know its mysql user.  Called with the root lock held.
+prepare_root() {
+    make_root
+    # Never start services inside the root (package scripts would).
+    if [[ ! -e $TRIXIE_ROOT/usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\n# galera-cluster.sh: no services inside this root\nexit 101\n' >"$TRIXIE_ROOT/usr/sbin/policy-rc.d"
+        chmod 0755 "$TRIXIE_ROOT/usr/sbin/policy-rc.d"
+    fi
+    cp /etc/hosts "$TRIXIE_ROOT/etc/hosts"
+    mount_proc_dev
+    local missing
+    mapfile -t missing < <(root_missing_packages)
+    if ((${#missing[@]})); then
+        log "installing in $TRIXIE_ROOT: ${missing[*]}"
+        cp -L /etc/resolv.conf "$TRIXIE_ROOT/etc/resolv.conf" 2>/dev/null || true
+        local alog=$TRIXIE_ROOT.apt.log
+        chroot "$TRIXIE_ROOT" env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$alog" 2>&1 &&
+            chroot "$TRIXIE_ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >>"$alog" 2>&1 ||
+            { tail -n 30 "$alog" >&2; die "apt-get install in $TRIXIE_ROOT failed (log: $alog)"; }
+    fi
+    local f
+    for f in "$PROVIDER" /usr/lib/mysql/plugin/auth_ed25519.so /usr/lib/mysql/plugin/auth_parsec.so; do
+        [[ -e $TRIXIE_ROOT$f ]] || die "$TRIXIE_ROOT$f is missing although its package is installed"
+    done
+    local uid gid
+    uid=$(chroot "$TRIXIE_ROOT" id -u mysql) && gid=$(chroot "$TRIXIE_ROOT" id -g mysql) ||
+        die "no mysql user in $TRIXIE_ROOT"
+    MYSQL_OWNER=$uid:$gid MYSQL_GROUP=$gid
+}
+
+# install_root: for `install`: the root made and complete, nothing left mounted.
+install_root() {
+    open_root_lock
+    flock -w 900 -x 8 || die "another $PROG holds $TRIXIE_ROOT.lock"
+    prepare_root
+    flock -u 8
+    release_proc_dev "$TRIXIE_ROOT"
+}
+
+# enter_root: for `start`: the root ready and the base dir bound in it; the
+# lock stays held shared until this script ends.
+enter_root() {
+    open_root_lock
+    flock -w 900 -x 8 || die "another $PROG holds $TRIXIE_ROOT.lock"
+    prepare_root
+    mkdir -p "$BASE" "$TRIXIE_ROOT$BASE"
+    mountpoint -q "$TRIXIE_ROOT$BASE" || mount --bind "$BASE" "$TRIXIE_ROOT$BASE" ||
+        die "cannot bind-mount $BASE into $TRIXIE_ROOT"
+    flock -s 8
+}
+
+# The server line this base dir held until now, and the root it ran in.
+marker_root() {
+    [[ -r $MARKER ]] || return 0
+    sed -n 's/^root=//p' "$MARKER" | head -n 1
+}
+
+# switch_line: a base dir that held the other server line loses its nodes'
+# data (an 11.8 server would upgrade 10.11 data in place, and back is not
+# possible), keeping its TLS files.
+switch_line() {
+    [[ -n $BASE_VERSION && $BASE_VERSION != "$MARIADB" ]] || return 0
+    local n old_root
+    for n in "${NODES[@]}"; do
+        node_pid "$n" >/dev/null &&
+            die "node$n of the MariaDB $BASE_VERSION cluster in $BASE is running: '$PROG stop' it before starting $MARIADB there"
+    done
+    old_root=$(marker_root)
+    if [[ -n $old_root ]]; then unbind_base "$old_root"; fi
+    log "$BASE held MariaDB $BASE_VERSION: deleting its nodes' data to start MariaDB $MARIADB"
+    for n in "${NODES[@]}"; do rm -rf -- "$(node_dir "$n")"; done
+    rm -f -- "$MARKER"
+}
+
+write_marker() {
+    {
+        echo "mariadb=$MARIADB"
+        if [[ $MARIADB == 11.8 ]]; then echo "root=$TRIXIE_ROOT"; fi
+    } >"$MARKER.tmp"
+    mv "$MARKER.tmp" "$MARKER"
+}
+
+# --------------------------------------------------------------------------
 # processes and queries
 
 # pid of the mariadbd running with node n's option file, if any.  Found from
@@ -252,7 +508,7 @@ stray_pids() {
 root_sql() {
     local n=$1
     shift
-    timeout 20 mariadb --no-defaults --protocol=socket --socket="$(sock "$n")" -uroot \
+    timeout 20 "${ROOT_RUN[@]}" mariadb --no-defaults --protocol=socket --socket="$(sock "$n")" -uroot \
         --connect-timeout=5 -N -B "$@"
 }
 
@@ -307,7 +563,10 @@ make_tls() {
         [[ -s $d/$f ]] || ok=0
     done
     # Regenerate well before expiry rather than let a long-lived machine fail.
-    ((ok)) && openssl x509 -checkend $((30 * 86400)) -noout -in "$d/server-cert.pem" >/dev/null && return 0
+    if ((ok)) && openssl x509 -checkend $((30 * 86400)) -noout -in "$d/server-cert.pem" >/dev/null; then
+        tls_modes
+        return 0
+    fi
     log "generating TLS material in $d"
     mkdir -p "$d"
     (
@@ -327,7 +586,14 @@ make_tls() {
             -days 3650 -sha256 -extfile client.ext -out client-cert.pem
         rm -f server.csr client.csr server.ext client.ext
     ) >"$BASE/tls.log" 2>&1 || { cat "$BASE/tls.log" >&2; die "openssl failed"; }
-    chown root:mysql "$d/server-key.pem" && chmod 0640 "$d/server-key.pem"
+    tls_modes
+}
+
+# The key readable by the server's group: on every start, since the base dir
+# may switch between the host's mysql user and the root's (other ids).
+tls_modes() {
+    local d=$TLS_DIR
+    chown "root:$MYSQL_GROUP" "$d/server-key.pem" && chmod 0640 "$d/server-key.pem"
     chmod 0600 "$d/ca-key.pem"
     # The tests may run as any user; these are throwaway test credentials.
     chmod 0644 "$d/ca.pem" "$d/server-cert.pem" "$d/client-cert.pem" "$d/client-key.pem"
@@ -335,8 +601,14 @@ make_tls() {
 }
 
 write_cnf() {
-    local n=$1 m members=()
+    local n=$1 m members=() line11=''
     for m in "${NODES[@]}"; do members+=("$HOST:${GALERA_PORT[$m]}"); done
+    # 11.8 only.  Its wsrep_provider plugin, loaded by default, turns every
+    # provider option into a wsrep_provider_* variable and makes
+    # wsrep_provider_options read-only; gmcast.isolate, which the tests use to
+    # cut a node off, gets no variable.  Off, options are set at run time as
+    # on 10.11.  auth_parsec on every node (the account replicates to all).
+    [[ $MARIADB == 11.8 ]] && line11=$'plugin-wsrep-provider=OFF\nplugin_load_add=auth_parsec\n'
     local IFS=,
     cat >"$(cnf "$n").tmp" <<EOF
 # Written by scripts/galera-cluster.sh on every start; edits are lost.
@@ -350,7 +622,7 @@ log-error=$(errlog "$n")
 port=${PORT[$n]}
 bind-address=$HOST
 plugin_load_add=auth_ed25519
-ssl-ca=$TLS_DIR/ca.pem
+${line11}ssl-ca=$TLS_DIR/ca.pem
 ssl-cert=$TLS_DIR/server-cert.pem
 ssl-key=$TLS_DIR/server-key.pem
 
@@ -391,18 +663,23 @@ prepare_dirs() {
     local n
     mkdir -p "$BASE"
     chmod 0755 "$BASE"
-    touch "$BASE/.galera-probe-cluster"
+    write_marker
     for n in "${NODES[@]}"; do
         mkdir -p "$(datadir "$n")"
         write_cnf "$n"
         touch "$(errlog "$n")"
-        chown mysql:mysql "$(node_dir "$n")" "$(errlog "$n")"
-        chown -R mysql:mysql "$(datadir "$n")"
+        chown "$MYSQL_OWNER" "$(node_dir "$n")" "$(errlog "$n")"
+        chown -R "$MYSQL_OWNER" "$(datadir "$n")"
         chmod 0750 "$(datadir "$n")"
         chmod 0755 "$(node_dir "$n")"
     done
-    runuser -u mysql -- test -w "$(node_dir 1)" ||
-        die "the mysql user cannot reach $BASE (a parent directory is not traversable?)"
+    if [[ $MARIADB == 11.8 ]]; then
+        chroot --userspec="$MYSQL_OWNER" "$TRIXIE_ROOT" test -w "$(node_dir 1)" ||
+            die "the mysql user of $TRIXIE_ROOT cannot reach $BASE inside it (a parent directory is not traversable?)"
+    else
+        runuser -u mysql -- test -w "$(node_dir 1)" ||
+            die "the mysql user cannot reach $BASE (a parent directory is not traversable?)"
+    fi
 }
 
 # grastate.dat field of node n, or '' when the file is absent.
@@ -418,7 +695,7 @@ has_data() { [[ -d $(datadir "$1")/mysql ]]; }
 init_datadir() {
     local n=$1
     log "initialising node$n's data directory"
-    mariadb-install-db --no-defaults --user=mysql --basedir=/usr --datadir="$(datadir "$n")" \
+    "${ROOT_RUN[@]}" mariadb-install-db --no-defaults --user=mysql --basedir=/usr --datadir="$(datadir "$n")" \
         --auth-root-authentication-method=socket --skip-test-db \
         --skip-name-resolve >"$(node_dir "$n")/install-db.log" 2>&1 ||
         { tail -n 30 "$(node_dir "$n")/install-db.log" >&2; die "mariadb-install-db failed for node$n"; }
@@ -441,8 +718,9 @@ launch_node() { # n [bootstrap]
     log "starting node$n on port ${PORT[$n]}${extra:+ (bootstrapping a new cluster)}"
     printf '\n=== %s: %s starting node%s %s ===\n' "$(date '+%F %T')" "$PROG" "$n" "${extra[*]}" >>"$(errlog "$n")"
     # setsid: the node must outlive this script and the CI step's process
-    # group; 9>&- so the node does not inherit (and hold) our lock.
-    setsid mariadbd --defaults-file="$(cnf "$n")" "${extra[@]}" </dev/null >>"$(errlog "$n")" 2>&1 9>&- &
+    # group; 8>&- 9>&- so the node does not inherit (and hold) our locks.
+    setsid "${ROOT_RUN[@]}" /usr/sbin/mariadbd --defaults-file="$(cnf "$n")" "${extra[@]}" \
+        </dev/null >>"$(errlog "$n")" 2>&1 8>&- 9>&- &
     local child=$! i
     # Until setsid has exec'd, /proc shows "setsid mariadbd ...", which
     # node_pid does not match; wait for the exec (or for an early death).
@@ -520,6 +798,15 @@ GRANT ALL PRIVILEGES ON *.* TO '$USER_ADMIN'@'%' WITH GRANT OPTION;
 GRANT SELECT ON mysql.wsrep_cluster_members TO '$USER_NATIVE'@'%', '$USER_ED'@'%';
 DROP DATABASE IF EXISTS test;
 EOF
+    [[ $MARIADB == 11.8 ]] || return 0
+    # auth_parsec is loaded by every node's option file (plugin_load_add):
+    # INSTALL SONAME would load it on one node only, and Galera replicates the
+    # account to nodes that then could not check its password.
+    cat <<EOF
+CREATE USER IF NOT EXISTS '$USER_PARSEC'@'%';
+ALTER USER '$USER_PARSEC'@'%' IDENTIFIED VIA parsec USING PASSWORD('$PASSWORD_PARSEC') REQUIRE NONE;
+GRANT SELECT ON mysql.wsrep_cluster_members TO '$USER_PARSEC'@'%';
+EOF
 }
 
 # DROP USER rather than DELETE FROM mysql.global_priv: that table is Aria,
@@ -533,8 +820,11 @@ ensure_users() {
 
 # login_check N : every test user can log in over TCP on node N.
 login_check() {
-    local n=$1 port=${PORT[$1]} c=(timeout 20 mariadb --no-defaults --protocol=tcp -h"$HOST" --connect-timeout=5 -N -B)
+    local n=$1 port=${PORT[$1]} c=(timeout 20 "${ROOT_RUN[@]}" mariadb --no-defaults --protocol=tcp -h"$HOST" --connect-timeout=5 -N -B)
     "${c[@]}" -P"$port" -u"$USER_NATIVE" -p"$PASSWORD_NATIVE" -e 'SELECT 1' >/dev/null 2>&1 || return 1
+    if [[ $MARIADB == 11.8 ]]; then
+        "${c[@]}" -P"$port" -u"$USER_PARSEC" -p"$PASSWORD_PARSEC" -e 'SELECT 1' >/dev/null 2>&1 || return 1
+    fi
     "${c[@]}" -P"$port" -u"$USER_ED" -p"$PASSWORD_ED" -e 'SELECT 1' >/dev/null 2>&1 || return 1
     "${c[@]}" -P"$port" -u"$USER_ADMIN" -p"$PASSWORD_ADMIN" -e 'SELECT 1' >/dev/null 2>&1 || return 1
     [[ $("${c[@]}" -P"$port" -u"$USER_TLS" -p"$PASSWORD_TLS" --ssl --ssl-ca="$TLS_DIR/ca.pem" \
@@ -546,6 +836,18 @@ cmd_start() {
     validate_settings
     take_lock
     cmd_install
+    switch_line
+    if [[ $MARIADB == 11.8 ]]; then
+        local n old_root
+        old_root=$(marker_root)
+        if [[ -n $old_root && $old_root != "$TRIXIE_ROOT" ]]; then
+            for n in "${NODES[@]}"; do
+                node_pid "$n" >/dev/null && die "node$n runs from $old_root, not GP_TRIXIE_ROOT=$TRIXIE_ROOT: '$PROG stop' first"
+            done
+            unbind_base "$old_root"
+        fi
+        enter_root
+    fi
     prepare_dirs
     make_tls
 
@@ -654,6 +956,14 @@ cmd_stop() {
         log "stopping leftover state-transfer processes: ${strays[*]}"
         kill_and_wait 10 "${strays[@]}"
     fi
+    # An 11.8 base dir: leave its root as found (the base unbound; /proc and
+    # /dev unmounted unless another cluster still runs there).
+    local r
+    r=$(marker_root)
+    if [[ -n $r ]]; then
+        unbind_base "$r"
+        release_proc_dev "$r"
+    fi
     if ((purge)) && [[ -e $BASE ]]; then
         [[ -e $BASE/.galera-probe-cluster ]] || die "$BASE does not look like a cluster made by $PROG; not deleting it"
         log "deleting $BASE"
@@ -711,6 +1021,12 @@ cmd_env() {
     e GP_PASSWORD_TLS "$PASSWORD_TLS"
     e GP_USER_ADMIN "$USER_ADMIN"
     e GP_PASSWORD_ADMIN "$PASSWORD_ADMIN"
+    e GP_MARIADB "$MARIADB"
+    if [[ $MARIADB == 11.8 ]]; then
+        e GP_TRIXIE_ROOT "$TRIXIE_ROOT"
+        e GP_USER_PARSEC "$USER_PARSEC"
+        e GP_PASSWORD_PARSEC "$PASSWORD_PARSEC"
+    fi
 }
 
 usage() {
@@ -722,7 +1038,13 @@ main() {
     local cmd=${1:-}
     [[ $# -gt 0 ]] && shift
     case $cmd in
-        install) validate_settings; take_lock; cmd_install ;;
+        install)
+            require_root
+            validate_settings
+            take_lock
+            cmd_install
+            if [[ $MARIADB == 11.8 ]]; then install_root; fi
+            ;;
         start) cmd_start ;;
         stop) cmd_stop "$@" ;;
         status) cmd_status ;;

@@ -14,6 +14,7 @@ const pem = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/${na
 const SERVER_TLS = { key: pem('server-key.pem'), cert: pem('server-cert.pem') };
 const RSA_PRIVATE = createPrivateKey(pem('rsa-private.pem'));
 const RSA_PUBLIC = pem('rsa-public.pem');
+const CA = pem('ca.pem');
 
 const startServer = serverPool();
 
@@ -71,9 +72,14 @@ describe('caching_sha2_password', () => {
     expect(await probe(opts(server))).toMatchObject({ healthy: true, node: { authPlugin: 'caching_sha2_password' } });
   });
 
-  it('full auth over TLS sends the password in clear, inside TLS', async () => {
+  it('full auth over TLS a CA verified sends the password in clear, inside TLS', async () => {
     const server = await node({ plugin: 'caching_sha2_password', tls: SERVER_TLS, authenticate: cachingSha2Server('full-clear') });
-    expect(await probe(opts(server, { sslMode: 'REQUIRED' }))).toMatchObject({ healthy: true, node: { tls: true } });
+    expect(await probe(opts(server, { sslMode: 'VERIFY_CA', sslCa: CA }))).toMatchObject({ healthy: true, node: { tls: true, serverVerification: 'ca' } });
+  });
+
+  it('full auth over TLS no CA verified sends the password only with getServerPublicKey', async () => {
+    const server = await node({ plugin: 'caching_sha2_password', tls: SERVER_TLS, authenticate: cachingSha2Server('full-clear') });
+    expect(await probe(opts(server, { sslMode: 'REQUIRED', getServerPublicKey: true }))).toMatchObject({ healthy: true, node: { tls: true, serverVerification: 'none' } });
   });
 
   it('full auth over a unix socket sends the password in clear', async () => {
@@ -86,10 +92,10 @@ describe('caching_sha2_password', () => {
     }
   });
 
-  it('full auth over plain TCP asks for the RSA key and encrypts', async () => {
+  it('full auth over plain TCP asks for the RSA key, with getServerPublicKey, and encrypts', async () => {
     sent.length = 0;
     const server = await node({ plugin: 'caching_sha2_password', authenticate: cachingSha2Server('full-rsa') });
-    expect(await probe(opts(server))).toMatchObject({ healthy: true });
+    expect(await probe(opts(server, { getServerPublicKey: true }))).toMatchObject({ healthy: true });
     expect(sent.some((s) => s.includes(PASSWORD))).toBe(false);
   });
 
@@ -113,7 +119,7 @@ describe('caching_sha2_password', () => {
         return undefined;
       },
     });
-    const result = await probe(opts(server, { password: 'a-password-of-twenty-two-bytes' }));
+    const result = await probe(opts(server, { password: 'a-password-of-twenty-two-bytes', getServerPublicKey: true }));
     expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'auth', error: { code: 'MALFORMED_PACKET' } });
     expect(result.reason).toBe(`protocol error: caching_sha2_password: the public key the server sent ${problem}`);
   });
@@ -163,8 +169,8 @@ describe('auth switches', () => {
     expect(result.reason).toContain('only sends over TLS or a unix socket');
   });
 
-  it('mysql_clear_password over TLS is sent', async () => {
-    const server = await node({
+  const clearPasswordServer = (): Promise<FakeServer> =>
+    node({
       tls: SERVER_TLS,
       authenticate: async (conn, response) => {
         conn.send(Buffer.from('\xfemysql_clear_password\0', 'latin1'), response.sequenceId + 1);
@@ -172,7 +178,18 @@ describe('auth switches', () => {
         return reply.data.equals(Buffer.from(`${PASSWORD}\0`)) ? reply.seq + 1 : undefined;
       },
     });
-    expect(await probe(opts(server, { sslMode: 'REQUIRED' }))).toMatchObject({ healthy: true, node: { authPlugin: 'mysql_clear_password' } });
+
+  it('mysql_clear_password over TLS a CA verified is sent', async () => {
+    const server = await clearPasswordServer();
+    expect(await probe(opts(server, { sslMode: 'VERIFY_CA', sslCa: CA }))).toMatchObject({ healthy: true, node: { authPlugin: 'mysql_clear_password' } });
+  });
+
+  it('mysql_clear_password over TLS no CA verified is sent only with getServerPublicKey', async () => {
+    const server = await clearPasswordServer();
+    expect(await probe(opts(server, { sslMode: 'REQUIRED', getServerPublicKey: true }))).toMatchObject({ healthy: true, node: { authPlugin: 'mysql_clear_password' } });
+    const refused = await probe(opts(server, { sslMode: 'REQUIRED' }));
+    expect(refused).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'PASSWORD_WITHHELD' } });
+    expect(refused.reason).toContain('--get-server-public-key');
   });
 
   it('a switch to caching_sha2_password from native works', async () => {

@@ -206,6 +206,21 @@ const CONVERSATIONS: { name: string; node: NodeScriptOptions; options: ProbeOpti
         return encrypted ? encrypted.sequenceId + 1 : undefined;
       },
     },
+    // Asking the server for its key is opt-in: without it the probe withholds the password.
+    options: { getServerPublicKey: true },
+  },
+  {
+    name: 'switch to parsec (ext-salt, signature)',
+    node: {
+      authenticate: async (conn: FakeConnection, response) => {
+        conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('parsec\0'), Buffer.alloc(32, 9)]), response.sequenceId + 1);
+        const ask = await conn.readPacket();
+        if (!ask) return undefined;
+        conn.send(Buffer.concat([Buffer.from([0x01, 0x50, 0x00]), Buffer.alloc(18, 3)]), ask.sequenceId + 1);
+        const signature = await conn.readPacket();
+        return signature ? signature.sequenceId + 1 : undefined;
+      },
+    },
     options: {},
   },
   {

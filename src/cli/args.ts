@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseTarget as parseLibraryTarget, TargetError, type Target } from '../probe/target.js';
 import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
 import { parseDuration } from './duration.js';
-import { loadOptionFiles, OptionFileError } from './option-file.js';
+import { loadOptionFiles, OptionFileError, parseFileBoolean } from './option-file.js';
 import { readPemFiles } from './pem-files.js';
 import { UsageError } from './usage.js';
 
@@ -28,6 +28,7 @@ export const PROBE_OPTIONS = {
   'ssl-cert': { type: 'string' },
   'ssl-key': { type: 'string' },
   'server-public-key': { type: 'string' },
+  'get-server-public-key': { type: 'boolean' },
   'defaults-file': { type: 'string' },
   'defaults-extra-file': { type: 'string' },
   'no-defaults': { type: 'boolean' },
@@ -201,9 +202,16 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
     ['ssl-ca', 'sslCa', files.sslCa],
     ['ssl-cert', 'sslCert', files.sslCert],
     ['ssl-key', 'sslKey', files.sslKey],
-    ['server-public-key', 'serverPublicKey', undefined],
+    ['server-public-key', 'serverPublicKey', files.serverPublicKey],
   ] as const;
   readPemFiles(o, pemFiles.map(([flag, key, fromFile]) => [`--${flag}`, key, str(values, flag) ?? fromFile] as const));
   if ((o.sslCert === undefined) !== (o.sslKey === undefined)) throw new UsageError('--ssl-cert and --ssl-key go together');
+  if (values['get-server-public-key'] === true) {
+    o.getServerPublicKey = true;
+  } else if (files.getServerPublicKey !== undefined) {
+    const on = parseFileBoolean(files.getServerPublicKey);
+    if (on === undefined) throw new UsageError(`option file: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE, got ${JSON.stringify(files.getServerPublicKey)}`);
+    if (on) o.getServerPublicKey = true;
+  }
   return { options: o, files };
 }

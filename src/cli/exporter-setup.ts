@@ -7,7 +7,7 @@ import { normalizeOptions, SSL_MODES, type ProbeOptions, type SslMode } from '..
 import { exporterService, TargetPolicyError, TargetsFileError, type ExporterOptions, type ExporterService } from '../serve/exporter/index.js';
 import type { Values } from './args.js';
 import { durationOption } from './duration.js';
-import { loadAuthModules, OptionFileError, type FileOptions } from './option-file.js';
+import { loadAuthModules, OptionFileError, parseFileBoolean, type FileOptions } from './option-file.js';
 import { readPemFiles } from './pem-files.js';
 import { UsageError } from './usage.js';
 
@@ -55,7 +55,13 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
     [`[client.${name}]: ssl-ca`, 'sslCa', m.sslCa],
     [`[client.${name}]: ssl-cert`, 'sslCert', m.sslCert],
     [`[client.${name}]: ssl-key`, 'sslKey', m.sslKey],
+    [`[client.${name}]: server-public-key`, 'serverPublicKey', m.serverPublicKey],
   ]);
+  if (m.getServerPublicKey !== undefined) {
+    const on = parseFileBoolean(m.getServerPublicKey);
+    if (on === undefined) throw new UsageError(`[client.${name}]: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE`);
+    o.getServerPublicKey = on;
+  }
   try {
     normalizeOptions(o, () => 'root');
   } catch (err) {

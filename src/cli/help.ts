@@ -22,6 +22,7 @@ Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
       --ssl-mode MODE        DISABLED, PREFERRED (default), REQUIRED,
                              VERIFY_CA, VERIFY_IDENTITY
       --ssl-ca/--ssl-cert/--ssl-key FILE, --server-public-key FILE
+      --get-server-public-key trust an unverified server with the password
       --defaults-file FILE, --defaults-extra-file FILE, --no-defaults
       --json                 print one JSON object
   -q, --quiet                print nothing; the exit code says it all
@@ -29,7 +30,8 @@ Says within a deadline whether a MySQL/MariaDB (Galera) node should get traffic.
   -h, --help, -V, --version
 
 Exit: 0 healthy, 1 unhealthy, 2 unreachable, 3 timeout, 4 access denied,
-      5 protocol error, 6 server error, 64 usage error.
+      5 protocol error, 6 server error, 10 certificate mismatch,
+      64 usage error.
 `;
 
 export const SERVE_HELP = `Usage: galera-probe serve [options] <target>     (its own node's endpoints)

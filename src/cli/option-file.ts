@@ -215,6 +215,10 @@ export interface FileOptions {
   sslCert?: string;
   sslKey?: string;
   sslMode?: string;
+  /** caching_sha2_password's RSA key file (`server-public-key`). */
+  serverPublicKey?: string;
+  /** `get-server-public-key`: a bare key or 1/0, ON/OFF, TRUE/FALSE (see parseFileBoolean). */
+  getServerPublicKey?: string;
   /** The files actually read, in order. */
   sources: string[];
 }
@@ -234,7 +238,21 @@ const KEY_TO_FIELD: ReadonlyMap<string, OptionField> = new Map<string, OptionFie
   ['ssl-cert', 'sslCert'],
   ['ssl-key', 'sslKey'],
   ['ssl-mode', 'sslMode'],
+  ['server-public-key', 'serverPublicKey'],
+  ['get-server-public-key', 'getServerPublicKey'],
 ]);
+
+/**
+ * A boolean option's value as the mysql client reads it from a file: a bare key (`""`) or
+ * 1/ON/TRUE is true, 0/OFF/FALSE is false (any case); anything else is undefined (the caller's
+ * usage error). `skip-NAME` / `disable-NAME` are not supported.
+ */
+export function parseFileBoolean(value: string): boolean | undefined {
+  const v = value.toLowerCase();
+  if (v === '' || v === '1' || v === 'on' || v === 'true') return true;
+  if (v === '0' || v === 'off' || v === 'false') return false;
+  return undefined;
+}
 
 function readOptionFile(file: string, required: boolean): string | undefined {
   try {

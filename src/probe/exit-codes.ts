@@ -11,6 +11,8 @@ export const EXIT_CODES = {
   'server-error': 6,
   /** Library only: the CLI never aborts a probe; kept distinct all the same. */
   aborted: 7,
+  /** 8 and 9 are `cluster`'s verdicts (split brain, no primary): kept clear of them. */
+  'certificate-mismatch': 10,
   usage: 64,
 } as const satisfies Record<Outcome | 'usage', number>;
 

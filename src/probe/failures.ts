@@ -36,6 +36,15 @@ export class TlsError extends Error {
   }
 }
 
+/** The server's proof after the login does not match the certificate this connection saw. */
+export class CertificateMismatchError extends Error {
+  override readonly name = 'CertificateMismatchError';
+  readonly code = 'TLS_PROOF_MISMATCH';
+  constructor() {
+    super("the server's proof after the login does not match the TLS certificate seen: something in between terminated TLS with its own certificate (a relay or a man in the middle)");
+  }
+}
+
 export interface Classified {
   outcome: Outcome;
   reason: string;
@@ -96,6 +105,9 @@ export function classify(err: unknown, phase: Phase): Classified {
   if (err instanceof AbortedError) {
     return { outcome: 'aborted', reason: 'aborted by the caller', error: { code: 'ABORTED', message: err.message } };
   }
+  if (err instanceof CertificateMismatchError) {
+    return { outcome: 'certificate-mismatch', reason: err.message, error: { code: err.code, message: err.message } };
+  }
   if (err instanceof ServerError) {
     const message = printable(err.serverMessage);
     const error: ProbeError = { code: 'SERVER_ERROR', message, errno: err.errno };
@@ -106,7 +118,7 @@ export function classify(err: unknown, phase: Phase): Classified {
     return { outcome: 'server-error', reason: `server error ${err.errno}: ${message}`, error };
   }
   if (err instanceof AuthUnsupportedError) {
-    return { outcome: 'access-denied', reason: printable(err.message), error: { code: 'AUTH_UNSUPPORTED', message: printable(err.message) } };
+    return { outcome: 'access-denied', reason: printable(err.message), error: { code: err.code, message: printable(err.message) } };
   }
   if (err instanceof ProtocolError) {
     const message = printable(err.message);

@@ -50,6 +50,15 @@ export interface ProbeOptions {
   sslKey?: PemSource;
   /** caching_sha2_password's RSA public key (PEM), instead of asking the server for it. */
   serverPublicKey?: PemSource;
+  /**
+   * Trust the server unverified with the password, as the mysql client's
+   * --get-server-public-key: over plain TCP, ask the server for its RSA key
+   * (caching_sha2_password's full authentication); over TLS that no CA verified (PREFERRED,
+   * REQUIRED), send the password in clear when asked (caching_sha2_password's full
+   * authentication, mysql_clear_password). Default false: such a login fails in auth
+   * (`PASSWORD_WITHHELD`). Never in VERIFY_CA/VERIFY_IDENTITY before the server is verified.
+   */
+  getServerPublicKey?: boolean;
   /** Called at each phase boundary (tracing). */
   onEvent?: (event: ProbeEvent) => void;
 }
@@ -83,6 +92,7 @@ export interface NormalizedOptions {
   sslCert: PemSource | undefined;
   sslKey: PemSource | undefined;
   serverPublicKey: PemSource | undefined;
+  getServerPublicKey: boolean;
   onEvent: ((event: ProbeEvent) => void) | undefined;
 }
 
@@ -185,6 +195,7 @@ export function normalizeOptions(options: ProbeOptions, defaultUser: () => strin
     sslCert: pem('sslCert', options.sslCert),
     sslKey: pem('sslKey', options.sslKey),
     serverPublicKey: pem('serverPublicKey', options.serverPublicKey),
+    getServerPublicKey: flag('getServerPublicKey', options.getServerPublicKey),
     onEvent,
   };
 }

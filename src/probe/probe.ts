@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
+import { serverProofMatches, sha256 } from '../protocol/auth/proof.js';
 import { PacketChannel } from '../protocol/channel.js';
 import { authenticate, ping, quitPacket, readGreeting, settledQueries, type Session, type TextResult } from '../protocol/connection.js';
 import { Capability } from '../protocol/constants.js';
@@ -13,10 +14,10 @@ import { ProtocolError, ServerError } from '../protocol/errors.js';
 import { printable } from '../protocol/text.js';
 import { PROGRAM, VERSION } from '../version.js';
 import { ipVersion } from './address.js';
-import { AbortedError, classify, PhaseTimeoutError, TlsError } from './failures.js';
+import { AbortedError, CertificateMismatchError, classify, PhaseTimeoutError, TlsError } from './failures.js';
 import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
-import { forgetSession, isVerifying, saveSession, savedSession, secureContextFor, sessionKey, type TlsFiles } from './tls-context.js';
-import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, Timings } from './types.js';
+import { forgetSession, isVerifying, saveSession, savedSession, savedSessionCertificate, secureContextFor, sessionKey, type TlsFiles } from './tls-context.js';
+import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, ServerVerification, Timings } from './types.js';
 import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
 
 /** How long a polite close may wait for the server to hang up after COM_QUIT, at most. */
@@ -71,6 +72,22 @@ function loadTlsMaterial(opts: NormalizedOptions): TlsMaterial {
   return material;
 }
 
+/** What the TLS phase established, for the auth phase to finish. */
+interface TlsOutcome {
+  /** A CA verified the certificate (and, in VERIFY_IDENTITY, the name). */
+  readonly verifiedByCa: boolean;
+  /** VERIFY_CA/VERIFY_IDENTITY without --ssl-ca and no CA verified it: the server must prove itself after the login. */
+  readonly mustVerify: boolean;
+  /** Node's verification error, for the reason. */
+  readonly unverifiedBecause: string;
+  /** The server proved itself: keep the TLS session for the next probe. */
+  readonly approve: () => void;
+  /** SHA-256 of the server's certificate (DER), or undefined when neither the handshake nor a saved session has it. */
+  readonly certificate: () => Buffer | undefined;
+  /** Drops the slot's session (after a mismatch: the next probe makes a full handshake). */
+  readonly forget: () => void;
+}
+
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
@@ -92,6 +109,8 @@ class ProbeRun {
   #tlsSocket: TLSSocket | undefined;
   #channel: PacketChannel | undefined;
   #node: NodeInfo | undefined;
+  /** Said on the current phase's `end` event (--verbose), then cleared. */
+  #phaseDetail: string | undefined;
 
   constructor(opts: NormalizedOptions, tlsMaterial: TlsMaterial) {
     this.#opts = opts;
@@ -122,13 +141,18 @@ class ProbeRun {
     const greeting = await this.#inPhase('greeting', () => readGreeting(channel));
     // MariaDB prefixes its version with 5.5.5- for the sake of old clients.
     this.#node = { version: printable(greeting.serverVersion.replace(/^5\.5\.5-/, ''), 100), connectionId: greeting.connectionId };
-    const secure = await this.#maybeTls(greeting, channel);
-    const session = await this.#inPhase('auth', () =>
-      authenticate(channel, greeting, {
+    const tls = await this.#maybeTls(greeting, channel);
+    const secure = tls !== undefined;
+    const socket = this.#opts.socketPath !== undefined;
+    const session = await this.#inPhase('auth', async () => {
+      const done = await authenticate(channel, greeting, {
         user: this.#opts.user,
         password: Buffer.from(this.#opts.password, 'utf8'),
-        secureTransport: secure || this.#opts.socketPath !== undefined,
+        encrypted: secure || socket,
+        // The password itself goes only where nobody else can read it and a verified server waits.
+        passwordAllowed: socket || tls?.verifiedByCa === true || (secure && this.#opts.getServerPublicKey && !isVerifying(this.#opts.sslMode)),
         serverPublicKey: this.#tlsMaterial.serverPublicKey,
+        getServerPublicKey: this.#opts.getServerPublicKey,
         ssl: secure,
         connectAttrs: [
           ['_client_name', PROGRAM],
@@ -137,11 +161,43 @@ class ProbeRun {
           ['_pid', String(process.pid)],
           ['_os', process.platform],
         ],
-      }),
-    );
+      });
+      const verification = this.#verifyServer(tls, done, greeting.nonce);
+      this.#node!.serverVerification = verification;
+      this.#phaseDetail = `server verified: ${verification}`;
+      return done;
+    });
     this.#node.authPlugin = session.authPlugin;
     this.#node.tls = secure;
     return this.#inPhase('query', () => this.#check(channel, session));
+  }
+
+  /**
+   * How the server proved itself. TLS that a CA verified: `ca`. Otherwise MariaDB 11.4+'s
+   * proof, when the server sent one and the plugin can check it: `fingerprint` when it matches
+   * the certificate seen here, a CertificateMismatchError when not. No proof: `none`, except
+   * in VERIFY_CA/VERIFY_IDENTITY without --ssl-ca, where an unverified server is refused.
+   */
+  #verifyServer(tls: TlsOutcome | undefined, session: Session, scramble: Buffer): ServerVerification {
+    if (tls === undefined) return 'none';
+    if (tls.verifiedByCa) return 'ca';
+    const hash = session.serverProof !== undefined ? session.proofHash() : undefined;
+    if (session.serverProof !== undefined && hash !== undefined) {
+      const certificate = tls.certificate();
+      if (certificate === undefined || !serverProofMatches(session.serverProof, hash, scramble, certificate)) {
+        tls.forget();
+        throw new CertificateMismatchError();
+      }
+      tls.approve();
+      return 'fingerprint';
+    }
+    if (tls.mustVerify) {
+      throw new TlsError(
+        `--ssl-mode ${this.#opts.sslMode}: no CA verified the certificate (${printable(tls.unverifiedBecause, 60)}) and the server sent no proof of it after the login; give the CA with --ssl-ca`,
+        'TLS_UNVERIFIED',
+      );
+    }
+    return 'none';
   }
 
   async #check(channel: PacketChannel, session: Session): Promise<Verdict> {
@@ -198,23 +254,22 @@ class ProbeRun {
     });
   }
 
-  /** TLS as the ssl mode says; resolves true when the connection is now encrypted. */
-  async #maybeTls(greeting: Greeting, channel: PacketChannel): Promise<boolean> {
+  /** TLS as the ssl mode says; resolves with how it went, or undefined when the connection stays plain. */
+  async #maybeTls(greeting: Greeting, channel: PacketChannel): Promise<TlsOutcome | undefined> {
     const mode = this.#opts.sslMode;
-    if (mode === 'DISABLED') return false;
+    if (mode === 'DISABLED') return undefined;
     // Like the mysql client, PREFERRED does not bother with TLS over a local unix socket.
-    if (mode === 'PREFERRED' && this.#opts.socketPath !== undefined) return false;
+    if (mode === 'PREFERRED' && this.#opts.socketPath !== undefined) return undefined;
     if (!(greeting.capabilities & Capability.SSL)) {
-      if (mode === 'PREFERRED') return false;
+      if (mode === 'PREFERRED') return undefined;
       await this.#inPhase('tls', () =>
         Promise.reject(new TlsError(`--ssl-mode ${mode}, but the server does not offer TLS`, 'TLS_UNAVAILABLE')),
       );
     }
-    await this.#inPhase('tls', () => this.#startTls(greeting, channel));
-    return true;
+    return this.#inPhase('tls', () => this.#startTls(greeting, channel));
   }
 
-  #startTls(greeting: Greeting, channel: PacketChannel): Promise<void> {
+  #startTls(greeting: Greeting, channel: PacketChannel): Promise<TlsOutcome> {
     const mode = this.#opts.sslMode;
     const capabilities = clientCapabilities(greeting.capabilities, { ssl: true, connectAttrs: true });
     channel.write(buildSslRequest(capabilities, channel.takeSequenceId()));
@@ -222,29 +277,50 @@ class ProbeRun {
     const host = this.#opts.socketPath !== undefined ? 'localhost' : this.#opts.host;
     const servername = ipVersion(host) === 0 ? host : undefined;
     const verify = isVerifying(mode);
-    return new Promise<void>((resolve, reject) => {
+    // VERIFY_* without --ssl-ca: a certificate no CA in the default store vouches for may
+    // still be proved by the server after the login (MariaDB 11.4+), so the handshake goes on
+    // and the verdict waits for the auth phase. With --ssl-ca, the handshake decides.
+    const deferred = verify && this.#tlsMaterial.ca === undefined;
+    return new Promise<TlsOutcome>((resolve, reject) => {
       // Inside the promise: material the context refuses (a key that is not PEM) is this phase's failure.
       const { context, key } = secureContextFor(mode, this.#tlsMaterial);
       const slot = sessionKey(mode, key, this.#opts.socketPath ?? `${host}:${this.#opts.port}`, servername);
       const session = savedSession(slot);
+      const resumedCertificate = session ? savedSessionCertificate(slot) : undefined;
       const secure = tlsConnect({
         socket: this.#socket!,
         host,
         ...(servername !== undefined ? { servername } : {}),
         secureContext: context,
         ...(session ? { session } : {}),
-        rejectUnauthorized: verify,
+        rejectUnauthorized: verify && !deferred,
         ...(mode === 'VERIFY_IDENTITY' ? {} : { checkServerIdentity: () => undefined }),
       });
       this.#tlsSocket = secure;
       // A session is kept only from a handshake that passed the mode's checks: TLS 1.2 hands
-      // it over before they run, TLS 1.3 as tickets after the handshake.
+      // it over before they run, TLS 1.3 as tickets after the handshake. A deferred check
+      // passes only once the server's proof matched (approve()).
       let passed = false;
       let offered: Buffer | undefined;
+      // SHA-256 of the server's certificate (DER): from the handshake, or, on a resumed session
+      // (whose TLS 1.3 handshake shows no certificate), the one saved with it: only the server
+      // that made the session can resume it. Computed when first needed.
+      let certificateSha256: Buffer | undefined;
+      const certificate = (): Buffer | undefined => {
+        if (certificateSha256 === undefined) {
+          const raw = secure.isSessionReused() ? undefined : secure.getPeerCertificate()?.raw;
+          certificateSha256 = raw ? sha256(raw) : resumedCertificate;
+        }
+        return certificateSha256;
+      };
       secure.on('session', (s: Buffer) => {
-        if (passed) saveSession(slot, s);
+        if (passed) saveSession(slot, s, certificate());
         else offered = s;
       });
+      const approve = (): void => {
+        passed = true;
+        if (offered) saveSession(slot, offered, certificate());
+      };
       const done = (err?: Error): void => {
         secure.off('secureConnect', onSecure);
         secure.off('error', done);
@@ -252,12 +328,24 @@ class ProbeRun {
           forgetSession(slot);
           const code = (err as NodeJS.ErrnoException).code ?? 'TLS_ERROR';
           reject(code.startsWith('E') && code !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? err : new TlsError(`TLS certificate verification failed: ${err.message}`, code));
-        } else {
-          passed = true;
-          if (offered) saveSession(slot, offered);
-          channel.replaceStream(secure);
-          resolve();
+          return;
         }
+        channel.replaceStream(secure);
+        if (verify && secure.authorized) {
+          approve();
+          resolve({ verifiedByCa: true, mustVerify: false, unverifiedBecause: '', approve, certificate, forget: () => forgetSession(slot) });
+          return;
+        }
+        if (!deferred) approve();
+        const because = secure.authorizationError;
+        resolve({
+          verifiedByCa: false,
+          mustVerify: deferred,
+          unverifiedBecause: because instanceof Error ? because.message : String(because ?? 'not verified'),
+          approve,
+          certificate,
+          forget: () => forgetSession(slot),
+        });
       };
       const onSecure = (): void => done();
       secure.once('secureConnect', onSecure);
@@ -284,7 +372,7 @@ class ProbeRun {
     interrupted.catch(noop);
     try {
       const value = await Promise.race([working, interrupted]);
-      this.#emit(phase, 'end');
+      this.#emit(phase, 'end', this.#phaseDetail);
       return value;
     } catch (err) {
       this.#emit(phase, 'fail', (this.#stopped as Error | undefined)?.message ?? (err instanceof Error ? err.message : undefined));
@@ -292,6 +380,7 @@ class ProbeRun {
     } finally {
       this.#clearTimer();
       this.#interrupt = undefined;
+      this.#phaseDetail = undefined;
       this.#timings[phase] = round(performance.now() - phaseStart);
     }
   }

@@ -21,7 +21,16 @@ export const MAX_CONTEXTS = 16;
 export const MAX_SESSIONS = 4096;
 
 const contexts = new Map<string, SecureContext>();
-const sessions = new Map<string, Buffer>();
+/**
+ * A session and the SHA-256 of the certificate the server showed when it was made: a resumed
+ * TLS 1.3 handshake shows none (Node.js then reports an empty peer certificate), and MariaDB's
+ * proof after the login is bound to it.
+ */
+interface SavedSession {
+  session: Buffer;
+  certificateSha256: Buffer | undefined;
+}
+const sessions = new Map<string, SavedSession>();
 
 export const isVerifying = (mode: SslMode): boolean => mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY';
 
@@ -65,14 +74,22 @@ export function sessionKey(mode: SslMode, contextKey: string, endpoint: string, 
 }
 
 export function savedSession(key: string): Buffer | undefined {
-  const session = sessions.get(key);
-  if (session) touch(sessions, key, session);
-  return session;
+  const saved = sessions.get(key);
+  if (saved) touch(sessions, key, saved);
+  return saved?.session;
 }
 
-/** Keeps a session to offer next time. Call only once the handshake passed the mode's checks. */
-export function saveSession(key: string, session: Buffer): void {
-  remember(sessions, key, session, MAX_SESSIONS);
+/** The SHA-256 of the certificate the server showed when the slot's session was made. */
+export function savedSessionCertificate(key: string): Buffer | undefined {
+  return sessions.get(key)?.certificateSha256;
+}
+
+/**
+ * Keeps a session to offer next time, with the digest of the certificate it was made with. Call
+ * only once the handshake passed the mode's checks.
+ */
+export function saveSession(key: string, session: Buffer, certificateSha256?: Buffer): void {
+  remember(sessions, key, { session, certificateSha256 }, MAX_SESSIONS);
 }
 
 /** Drops the slot's session, after a handshake that failed. */

@@ -11,8 +11,35 @@ export type Outcome =
   | 'access-denied'
   | 'protocol-error'
   | 'server-error'
+  /**
+   * TLS that no CA verified, and the server's proof after the login (MariaDB 11.4+) does not
+   * match the certificate this connection saw: something in between terminated TLS with a
+   * certificate of its own (a relay, a man in the middle). Never healthy.
+   */
+  | 'certificate-mismatch'
   /** The caller's AbortSignal fired (library only; the CLI never aborts a probe). */
   | 'aborted';
+
+/** Every outcome, in the order of their exit codes (for tables and one-hot gauges). */
+export const OUTCOMES: readonly Outcome[] = [
+  'healthy',
+  'unhealthy',
+  'unreachable',
+  'timeout',
+  'access-denied',
+  'protocol-error',
+  'server-error',
+  'aborted',
+  'certificate-mismatch',
+];
+
+/**
+ * How the server's identity was established: `ca` (a CA verified its certificate),
+ * `fingerprint` (no CA did, but its proof after the login matches the certificate this
+ * connection saw: MariaDB 11.4+), `none` (not verified: plain TCP, a unix socket, or TLS with
+ * no CA and no proof).
+ */
+export type ServerVerification = 'ca' | 'fingerprint' | 'none';
 
 export type Check = 'galera' | 'alive';
 
@@ -33,6 +60,8 @@ export interface NodeInfo {
   connectionId?: number;
   authPlugin?: string;
   tls?: boolean;
+  /** Set once authentication is done. */
+  serverVerification?: ServerVerification;
   wsrepOn?: boolean;
   clusterStatus?: string;
   localState?: number;

@@ -4,6 +4,7 @@
  * interrupts a step by failing the channel.
  */
 import { authPlugin, type AuthContext } from './auth/plugins.js';
+import { parseServerProof } from './auth/proof.js';
 import { Capability, Command, Header } from './constants.js';
 import { AuthUnsupportedError, ProtocolError, ServerError } from './errors.js';
 import type { PacketChannel } from './channel.js';
@@ -30,13 +31,26 @@ export interface AuthOptions extends AuthContext {
 export interface Session {
   readonly capabilities: number;
   readonly authPlugin: string;
+  /**
+   * MariaDB 11.4+'s proof of the password hash bound to the certificate (32 bytes), from the
+   * info of the OK that ended authentication; undefined when the server sent none.
+   */
+  readonly serverProof: Buffer | undefined;
+  /**
+   * H for checking `serverProof` (proof.ts), from the plugin that finished; undefined when it
+   * has none. A function: computing it costs (ed25519's public key is a scalar multiplication),
+   * and only a TLS connection no CA verified needs it.
+   */
+  readonly proofHash: () => Buffer | undefined;
 }
 
 /** Sends HandshakeResponse41 and follows the server through at most one auth switch. */
 export async function authenticate(channel: PacketChannel, greeting: Greeting, options: AuthOptions): Promise<Session> {
   const capabilities = clientCapabilities(greeting.capabilities, { ssl: options.ssl, connectAttrs: true });
-  // Start with the server's default plugin when we know it; otherwise native, and let the server switch.
-  let plugin = authPlugin(greeting.authPluginName) ?? authPlugin('mysql_native_password')!;
+  // Start with the server's default plugin when we know it and it can start from the greeting's
+  // nonce; otherwise native, and let the server switch.
+  const announced = authPlugin(greeting.authPluginName);
+  let plugin = announced && !announced.switchOnly ? announced : authPlugin('mysql_native_password')!;
   let nonce = greeting.nonce;
   channel.write(
     buildHandshakeResponse(
@@ -55,8 +69,9 @@ export async function authenticate(channel: PacketChannel, greeting: Greeting, o
     const { payload } = await channel.read();
     const first = payload[0];
     if (first === Header.OK) {
-      parseOk(payload);
-      return { capabilities, authPlugin: plugin.name };
+      const ok = parseOk(payload);
+      const finished = plugin;
+      return { capabilities, authPlugin: plugin.name, serverProof: parseServerProof(ok.info), proofHash: () => finished.proofHash?.(options) };
     }
     if (first === Header.ERR) throw parseErr(payload);
     if (first === Header.EOF) {
@@ -77,9 +92,12 @@ export async function authenticate(channel: PacketChannel, greeting: Greeting, o
       channel.write(framed(plugin.initial(nonce, options), channel.takeSequenceId()));
       continue;
     }
-    if (first === Header.AUTH_MORE_DATA) {
+    // Plugin data: 0x01 | data, or (for plugins that take it) the data bare, as MariaDB sends
+    // anything that does not start with 0x00, 0x01, 0xFE or 0xFF.
+    const more = first === Header.AUTH_MORE_DATA ? payload.subarray(1) : plugin.rawData && first !== undefined ? payload : undefined;
+    if (more !== undefined) {
       if (!plugin.more) throw new ProtocolError(`unexpected extra auth data for ${plugin.name}`, 'UNEXPECTED_PACKET');
-      const step = plugin.more(payload.subarray(1), nonce, options);
+      const step = await plugin.more(more, nonce, options);
       if ('send' in step) channel.write(framed(step.send, channel.takeSequenceId()));
       continue;
     }

@@ -40,6 +40,8 @@ export class AuthUnsupportedError extends Error {
   constructor(
     message: string,
     readonly plugin: string | undefined,
+    /** Stable: `AUTH_UNSUPPORTED`, or `PASSWORD_WITHHELD` when the password would reach a server nobody verified. */
+    readonly code: 'AUTH_UNSUPPORTED' | 'PASSWORD_WITHHELD' = 'AUTH_UNSUPPORTED',
   ) {
     super(message);
   }

@@ -7,6 +7,8 @@ export interface OkPacket {
   readonly lastInsertId: number;
   readonly statusFlags: number;
   readonly warnings: number;
+  /** The info string's bytes (length-encoded after the warnings), when there is a well-formed one. */
+  readonly info?: Buffer;
 }
 
 export interface EofPacket {
@@ -55,7 +57,17 @@ export function parseOk(payload: Buffer): OkPacket {
   // Status and warnings are present with PROTOCOL_41, which this client requires.
   const statusFlags = r.remaining >= 2 ? r.u16('status flags') : 0;
   const warnings = r.remaining >= 2 ? r.u16('warnings') : 0;
-  return { affectedRows, lastInsertId, statusFlags, warnings };
+  // Info: a length-encoded string. Servers written by others may send anything here; a
+  // malformed one is taken as no info (it only ever carries optional text, or MariaDB's proof).
+  let info: Buffer | undefined;
+  if (!r.atEnd()) {
+    try {
+      info = r.lenencBytes('info');
+    } catch {
+      info = undefined;
+    }
+  }
+  return info === undefined ? { affectedRows, lastInsertId, statusFlags, warnings } : { affectedRows, lastInsertId, statusFlags, warnings, info };
 }
 
 /** EOF: 0xFE | u16 warnings | u16 status. */

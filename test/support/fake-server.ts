@@ -3,6 +3,7 @@
  * connection runs the script; the server counts connections and knows when
  * the client's side closed, so tests can assert nothing was left open.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -194,8 +195,11 @@ export class FakeConnection {
     return { capabilities, user, authResponse, plugin, attrs, raw: p.payload, sequenceId: p.sequenceId };
   }
 
-  ok(sequenceId: number, header = 0x00): void {
-    this.send(new PacketWriter(16).u8(header).lenencInt(0).lenencInt(0).u16(0x0002).u16(0).finish(0).subarray(4), sequenceId);
+  /** OK; `info` (length-encoded after the warnings) carries e.g. MariaDB 11.4+'s proof. */
+  ok(sequenceId: number, header = 0x00, info?: Buffer): void {
+    const w = new PacketWriter(96).u8(header).lenencInt(0).lenencInt(0).u16(0x0002).u16(0);
+    if (info !== undefined) w.lenencBytes(info);
+    this.send(w.finish(0).subarray(4), sequenceId);
   }
 
   err(sequenceId: number, errno: number, message: string, sqlState: string | undefined = 'HY000'): void {
@@ -415,6 +419,18 @@ export interface NodeScriptOptions {
   onHandshake?: (response: HandshakeResponse, secure: boolean) => void;
   /** The sequence id the answer to the n-th command starts at (default 1). */
   replyId?: (command: number) => number;
+  /**
+   * Send MariaDB 11.4+'s proof in the OK after a TLS login, from this H (for native,
+   * SHA1(SHA1(password))) and the certificate of `tls` (its `cert`, PEM).
+   */
+  proofHash?: Buffer | undefined;
+}
+
+/** `0x01` + hex of SHA-256(H ‖ scramble ‖ SHA-256(certificate DER)), as MariaDB 11.4+ sends it. */
+export function serverProofInfo(hash: Buffer, scramble: Buffer, certificatePem: string | Buffer): Buffer {
+  const der = new X509Certificate(certificatePem).raw;
+  const digest = (...parts: Buffer[]): Buffer => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
+  return Buffer.concat([Buffer.from([0x01]), Buffer.from(digest(hash, scramble.subarray(0, 20), digest(der)).toString('hex').toUpperCase())]);
 }
 
 /** A well-behaved Galera node: greeting, (TLS,) auth, SHOW answers, COM_QUIT. */
@@ -447,7 +463,8 @@ export function galeraNode(state: GaleraNodeState, o: NodeScriptOptions = {}): S
       conn.socket.end();
       return;
     }
-    conn.ok(okSeq);
+    const proof = o.proofHash && secure && o.tls?.cert ? serverProofInfo(o.proofHash, nonce, o.tls.cert as Buffer) : undefined;
+    conn.ok(okSeq, 0x00, proof);
     await conn.serveCommands((sql) => answerShow(state, sql), deprecateEof, o.replyId);
   };
 }

@@ -124,11 +124,16 @@ export function ed25519PublicKey(password: Buffer): Buffer {
 
 /** The 64-byte signature R ‖ S of `message` (the server's 32-byte nonce). */
 export function ed25519Sign(password: Buffer, message: Buffer): Buffer {
+  return ed25519SignAndKey(password, message).signature;
+}
+
+/** The signature and the public key it took (MariaDB's proof after the login needs the key too). */
+export function ed25519SignAndKey(password: Buffer, message: Buffer): { signature: Buffer; publicKey: Buffer } {
   const { a, prefix } = expand(password);
   const publicKey = encode(multiply(a, BASE));
   const r = mod(littleEndian(sha512(prefix, message)), L);
   const R = encode(multiply(r, BASE));
   const k = mod(littleEndian(sha512(R, publicKey, message)), L);
   const S = mod(r + k * a, L);
-  return Buffer.concat([R, scalarBytes(S)]);
+  return { signature: Buffer.concat([R, scalarBytes(S)]), publicKey };
 }

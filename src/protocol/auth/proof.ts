@@ -1,0 +1,38 @@
+/**
+ * MariaDB 11.4+'s proof that the server knows the account's password hash, bound to the
+ * certificate this connection saw: the first OK after authentication carries in its info
+ * field `0x01` followed by 64 hex digits of
+ *   SHA-256(H ‖ scramble ‖ SHA-256(DER of the server's leaf certificate))
+ * where scramble is the greeting's 20-byte nonce and H the plugin's stored hash (native:
+ * SHA1(SHA1(pw)); ed25519: its public key; parsec: ext-salt ‖ public key). A relay that
+ * terminates TLS with its own certificate cannot make one that matches without H.
+ * Server: sql/sql_acl.cc; Connector/C: libmariadb/mariadb_lib.c (ma_read_ok_packet).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** 0x01: the digest is SHA-256 (the only kind defined). */
+const PROOF_SHA256 = 0x01;
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+
+/** The 32-byte digest an OK packet's info carries, or undefined when it carries none (or something else). */
+export function parseServerProof(info: Buffer | undefined): Buffer | undefined {
+  if (info === undefined || info.length !== 65 || info[0] !== PROOF_SHA256) return undefined;
+  const hex = info.subarray(1).toString('latin1');
+  return HEX64.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}
+
+export function sha256(...parts: Buffer[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/** What the server must have sent for this plugin hash, scramble and certificate (its DER's SHA-256). */
+export function expectedServerProof(hash: Buffer, scramble: Buffer, certificateSha256: Buffer): Buffer {
+  return sha256(hash, scramble.subarray(0, 20), certificateSha256);
+}
+
+export function serverProofMatches(proof: Buffer, hash: Buffer, scramble: Buffer, certificateSha256: Buffer): boolean {
+  const expected = expectedServerProof(hash, scramble, certificateSha256);
+  return proof.length === expected.length && timingSafeEqual(proof, expected);
+}
