@@ -7,5 +7,7 @@ export type { ClusterOptions, ClusterResult, ClusterVerdict, Component, JudgeOpt
 export { EXIT_CODES, exitCodeFor } from './probe/exit-codes.js';
 export { VERSION } from './version.js';
 export { HealthCheck, createHealthServer, shutdownHealthServer, readinessLine, liveness } from './serve/index.js';
-export type { HealthCheckOptions, HealthServerOptions, Answer, Verdict, VerdictChange } from './serve/index.js';
-export { Metrics } from './serve/metrics.js';
+export type { HealthCheckOptions, HealthServerOptions, Answer, CheckVerdict, VerdictChange } from './serve/index.js';
+/** @deprecated CheckVerdict's earlier name, kept so that existing imports still compile. */
+export type { CheckVerdict as Verdict } from './serve/index.js';
+export { Metrics } from './serve/index.js';

@@ -7,12 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMain } from './support/run-main.js';
 import type { ProbeResult } from '../src/probe/types.js';
-import { ClusterView } from '../src/serve/cluster-view.js';
-import { clusterRoutes } from '../src/serve/cluster-routes.js';
-import { HealthCheck } from '../src/serve/health-check.js';
-import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
+import { ClusterView, clusterRoutes } from '../src/serve/cluster-view/index.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
 import { parseClusterList } from '../src/cli/cluster-setup.js';
 import { nodeResult, T } from './support/cluster-fixtures.js';
+import { getUrl } from './support/http.js';
 
 const result = nodeResult;
 
@@ -194,10 +193,7 @@ describe('the endpoints over HTTP', () => {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-    const res = await fetch(url, { headers });
-    return { status: res.status, body: await res.text() };
-  }
+  const get = getUrl;
 
   it('/writer, /cluster and /health on a healthy cluster', async () => {
     const nodes = new Nodes();

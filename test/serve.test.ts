@@ -18,29 +18,10 @@ import { parseListen } from '../src/cli/serve-command.js';
 import { mutate, rng } from './support/damage.js';
 import { handleCounts, settle } from './support/resources.js';
 import { type FakeServer, galeraNode, NON_PRIMARY_NODE, type Script, startFakeServer, SYNCED_NODE, withState } from './support/fake-server.js';
+import { get, type Reply } from './support/http.js';
 
 const DONOR_NODE = withState(SYNCED_NODE, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, { wsrep_desync: 'ON' });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One HTTP request on its own connection (no pooling that would outlive the test). */
-function get(port: number, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 let fakes: FakeServer[] = [];
 let running: { server: Server; check: HealthCheck }[] = [];

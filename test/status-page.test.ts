@@ -8,17 +8,17 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { STATUS_SCRIPT_MODULE, statusScriptModule } from '../scripts/bundle-status-script.js';
 import type { ClusterResult } from '../src/cluster/types.js';
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
 import { clusterOf, nodeResult, T } from './support/cluster-fixtures.js';
-import { HealthCheck } from '../src/serve/health-check.js';
-import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
-import { STATUS_JS } from '../src/serve/status-assets.js';
-import { StatusHistory } from '../src/serve/status-history.js';
-import { escapeHtml, statusHtml, statusModel } from '../src/serve/status-page.js';
-import { STATUS_CSP, StatusSampler, statusRoutes, statusSampler } from '../src/serve/status-routes.js';
-import { webGuard } from '../src/serve/web-config.js';
+import { statusSamplerFor } from '../src/cli/serve-command.js';
+import { PROTECTED_PATHS } from '../src/cli/web-setup.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
+import type { BrowserModel } from '../src/serve/status/browser/model.js';
+import { escapeHtml, STATUS_CSP, STATUS_JS, StatusHistory, statusHtml, statusModel, StatusSampler, statusRoutes, type StatusModel } from '../src/serve/status/index.js';
+import { webGuard } from '../src/serve/web/index.js';
 import { galeraNode, NON_PRIMARY_NODE } from './support/fake-server.js';
 import { handleCounts, settle } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
@@ -99,9 +99,18 @@ describe('the server-rendered page', () => {
 
   it('the script builds the DOM from text, never from HTML, and fetches only its own relative path', () => {
     expect(STATUS_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
-    expect([...STATUS_JS.matchAll(/fetch\('([^']*)'/g)].map((m) => m[1])).toEqual(['status.json']);
+    expect([...STATUS_JS.matchAll(/fetch\((["'])([^"']*)\1/g)].map((m) => m[2])).toEqual(['status.json']);
     // The SVG namespace is a name, not a request.
-    expect(STATUS_JS.replace("'http://www.w3.org/2000/svg'", '')).not.toMatch(/https?:|\/\/[a-z]/i);
+    expect(STATUS_JS.replace(/(["'])http:\/\/www\.w3\.org\/2000\/svg\1/, '')).not.toMatch(/https?:|\/\/[a-z]/i);
+  });
+
+  it('the script served is the bundle of browser/status.ts as it is now (npm run build writes it)', async () => {
+    expect(readFileSync(STATUS_SCRIPT_MODULE, 'utf8')).toBe(await statusScriptModule());
+    expect(STATUS_JS).toContain('function draw(m)');
+  });
+
+  it('the model the script reads is what /status.json gives', () => {
+    expectTypeOf<StatusModel>().toExtend<BrowserModel>();
   });
 });
 
@@ -146,7 +155,7 @@ describe('the paths over HTTP', () => {
   });
 
   it('guarded like /cluster by --web-config basic auth', async () => {
-    const guard = webGuard({ file: 'w.yml', users: new Map([['u', { cost: 4 } as never]]) }, false)!;
+    const guard = webGuard({ file: 'w.yml', users: new Map([['u', { cost: 4 } as never]]) }, PROTECTED_PATHS)!;
     const { base } = await start(async () => cluster([node(1), node(2), node(3)]), guard);
     for (const path of ['/status', '/status.js', '/status.css', '/status.json']) expect([path, (await fetch(base + path)).status]).toEqual([path, 401]);
   });
@@ -182,7 +191,7 @@ describe('the sampler', () => {
   it('looks through the node\'s check: no probe beyond one per --cache interval', async () => {
     let probes = 0;
     const check = new HealthCheck({ probe: async () => (probes++, node(1)), cacheMs: 400, maxAgeMs: 800, waitMs: 1000 });
-    const sampler = statusSampler({ self: T[0]!, check, everyMs: 20 }).start();
+    const sampler = statusSamplerFor({ self: T[0]!, check, everyMs: 20 }).start();
     await sleep(900);
     sampler.close();
     await check.close();

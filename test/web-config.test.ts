@@ -11,11 +11,8 @@ import type { SecureVersion } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { webFrom } from '../src/cli/web-setup.js';
-import { HealthCheck } from '../src/serve/health-check.js';
-import { bcryptHash, bcryptVerify, parseBcryptHash } from '../src/serve/bcrypt.js';
-import { createHealthServer, shutdownHealthServer } from '../src/serve/server.js';
-import { BasicAuth, parseWebConfig, WebConfigError } from '../src/serve/web-config.js';
-import { parseYaml, YamlError } from '../src/serve/yaml.js';
+import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
+import { BasicAuth, bcryptHash, bcryptVerify, parseBcryptHash, parseWebConfig, parseYaml, WebConfigError, YamlError } from '../src/serve/web/index.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const fixture = (name: string): string => join(FIXTURES, name);

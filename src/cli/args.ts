@@ -4,6 +4,7 @@ import { parseTarget as parseLibraryTarget, TargetError, type Target } from '../
 import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
 import { parseDuration } from './duration.js';
 import { loadOptionFiles, OptionFileError } from './option-file.js';
+import { readPemFiles } from './pem-files.js';
 import { UsageError } from './usage.js';
 
 /** Options shared by `galera-probe <target>` and `galera-probe serve <target>`. */
@@ -202,15 +203,7 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
     ['ssl-key', 'sslKey', files.sslKey],
     ['server-public-key', 'serverPublicKey', undefined],
   ] as const;
-  for (const [flag, key, fromFile] of pemFiles) {
-    const path = str(values, flag) ?? fromFile;
-    if (path === undefined) continue;
-    try {
-      o[key] = readFileSync(path);
-    } catch (err) {
-      throw new UsageError(`--${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+  readPemFiles(o, pemFiles.map(([flag, key, fromFile]) => [`--${flag}`, key, str(values, flag) ?? fromFile] as const));
   if ((o.sslCert === undefined) !== (o.sslKey === undefined)) throw new UsageError('--ssl-cert and --ssl-key go together');
   return { options: o, files };
 }

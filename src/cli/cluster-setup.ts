@@ -6,12 +6,11 @@ import { formatTarget, type ProbeOptions } from '../probe/options.js';
 import { probe } from '../probe/probe.js';
 import type { ClusterResult } from '../cluster/types.js';
 import { MAX_CLUSTER_TARGETS } from '../cluster/probe-cluster.js';
-import { ClusterView } from '../serve/cluster-view.js';
-import { clusterRoutes } from '../serve/cluster-routes.js';
-import { HealthCheck } from '../serve/health-check.js';
-import type { Route } from '../serve/server.js';
+import { ClusterView, clusterRoutes } from '../serve/cluster-view/index.js';
+import { HealthCheck } from '../serve/health/index.js';
+import type { Route } from '../serve/http/index.js';
 import { parseTarget, type Values } from './args.js';
-import { parseDuration } from './duration.js';
+import { durationOption } from './duration.js';
 import { UsageError } from './usage.js';
 
 export const CLUSTER_SERVE_OPTIONS = {
@@ -71,12 +70,7 @@ export function clusterFrom(input: ClusterSetupInput): ClusterSetup | undefined 
   if (!targets.includes(input.self)) {
     throw new UsageError(`--cluster: this node's target ${input.self} is not in the list (${targets.join(',')}); give the same host:port in both`);
   }
-  let writerDelayMs = 0;
-  if (typeof delayText === 'string') {
-    const ms = /^\s*0+(\.0+)?\s*(ms|s)?\s*$/.test(delayText) ? 0 : parseDuration(delayText);
-    if (ms === undefined || ms > 3_600_000) throw new UsageError(`--writer-delay: expected a duration such as 0, 5s or 1500ms, got ${JSON.stringify(delayText)}`);
-    writerDelayMs = ms;
-  }
+  const writerDelayMs = durationOption(values, 'writer-delay', 0, 3_600_000, '0, 5s or 1500ms');
   const checks = new Map<string, HealthCheck>();
   for (const target of targets) {
     if (target === input.self) {

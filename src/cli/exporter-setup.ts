@@ -1,17 +1,14 @@
 /**
  * `serve`'s exporter options (`--allow-target`, `--targets-file`, `--timeout-offset`,
- * `--max-concurrent-probes`) turned into an Exporter, its routes (`/probe`, `/targets`) and a
- * reload for SIGHUP. Thin: the exporter itself is src/serve/exporter.ts.
+ * `--max-concurrent-probes`, and the option files' `[client.NAME]` auth modules) turned into
+ * the exporter service. Thin: the exporter, its paths and its reload are src/serve/exporter/.
  */
-import { readFileSync } from 'node:fs';
 import { normalizeOptions, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
-import { Exporter, type ExporterOptions } from '../serve/exporter.js';
-import type { Route } from '../serve/server.js';
-import { TargetError, TargetPolicy } from '../serve/target-policy.js';
-import { readTargetsFile, serviceDiscovery, TargetsFileError, type TargetEntry } from '../serve/targets-file.js';
+import { exporterService, TargetPolicyError, TargetsFileError, type ExporterOptions, type ExporterService } from '../serve/exporter/index.js';
 import type { Values } from './args.js';
-import { parseDuration } from './duration.js';
+import { durationOption } from './duration.js';
 import { loadAuthModules, OptionFileError, type FileOptions } from './option-file.js';
+import { readPemFiles } from './pem-files.js';
 import { UsageError } from './usage.js';
 
 export const EXPORTER_OPTIONS = {
@@ -28,11 +25,7 @@ export function wantsExporter(values: Values): boolean {
   return values['targets-file'] !== undefined || values['allow-target'] !== undefined;
 }
 
-export interface ExporterSetup {
-  exporter: Exporter;
-  routes: Record<string, Route>;
-  /** Re-reads the targets file; a bad file keeps the previous list. Returns the line to log. */
-  reload: () => { ok: boolean; line: string };
+export interface ExporterSetup extends Pick<ExporterService, 'exporter' | 'routes' | 'reload'> {
   /** For the start-up log line. */
   summary: string;
 }
@@ -58,19 +51,11 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
     if (!SSL_MODES.includes(mode as SslMode)) throw new UsageError(`[client.${name}]: ssl-mode: expected one of ${SSL_MODES.join(', ')}`);
     o.sslMode = mode as SslMode;
   }
-  for (const [key, field] of [
-    ['ssl-ca', 'sslCa'],
-    ['ssl-cert', 'sslCert'],
-    ['ssl-key', 'sslKey'],
-  ] as const) {
-    const path = m[field];
-    if (path === undefined) continue;
-    try {
-      o[field] = readFileSync(path);
-    } catch (err) {
-      throw new UsageError(`[client.${name}]: ${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+  readPemFiles(o, [
+    [`[client.${name}]: ssl-ca`, 'sslCa', m.sslCa],
+    [`[client.${name}]: ssl-cert`, 'sslCert', m.sslCert],
+    [`[client.${name}]: ssl-key`, 'sslKey', m.sslKey],
+  ]);
   try {
     normalizeOptions(o, () => 'root');
   } catch (err) {
@@ -98,20 +83,12 @@ function authModules(values: Values, base: ProbeOptions, env: NodeJS.ProcessEnv)
   return modules;
 }
 
-function zeroOrDuration(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (/^\s*0+(\.0+)?\s*(ms|s)?\s*$/.test(text)) return 0;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms > 60_000) throw new UsageError(`--${name}: expected a duration such as 0, 500ms or 1s (at most 60s), got ${JSON.stringify(text)}`);
-  return ms;
-}
-
 export function exporterFrom(input: ExporterSetupInput): ExporterSetup {
   const { values } = input;
   const patterns = (values['allow-target'] as unknown as string[] | undefined) ?? [];
   const targetsFile = typeof values['targets-file'] === 'string' ? values['targets-file'] : undefined;
   if (targetsFile === '') throw new UsageError('--targets-file: expected a path');
-  const offsetMs = zeroOrDuration(typeof values['timeout-offset'] === 'string' ? values['timeout-offset'] : undefined, 'timeout-offset', 500);
+  const offsetMs = durationOption(values, 'timeout-offset', 500, 60_000, '0, 500ms or 1s (at most 60s)');
   const maxText = values['max-concurrent-probes'];
   let maxConcurrentProbes = DEFAULT_MAX_CONCURRENT_PROBES;
   if (typeof maxText === 'string') {
@@ -121,54 +98,26 @@ export function exporterFrom(input: ExporterSetupInput): ExporterSetup {
     maxConcurrentProbes = Number(maxText);
   }
   const modules = authModules(values, input.base, input.env);
-
-  const build = (entries: readonly TargetEntry[]): TargetPolicy => new TargetPolicy({ exact: [...entries.map((e) => e.target), ...(input.extraExact ?? [])], patterns });
-  const checkModules = (entries: readonly TargetEntry[]): void => {
-    const unknown = entries.find((e) => e.authModule !== undefined && !modules.has(e.authModule));
-    if (unknown) throw new TargetsFileError(`${targetsFile}: auth_module of ${unknown.target} has no [client.${unknown.authModule}] group in the option files`);
-  };
-  let entries: TargetEntry[] = [];
-  let policy: TargetPolicy;
+  let service: ExporterService;
   try {
-    if (targetsFile !== undefined) {
-      entries = readTargetsFile(targetsFile);
-      checkModules(entries);
-    }
-    policy = build(entries);
+    service = exporterService({
+      targetsFile,
+      patterns,
+      extraExact: input.extraExact,
+      base: input.base,
+      authModules: modules,
+      timeoutMs: input.timeoutMs,
+      timeoutOffsetMs: offsetMs,
+      cacheMs: input.cacheMs,
+      maxAgeMs: input.maxAgeMs,
+      maxConcurrentProbes,
+      ...(input.onChange ? { onChange: input.onChange } : {}),
+    });
   } catch (err) {
-    if (err instanceof TargetsFileError || err instanceof TargetError) throw new UsageError(err.message);
+    if (err instanceof TargetsFileError || err instanceof TargetPolicyError) throw new UsageError(err.message);
     throw err;
   }
-
-  const exporter = new Exporter({
-    policy,
-    base: input.base,
-    authModules: modules,
-    timeoutMs: input.timeoutMs,
-    timeoutOffsetMs: offsetMs,
-    cacheMs: input.cacheMs,
-    maxAgeMs: input.maxAgeMs,
-    maxConcurrentProbes,
-    ...(input.onChange ? { onChange: input.onChange } : {}),
-  });
-  const routes: Record<string, Route> = {
-    '/probe': (req, query) => exporter.probe(query, req.headers['x-prometheus-scrape-timeout-seconds']),
-    '/targets': () => ({ status: 200, contentType: 'application/json', body: `${JSON.stringify(serviceDiscovery(entries))}\n` }),
-  };
-  const reload = (): { ok: boolean; line: string } => {
-    if (targetsFile === undefined) return { ok: true, line: 'SIGHUP: no --targets-file to re-read' };
-    try {
-      const next = readTargetsFile(targetsFile);
-      checkModules(next);
-      const nextPolicy = build(next);
-      entries = next;
-      exporter.setPolicy(nextPolicy);
-      return { ok: true, line: `SIGHUP: ${targetsFile} re-read: ${next.length} targets` };
-    } catch (err) {
-      if (err instanceof TargetsFileError || err instanceof TargetError) return { ok: false, line: `SIGHUP: keeping the previous ${entries.length} targets: ${err.message}` };
-      throw err;
-    }
-  };
-  const summary = `exporter: ${entries.length} targets${targetsFile !== undefined ? ` from ${targetsFile}` : ''}, ${patterns.length} patterns, ${modules.size} auth modules, at most ${maxConcurrentProbes} probes at once`;
+  const { exporter, routes, reload } = service;
+  const summary = `exporter: ${service.targets} targets${targetsFile !== undefined ? ` from ${targetsFile}` : ''}, ${patterns.length} patterns, ${modules.size} auth modules, at most ${maxConcurrentProbes} probes at once`;
   return { exporter, routes, reload, summary };
 }

@@ -23,7 +23,7 @@
  * option before the first group, and a file that is not UTF-8 are errors.
  */
 
-import { readFileSync } from 'node:fs';
+import { readTextFile, TextFileError } from '../util/text-file.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -237,11 +237,12 @@ const KEY_TO_FIELD: ReadonlyMap<string, OptionField> = new Map<string, OptionFie
 ]);
 
 function readOptionFile(file: string, required: boolean): string | undefined {
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    return readTextFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof TextFileError)) throw err;
+    if (err.kind === 'utf8') throw new OptionFileError(file, undefined, 'option file is not valid UTF-8');
+    const code = err.code;
     if (!required && code === 'ENOENT') return undefined;
     const reason =
       code === 'ENOENT'
@@ -251,13 +252,7 @@ function readOptionFile(file: string, required: boolean): string | undefined {
           : code === 'EISDIR'
             ? 'option file is a directory'
             : `cannot read option file (${code ?? 'unknown error'})`;
-    throw new OptionFileError(file, undefined, reason, { cause: err });
-  }
-  try {
-    // fatal: a Latin-1 password must not be silently turned into U+FFFD.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new OptionFileError(file, undefined, 'option file is not valid UTF-8');
+    throw new OptionFileError(file, undefined, reason, { cause: err.cause });
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * `serve --web-config FILE [--web-config-all]`: TLS and basic auth for the HTTP side, from
- * exporter-toolkit's web config file. Thin: the file and its rules are src/serve/web-config.ts.
+ * exporter-toolkit's web config file. Thin: the file and its rules are src/serve/web/.
  */
 import type { Server } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { HealthServerOptions } from '../serve/server.js';
-import { clientCertificateAllowed, httpsOptions, loadWebConfig, webGuard, WebConfigError } from '../serve/web-config.js';
+import { EXPORTER_PATHS } from '../serve/exporter/index.js';
+import type { HealthServerOptions } from '../serve/health/index.js';
+import { STATUS_PATHS } from '../serve/status/index.js';
+import { clientCertificateAllowed, httpsOptions, loadWebConfig, webGuard, WebConfigError } from '../serve/web/index.js';
 import type { Values } from './args.js';
 import { UsageError } from './usage.js';
 
@@ -13,6 +15,13 @@ export const WEB_OPTIONS = {
   'web-config': { type: 'string' },
   'web-config-all': { type: 'boolean' },
 } as const;
+
+/**
+ * The paths that hold what Prometheus scrapes and what the nodes report: basic auth guards
+ * these (every path with --web-config-all). `/writer` and the health paths stay open for load
+ * balancers.
+ */
+export const PROTECTED_PATHS: readonly string[] = [...EXPORTER_PATHS, '/metrics', '/cluster', ...STATUS_PATHS];
 
 export interface WebSetup {
   /** For createHealthServer: `tls` and `guard`. */
@@ -31,7 +40,7 @@ export function webFrom(values: Values): WebSetup | undefined {
   try {
     const config = loadWebConfig(file);
     const all = values['web-config-all'] === true;
-    const guard = webGuard(config, all);
+    const guard = webGuard(config, all ? 'all' : PROTECTED_PATHS);
     const tls = config.tls;
     const server: WebSetup['server'] = { ...(tls ? { tls: httpsOptions(tls) } : {}), ...(guard ? { guard } : {}) };
     return {

@@ -1,5 +1,8 @@
-export { HealthCheck } from './health-check.js';
-export type { HealthCheckOptions, Answer, Verdict, VerdictChange } from './health-check.js';
-export { createHealthServer, shutdownHealthServer, readinessLine, liveness, HEALTH_PATHS } from './server.js';
-export type { HealthServerOptions } from './server.js';
-export { Metrics } from './metrics.js';
+/**
+ * serve, for the library: a HealthCheck and the HTTP server of a node's health paths. The
+ * folders below are serve's rooms: http/ and prom/ (shared, nothing else of serve), health/
+ * (one target's check; the layer the features build on), and the features exporter/,
+ * cluster-view/, status/ and web/, which never import each other. src/cli joins them.
+ */
+export { createHealthServer, HealthCheck, HEALTH_PATHS, liveness, Metrics, readinessLine, shutdownHealthServer } from './health/index.js';
+export type { Answer, CheckVerdict, HealthCheckOptions, HealthServerOptions, VerdictChange } from './health/index.js';

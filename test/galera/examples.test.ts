@@ -5,26 +5,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cluster, node, ROOT, waitAllSynced, waitFor } from './support/cluster.js';
+import { get } from '../support/http.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gp-examples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('examples/', () => {
   it('haproxy-writer.cfg is valid for HAProxy (haproxy -c)', () => {
@@ -61,9 +49,9 @@ describe('examples/', () => {
         return port > 0 || child.exitCode !== null;
       }, 10_000, 50);
       expect(port, stderr).toBeGreaterThan(0);
-      expect(await get(port, '/health')).toEqual({ status: 200, body: 'synced\n' });
+      expect(await get(port, '/health')).toMatchObject({ status: 200, body: 'synced\n' });
       writeFileSync(join(dir, 'maintenance'), '');
-      expect(await get(port, '/health')).toEqual({ status: 503, body: 'maintenance\n' });
+      expect(await get(port, '/health')).toMatchObject({ status: 503, body: 'maintenance\n' });
       expect(stderr).not.toContain(password);
     } finally {
       child.kill('SIGTERM');

@@ -3,7 +3,7 @@
  * (one probe in flight, shared by every request; results reused for a short while).
  */
 import { existsSync } from 'node:fs';
-import type { ProbeResult } from '../probe/types.js';
+import type { ProbeResult } from '../../probe/types.js';
 import { Metrics } from './metrics.js';
 
 export interface HealthCheckOptions {
@@ -30,11 +30,12 @@ export interface HealthCheckOptions {
   now?: () => number;
 }
 
-export type Verdict = 'healthy' | 'unhealthy' | 'maintenance';
+/** A check's verdict (the probe's own verdict, `src/probe/verdict.ts`, is another thing). */
+export type CheckVerdict = 'healthy' | 'unhealthy' | 'maintenance';
 
 export interface VerdictChange {
-  from: Verdict | undefined;
-  to: Verdict;
+  from: CheckVerdict | undefined;
+  to: CheckVerdict;
   reason: string;
   result?: ProbeResult;
 }
@@ -52,21 +53,21 @@ interface Stored {
 }
 
 export class HealthCheck {
-  private readonly options: HealthCheckOptions;
-  private readonly now: () => number;
-  private readonly closing = new AbortController();
-  private last: Stored | undefined;
-  private inFlight: Promise<Stored> | undefined;
-  private verdict: Verdict | undefined;
-  private reason = '';
+  readonly #options: HealthCheckOptions;
+  readonly #now: () => number;
+  readonly #closing = new AbortController();
+  #last: Stored | undefined;
+  #inFlight: Promise<Stored> | undefined;
+  #verdict: CheckVerdict | undefined;
+  #reason = '';
   readonly metrics: Metrics;
 
   constructor(options: HealthCheckOptions) {
     for (const key of ['cacheMs', 'waitMs', 'maxAgeMs'] as const) {
       if (!Number.isFinite(options[key]) || options[key] < 0) throw new TypeError(`${key} must be a non-negative number of milliseconds`);
     }
-    this.options = options;
-    this.now = options.now ?? (() => performance.now());
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
     this.metrics = options.metrics ?? new Metrics();
   }
 
@@ -75,7 +76,7 @@ export class HealthCheck {
 
   /** The latest result, whatever its age, without probing (for /metrics); undefined before the first. */
   get latest(): ProbeResult | undefined {
-    return this.last?.result;
+    return this.#last?.result;
   }
 
   /**
@@ -84,8 +85,8 @@ export class HealthCheck {
    * undefined, and the caller takes the `answer()` path.
    */
   cachedResult(): ProbeResult | undefined {
-    if (this.options.maintenanceFile !== undefined) return undefined;
-    const fresh = this.fresh(this.options.cacheMs);
+    if (this.#options.maintenanceFile !== undefined) return undefined;
+    const fresh = this.#fresh(this.#options.cacheMs);
     return fresh?.kind === 'result' ? fresh.result : undefined;
   }
 
@@ -100,82 +101,82 @@ export class HealthCheck {
    *   else `none`.
    */
   async answer(): Promise<Answer> {
-    const file = this.options.maintenanceFile;
+    const file = this.#options.maintenanceFile;
     const maintenance = file !== undefined && existsSync(file);
     this.metrics.maintenance = maintenance;
     if (maintenance) {
-      this.note('maintenance', 'maintenance');
+      this.#note('maintenance', 'maintenance');
       return { kind: 'maintenance' };
     }
-    const fresh = this.fresh(this.options.cacheMs);
+    const fresh = this.#fresh(this.#options.cacheMs);
     if (fresh) return fresh;
-    if (this.closing.signal.aborted) return this.fallback('the endpoint is shutting down');
+    if (this.#closing.signal.aborted) return this.#fallback('the endpoint is shutting down');
 
-    let pending = this.inFlight;
+    let pending = this.#inFlight;
     if (pending) {
-      const stale = this.fresh(this.options.maxAgeMs);
+      const stale = this.#fresh(this.#options.maxAgeMs);
       if (stale) return stale;
     } else {
-      pending = this.start();
+      pending = this.#start();
     }
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([
       pending,
       new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), this.options.waitMs);
+        timer = setTimeout(() => resolve(undefined), this.#options.waitMs);
       }),
     ]);
     clearTimeout(timer);
-    if (waited) return { kind: 'result', result: waited.result, ageMs: Math.max(0, this.now() - waited.at) };
-    return this.fallback(`no answer from the probe within ${Math.round(this.options.waitMs)} ms`);
+    if (waited) return { kind: 'result', result: waited.result, ageMs: Math.max(0, this.#now() - waited.at) };
+    return this.#fallback(`no answer from the probe within ${Math.round(this.#options.waitMs)} ms`);
   }
 
-  private fresh(limitMs: number): Answer | undefined {
-    if (!this.last) return undefined;
-    const ageMs = this.now() - this.last.at;
-    return ageMs <= limitMs ? { kind: 'result', result: this.last.result, ageMs } : undefined;
+  #fresh(limitMs: number): Answer | undefined {
+    if (!this.#last) return undefined;
+    const ageMs = this.#now() - this.#last.at;
+    return ageMs <= limitMs ? { kind: 'result', result: this.#last.result, ageMs } : undefined;
   }
 
-  private fallback(reason: string): Answer {
-    return this.fresh(this.options.maxAgeMs) ?? { kind: 'none', reason };
+  #fallback(reason: string): Answer {
+    return this.#fresh(this.#options.maxAgeMs) ?? { kind: 'none', reason };
   }
 
   /** The single probe in flight; every request without a fresh result shares it. */
-  private start(): Promise<Stored> {
+  #start(): Promise<Stored> {
     this.probesStarted++;
     this.metrics.inFlight++;
     const run = (async (): Promise<Stored> => {
       try {
-        const result = await this.options.probe(this.closing.signal);
-        const stored = { result, at: this.now() };
-        this.last = stored;
+        const result = await this.#options.probe(this.#closing.signal);
+        const stored = { result, at: this.#now() };
+        this.#last = stored;
         this.metrics.recordProbe(result);
-        this.note(result.healthy ? 'healthy' : 'unhealthy', result.reason, result);
+        this.#note(result.healthy ? 'healthy' : 'unhealthy', result.reason, result);
         return stored;
       } finally {
         this.metrics.inFlight--;
-        this.inFlight = undefined;
+        this.#inFlight = undefined;
       }
     })();
-    this.inFlight = run;
+    this.#inFlight = run;
     // A probe rejects only for invalid options, which serve validates before it starts;
     // keep a rejection from going unhandled when no request is waiting any more.
     run.catch(() => {});
     return run;
   }
 
-  private note(verdict: Verdict, reason: string, result?: ProbeResult): void {
-    if (verdict === this.verdict && reason === this.reason) return;
-    const change: VerdictChange = { from: this.verdict, to: verdict, reason, ...(result ? { result } : {}) };
-    this.verdict = verdict;
-    this.reason = reason;
-    this.options.onChange?.(change);
+  #note(verdict: CheckVerdict, reason: string, result?: ProbeResult): void {
+    if (verdict === this.#verdict && reason === this.#reason) return;
+    const change: VerdictChange = { from: this.#verdict, to: verdict, reason, ...(result ? { result } : {}) };
+    this.#verdict = verdict;
+    this.#reason = reason;
+    this.#options.onChange?.(change);
   }
 
   /** Aborts the probe in flight, if any, and waits for it to end. */
   async close(): Promise<void> {
-    this.closing.abort();
-    await this.inFlight?.catch(() => undefined);
+    this.#closing.abort();
+    await this.#inFlight?.catch(() => undefined);
   }
 }
 

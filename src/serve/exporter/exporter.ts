@@ -8,13 +8,14 @@
  * then the probe: one `HealthCheck` per target and module (single flight, `--cache`), in a
  * bounded map pruned when idle, and at most `maxConcurrentProbes` probes running at once.
  */
-import type { ProbeOptions } from '../probe/options.js';
-import { probe as runProbe } from '../probe/probe.js';
-import type { ProbeResult } from '../probe/types.js';
-import { HealthCheck, type VerdictChange } from './health-check.js';
-import { probeGauges, PromText } from './prom.js';
+import type { ProbeOptions } from '../../probe/options.js';
+import { probe as runProbe } from '../../probe/probe.js';
+import type { ProbeResult } from '../../probe/types.js';
+import { HealthCheck, type VerdictChange } from '../health/index.js';
+import { PROM_TYPE, textAnswer, type RouteAnswer } from '../http/index.js';
+import { probeGauges, PromText } from '../prom/index.js';
 import { Slots } from './slots.js';
-import { parseTargetAddress, TargetError, type TargetAddress, type TargetPolicy } from './target-policy.js';
+import { parseTargetAddress, TargetPolicyError, type TargetAddress, type TargetPolicy } from './target-policy.js';
 
 export interface ExporterOptions {
   policy: TargetPolicy;
@@ -41,11 +42,8 @@ export interface ExporterOptions {
   now?: () => number;
 }
 
-export interface ExporterAnswer {
-  status: number;
-  contentType: string;
-  body: string;
-}
+/** What `/probe` answers. */
+export type ExporterAnswer = RouteAnswer;
 
 interface Entry {
   target: TargetAddress;
@@ -55,13 +53,11 @@ interface Entry {
   lastUsed: number;
 }
 
-const PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-const TEXT_TYPE = 'text/plain; charset=utf-8';
 const SWEEP_EVERY_MS = 10_000;
 const MAX_MODULE_NAME = 64;
 
 /** Bodies are fixed sentences: nothing of the request comes back. */
-const refuse = (status: number, line: string): ExporterAnswer => ({ status, contentType: TEXT_TYPE, body: `${line}\n` });
+const refuse = (status: number, line: string): ExporterAnswer => textAnswer(status, line);
 
 /**
  * The probe's budget from `X-Prometheus-Scrape-Timeout-Seconds`: the header less the offset
@@ -78,53 +74,53 @@ export function probeBudgetMs(header: string | string[] | undefined, timeoutMs: 
 }
 
 export class Exporter {
-  private readonly options: ExporterOptions;
-  private readonly now: () => number;
-  private readonly entries = new Map<string, Entry>();
-  private readonly slots: Slots;
-  private readonly answers = new Map<number, number>();
-  private current: TargetPolicy;
-  private lastSweep: number;
-  private closed = false;
+  readonly #options: ExporterOptions;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #slots: Slots;
+  readonly #answers = new Map<number, number>();
+  #current: TargetPolicy;
+  #lastSweep: number;
+  #closed = false;
 
   constructor(options: ExporterOptions) {
     for (const key of ['timeoutMs', 'timeoutOffsetMs', 'cacheMs', 'maxAgeMs'] as const) {
       if (!Number.isFinite(options[key]) || options[key] < 0) throw new TypeError(`${key} must be a non-negative number of milliseconds`);
     }
-    this.options = options;
-    this.now = options.now ?? (() => performance.now());
-    this.slots = new Slots(options.maxConcurrentProbes);
-    this.current = options.policy;
-    this.lastSweep = this.now();
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.#slots = new Slots(options.maxConcurrentProbes);
+    this.#current = options.policy;
+    this.#lastSweep = this.#now();
   }
 
   get policy(): TargetPolicy {
-    return this.current;
+    return this.#current;
   }
 
   /** A new allow list (a reloaded targets file): targets no longer allowed are forgotten now. */
   setPolicy(policy: TargetPolicy): void {
-    this.current = policy;
-    for (const [key, entry] of this.entries) {
+    this.#current = policy;
+    for (const [key, entry] of this.#entries) {
       if (policy.allows(entry.target)) continue;
-      this.entries.delete(key);
+      this.#entries.delete(key);
       void entry.check.close();
     }
   }
 
   /** Targets remembered now (each with its module). */
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 
   /** Answers `GET /probe?<query>`; `scrapeTimeout` is the X-Prometheus-Scrape-Timeout-Seconds header. */
   async probe(query: string, scrapeTimeout: string | string[] | undefined): Promise<ExporterAnswer> {
-    const answer = await this.answer(query, scrapeTimeout);
-    this.answers.set(answer.status, (this.answers.get(answer.status) ?? 0) + 1);
+    const answer = await this.#answer(query, scrapeTimeout);
+    this.#answers.set(answer.status, (this.#answers.get(answer.status) ?? 0) + 1);
     return answer;
   }
 
-  private async answer(query: string, scrapeTimeout: string | string[] | undefined): Promise<ExporterAnswer> {
+  async #answer(query: string, scrapeTimeout: string | string[] | undefined): Promise<ExporterAnswer> {
     const params = new URLSearchParams(query);
     const targets = params.getAll('target');
     if (targets.length === 0 || targets[0] === '') return refuse(400, 'missing target parameter');
@@ -133,29 +129,29 @@ export class Exporter {
     try {
       target = parseTargetAddress(targets[0]!);
     } catch (err) {
-      if (err instanceof TargetError) return refuse(400, 'malformed target: expected host:port or [ipv6]:port');
+      if (err instanceof TargetPolicyError) return refuse(400, 'malformed target: expected host:port or [ipv6]:port');
       throw err;
     }
-    if (!this.current.allows(target)) return refuse(403, 'target not allowed');
+    if (!this.#current.allows(target)) return refuse(403, 'target not allowed');
 
     const modules = params.getAll('auth_module');
     if (modules.length > 1) return refuse(400, 'more than one auth_module parameter');
     // Option-file group names are lower case.
     const module = modules[0]?.toLowerCase();
-    let base = this.options.base;
+    let base = this.#options.base;
     if (module !== undefined) {
-      const found = module.length <= MAX_MODULE_NAME ? this.options.authModules?.get(module) : undefined;
+      const found = module.length <= MAX_MODULE_NAME ? this.#options.authModules?.get(module) : undefined;
       if (!found) return refuse(400, 'unknown auth_module');
       base = found;
     }
-    const budgetMs = probeBudgetMs(scrapeTimeout, this.options.timeoutMs, this.options.timeoutOffsetMs);
+    const budgetMs = probeBudgetMs(scrapeTimeout, this.#options.timeoutMs, this.#options.timeoutOffsetMs);
     if (budgetMs === undefined) return refuse(400, 'invalid X-Prometheus-Scrape-Timeout-Seconds header');
-    if (this.closed) return refuse(503, 'shutting down');
+    if (this.#closed) return refuse(503, 'shutting down');
 
-    const entry = this.entry(target, module, base);
+    const entry = this.#entry(target, module, base);
     if (!entry) return refuse(503, 'too many targets');
     entry.budgetMs = budgetMs;
-    entry.lastUsed = this.now();
+    entry.lastUsed = this.#now();
     // A request joining a probe started for a longer scrape still answers within its own.
     let timer: NodeJS.Timeout | undefined;
     const answer = await Promise.race([
@@ -175,49 +171,49 @@ export class Exporter {
     return { status: 200, contentType: PROM_TYPE, body: out.render() };
   }
 
-  private entry(target: TargetAddress, module: string | undefined, base: ProbeOptions): Entry | undefined {
+  #entry(target: TargetAddress, module: string | undefined, base: ProbeOptions): Entry | undefined {
     const key = module === undefined ? target.key : `${target.key} ${module}`;
-    const found = this.entries.get(key);
+    const found = this.#entries.get(key);
     if (found) return found;
-    this.sweep();
-    if (this.entries.size >= (this.options.maxTargets ?? 10_000)) return undefined;
+    this.#sweep();
+    if (this.#entries.size >= (this.#options.maxTargets ?? 10_000)) return undefined;
     const entry: Entry = {
       target,
-      budgetMs: this.options.timeoutMs,
-      lastUsed: this.now(),
+      budgetMs: this.#options.timeoutMs,
+      lastUsed: this.#now(),
       check: new HealthCheck({
-        probe: (signal) => this.run(entry, base, signal),
-        cacheMs: this.options.cacheMs,
-        maxAgeMs: this.options.maxAgeMs,
-        waitMs: this.options.timeoutMs + 1000,
-        ...(this.options.onChange ? { onChange: (c: VerdictChange) => this.options.onChange?.(target.key, module, c) } : {}),
-        now: this.now,
+        probe: (signal) => this.#run(entry, base, signal),
+        cacheMs: this.#options.cacheMs,
+        maxAgeMs: this.#options.maxAgeMs,
+        waitMs: this.#options.timeoutMs + 1000,
+        ...(this.#options.onChange ? { onChange: (c: VerdictChange) => this.#options.onChange?.(target.key, module, c) } : {}),
+        now: this.#now,
       }),
     };
-    this.entries.set(key, entry);
+    this.#entries.set(key, entry);
     return entry;
   }
 
   /** Forgets targets not asked for within `idleMs` (none with a probe running). */
-  private sweep(): void {
-    const now = this.now();
-    const full = this.entries.size >= (this.options.maxTargets ?? 10_000);
-    if (!full && now - this.lastSweep < SWEEP_EVERY_MS) return;
-    this.lastSweep = now;
-    const idleMs = this.options.idleMs ?? 600_000;
-    for (const [key, entry] of this.entries) {
+  #sweep(): void {
+    const now = this.#now();
+    const full = this.#entries.size >= (this.#options.maxTargets ?? 10_000);
+    if (!full && now - this.#lastSweep < SWEEP_EVERY_MS) return;
+    this.#lastSweep = now;
+    const idleMs = this.#options.idleMs ?? 600_000;
+    for (const [key, entry] of this.#entries) {
       if (now - entry.lastUsed <= idleMs || entry.check.metrics.inFlight > 0) continue;
-      this.entries.delete(key);
+      this.#entries.delete(key);
       void entry.check.close();
     }
   }
 
   /** One probe of an entry: wait for a slot, then probe with what remains of the budget. */
-  private async run(entry: Entry, base: ProbeOptions, signal: AbortSignal): Promise<ProbeResult> {
+  async #run(entry: Entry, base: ProbeOptions, signal: AbortSignal): Promise<ProbeResult> {
     const budgetMs = entry.budgetMs;
-    const started = this.now();
-    const granted = await this.slots.acquire(budgetMs, signal);
-    const waited = this.now() - started;
+    const started = this.#now();
+    const granted = await this.#slots.acquire(budgetMs, signal);
+    const waited = this.#now() - started;
     if (!granted) {
       const aborted = signal.aborted;
       const reason = aborted ? 'the exporter is shutting down' : `no probe slot came free within ${Math.round(budgetMs)} ms (--max-concurrent-probes)`;
@@ -231,22 +227,22 @@ export class Exporter {
       };
     }
     try {
-      const run = this.options.probe ?? runProbe;
+      const run = this.#options.probe ?? runProbe;
       // The request's target replaces serve's own (a unix socket included).
       const { socketPath: _own, ...options } = base;
       return await run({ ...options, host: entry.target.host, port: entry.target.port, timeout: Math.max(1, budgetMs - waited), signal });
     } finally {
-      this.slots.release();
+      this.#slots.release();
     }
   }
 
   /** The exporter's own state, in Prometheus text. */
   metrics(out: PromText = new PromText()): PromText {
-    out.add('galera_probe_exporter_targets', 'gauge', 'Targets (with their auth module) the exporter remembers.', {}, this.entries.size);
-    out.add('galera_probe_exporter_probes_running', 'gauge', 'Probes running now.', {}, this.slots.inUse);
-    out.add('galera_probe_exporter_probes_waiting', 'gauge', 'Probes waiting for a slot (--max-concurrent-probes).', {}, this.slots.waiting);
-    out.add('galera_probe_exporter_probe_slots', 'gauge', 'Probes that may run at once (--max-concurrent-probes).', {}, this.slots.max);
-    for (const [code, count] of [...this.answers].sort((a, b) => a[0] - b[0])) {
+    out.add('galera_probe_exporter_targets', 'gauge', 'Targets (with their auth module) the exporter remembers.', {}, this.#entries.size);
+    out.add('galera_probe_exporter_probes_running', 'gauge', 'Probes running now.', {}, this.#slots.inUse);
+    out.add('galera_probe_exporter_probes_waiting', 'gauge', 'Probes waiting for a slot (--max-concurrent-probes).', {}, this.#slots.waiting);
+    out.add('galera_probe_exporter_probe_slots', 'gauge', 'Probes that may run at once (--max-concurrent-probes).', {}, this.#slots.max);
+    for (const [code, count] of [...this.#answers].sort((a, b) => a[0] - b[0])) {
       out.add('galera_probe_exporter_requests_total', 'counter', '/probe requests answered, by HTTP status.', { code: String(code) }, count);
     }
     return out;
@@ -254,9 +250,9 @@ export class Exporter {
 
   /** Aborts the probes in flight and waits for them. */
   async close(): Promise<void> {
-    this.closed = true;
-    const entries = [...this.entries.values()];
-    this.entries.clear();
+    this.#closed = true;
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
     await Promise.all(entries.map((e) => e.check.close()));
   }
 }

@@ -2,8 +2,8 @@
  * The status page's memory: one sample per look (about one a second), for the last 15 minutes,
  * in a ring of fixed size; served as runs (`[from, to, value]`), which is what a timeline draws.
  */
-import type { NodeClass } from '../cluster/rows.js';
-import type { ClusterVerdict } from '../cluster/types.js';
+import type { NodeClass } from '../../cluster/rows.js';
+import type { ClusterVerdict } from '../../cluster/types.js';
 
 export interface StatusSample {
   /** When the look started, ms since the epoch. */

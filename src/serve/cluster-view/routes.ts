@@ -3,25 +3,22 @@
  * `/cluster` (the cluster object of `galera-probe cluster --json`). Text is one line; JSON with
  * `?format=json` or `Accept: application/json`. Nothing of the request is echoed.
  */
+import { jsonAnswer, type Route, textAnswer, wantsJson } from '../http/index.js';
 import type { ClusterView } from './cluster-view.js';
-import { type Route, wantsJson } from './server.js';
 
-const TEXT = 'text/plain; charset=utf-8';
-const JSON_TYPE = 'application/json';
+export const CLUSTER_PATHS = ['/writer', '/cluster'] as const;
 
-export function clusterRoutes(view: ClusterView): Record<string, Route> {
+export function clusterRoutes(view: ClusterView): Record<(typeof CLUSTER_PATHS)[number], Route> {
   return {
     '/writer': async (req, query) => {
       const { ok, line, view: v } = await view.writer();
       const status = ok ? 200 : 503;
-      if (wantsJson(req, query)) return { status, contentType: JSON_TYPE, body: `${JSON.stringify({ writer: ok, reason: line, elected: v.writer, verdict: v.verdict })}\n` };
-      return { status, contentType: TEXT, body: `${line}\n` };
+      return wantsJson(req, query) ? jsonAnswer(status, { writer: ok, reason: line, elected: v.writer, verdict: v.verdict }) : textAnswer(status, line);
     },
     '/cluster': async (req, query) => {
       const { ok, line, view: v } = await view.cluster();
       const status = ok ? 200 : 503;
-      if (wantsJson(req, query)) return { status, contentType: JSON_TYPE, body: `${JSON.stringify(v)}\n` };
-      return { status, contentType: TEXT, body: `${line}\n` };
+      return wantsJson(req, query) ? jsonAnswer(status, v) : textAnswer(status, line);
     },
   };
 }

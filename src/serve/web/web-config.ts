@@ -11,16 +11,14 @@
  *     basic_auth_users:
  *       prometheus: $2y$10$...         # bcrypt
  *
- * What it protects is decided by `webGuard`: basic auth on the exporter's paths, or on all.
+ * What it protects is decided by `webGuard` (basic-auth.ts): the paths its caller names, or all.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { readTextFile } from '../../util/text-file.js';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import type { SecureVersion, TLSSocket } from 'node:tls';
-import { bcryptDigest, bcryptVerify, MAX_COST, parseBcryptHash, type BcryptHash } from './bcrypt.js';
-import type { RouteAnswer } from './server.js';
+import { MAX_COST, parseBcryptHash, type BcryptHash } from './bcrypt.js';
 import { parseYaml, YamlError, type YamlMap, type YamlValue } from './yaml.js';
 
 export class WebConfigError extends Error {
@@ -47,9 +45,6 @@ export interface WebConfig {
   /** User name → bcrypt hash. Empty: no basic auth. */
   users: Map<string, BcryptHash>;
 }
-
-/** Paths that hold what Prometheus scrapes; basic auth guards these (all paths with --web-config-all). */
-export const PROTECTED_PATHS: readonly string[] = ['/probe', '/metrics', '/targets', '/cluster', '/status', '/status.js', '/status.css', '/status.json'];
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -114,20 +109,7 @@ export function parseWebConfig(text: string, file: string): WebConfig {
 }
 
 export function loadWebConfig(file: string): WebConfig {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new WebConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (bytes.length > MAX_FILE_BYTES) throw new WebConfigError(`${file}: larger than ${MAX_FILE_BYTES} bytes`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new WebConfigError(`${file}: not valid UTF-8`);
-  }
-  return parseWebConfig(text, file);
+  return parseWebConfig(readTextFile(file, MAX_FILE_BYTES, (e) => new WebConfigError(e.message)), file);
 }
 
 /** node:https options for the TLS settings; reads the PEM files (errors name the file). */
@@ -164,74 +146,4 @@ export function clientCertificateAllowed(type: ClientAuthType, socket: TLSSocket
   const given = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
   if (type === 'RequireAnyClientCert') return given;
   return !given || socket.authorized;
-}
-
-/**
- * Basic auth against bcrypt hashes. bcrypt is slow on purpose (tens to hundreds of ms, on the
- * event loop), so a verdict is remembered by a SHA-256 of the user and password (never the
- * password), and fresh verifications are limited per second: a scraper with good credentials
- * pays once, someone guessing gets 429 past the limit.
- */
-export class BasicAuth {
-  private readonly users: Map<string, BcryptHash>;
-  private readonly verdicts = new Map<string, boolean>();
-  private readonly maxPerSecond: number;
-  private windowStart = 0;
-  private spent = 0;
-
-  constructor(users: Map<string, BcryptHash>, maxPerSecond = 10) {
-    this.users = users;
-    this.maxPerSecond = maxPerSecond;
-  }
-
-  /** 'ok', 'denied', or 'busy' when too many fresh verifications ran this second. */
-  check(header: string | undefined): 'ok' | 'denied' | 'busy' {
-    const m = header === undefined ? null : /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-    if (!m || m[1]!.length > 1024) return 'denied';
-    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return 'denied';
-    const user = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
-    const id = createHash('sha256').update(user).update('\0').update(password).digest('base64');
-    const known = this.verdicts.get(id);
-    if (known !== undefined) return known ? 'ok' : 'denied';
-
-    const now = Date.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.spent = 0;
-    }
-    if (this.spent >= this.maxPerSecond) return 'busy';
-    this.spent++;
-    const hash = this.users.get(user);
-    let ok = false;
-    if (hash) {
-      ok = bcryptVerify(password, hash);
-    } else {
-      // An unknown user costs the same as a known one: no telling which names exist.
-      const any = this.users.values().next().value as BcryptHash | undefined;
-      if (any) timingSafeEqual(bcryptDigest(password, any.salt, any.cost), Buffer.alloc(23));
-    }
-    if (this.verdicts.size >= 1000) this.verdicts.clear();
-    this.verdicts.set(id, ok);
-    return ok ? 'ok' : 'denied';
-  }
-}
-
-/**
- * The request guard for createHealthServer: with basic_auth_users, the protected paths (every
- * path when `all`) need credentials; 401 asks for them, 429 when guessing is throttled.
- */
-export function webGuard(config: WebConfig, all: boolean): ((req: IncomingMessage, path: string) => RouteAnswer | undefined) | undefined {
-  if (config.users.size === 0) return undefined;
-  const auth = new BasicAuth(config.users);
-  const text = 'text/plain; charset=utf-8';
-  return (req, path) => {
-    if (!all && !PROTECTED_PATHS.includes(path)) return undefined;
-    const verdict = auth.check(req.headers.authorization);
-    if (verdict === 'ok') return undefined;
-    if (verdict === 'busy') return { status: 429, contentType: text, body: 'too many authentication attempts\n', headers: { 'Retry-After': '1' } };
-    return { status: 401, contentType: text, body: 'unauthorized\n', headers: { 'WWW-Authenticate': 'Basic realm="galera-probe", charset="UTF-8"' } };
-  };
 }

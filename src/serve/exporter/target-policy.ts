@@ -5,7 +5,7 @@
  * or a CIDR, each with a port.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import { ipVersion } from '../probe/address.js';
+import { ipVersion } from '../../probe/address.js';
 
 /** A TCP target, canonical: lower-case host, IPv6 in its shortest form. */
 export interface TargetAddress {
@@ -18,8 +18,8 @@ export interface TargetAddress {
 }
 
 /** A malformed target or pattern. The message never contains the text that was refused. */
-export class TargetError extends Error {
-  override readonly name = 'TargetError';
+export class TargetPolicyError extends Error {
+  override readonly name = 'TargetPolicyError';
 }
 
 const MAX_TARGET_LENGTH = 300;
@@ -53,34 +53,34 @@ function isHostName(host: string): boolean {
 }
 
 /**
- * `host:port`, `[v6]:port`, or `host` / `[v6]` (port 3306). Throws TargetError for anything
+ * `host:port`, `[v6]:port`, or `host` / `[v6]` (port 3306). Throws TargetPolicyError for anything
  * else: unix sockets, zone ids, user info, numeric forms that are not dotted quads.
  */
 export function parseTargetAddress(text: string): TargetAddress {
-  if (text.length === 0 || text.length > MAX_TARGET_LENGTH) throw new TargetError('target: expected host:port');
+  if (text.length === 0 || text.length > MAX_TARGET_LENGTH) throw new TargetPolicyError('target: expected host:port');
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::([^:]*))?$/.exec(text);
   if (bracketed) {
     host = bracketed[1]!;
     portText = bracketed[2];
-    if (ipVersion(host) !== 6) throw new TargetError('target: invalid IPv6 address');
+    if (ipVersion(host) !== 6) throw new TargetPolicyError('target: invalid IPv6 address');
   } else {
     const colon = text.indexOf(':');
-    if (colon !== text.lastIndexOf(':')) throw new TargetError('target: an IPv6 address goes in brackets: [v6]:port');
+    if (colon !== text.lastIndexOf(':')) throw new TargetPolicyError('target: an IPv6 address goes in brackets: [v6]:port');
     host = colon < 0 ? text : text.slice(0, colon);
     portText = colon < 0 ? undefined : text.slice(colon + 1);
   }
   const port = portText === undefined ? DEFAULT_PORT : parsePort(portText);
-  if (port === undefined) throw new TargetError('target: invalid port');
+  if (port === undefined) throw new TargetPolicyError('target: invalid port');
   if (bracketed) {
     const v6 = canonicalV6(host);
-    if (v6 === undefined) throw new TargetError('target: invalid IPv6 address');
+    if (v6 === undefined) throw new TargetPolicyError('target: invalid IPv6 address');
     return { host: v6, port, ip: 6, key: `[${v6}]:${port}` };
   }
   const lower = host.toLowerCase();
   if (isIPv4(lower)) return { host: lower, port, ip: 4, key: `${lower}:${port}` };
-  if (!isHostName(lower)) throw new TargetError('target: invalid host');
+  if (!isHostName(lower)) throw new TargetPolicyError('target: invalid host');
   return { host: lower, port, ip: 0, key: `${lower}:${port}` };
 }
 
@@ -96,7 +96,7 @@ function parsePorts(text: string, pattern: string): PortRange {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
   const from = m ? parsePort(m[1]!) : undefined;
   const to = m ? (m[2] === undefined ? from : parsePort(m[2])) : undefined;
-  if (from === undefined || to === undefined || to < from) throw new TargetError(`--allow-target ${JSON.stringify(pattern)}: expected a port, a range such as 3306-3309, or *`);
+  if (from === undefined || to === undefined || to < from) throw new TargetPolicyError(`--allow-target ${JSON.stringify(pattern)}: expected a port, a range such as 3306-3309, or *`);
   return { from, to };
 }
 
@@ -109,7 +109,7 @@ function parsePorts(text: string, pattern: string): PortRange {
  */
 export function parsePattern(text: string): Pattern {
   const bad = (why: string): never => {
-    throw new TargetError(`--allow-target ${JSON.stringify(text)}: ${why}`);
+    throw new TargetPolicyError(`--allow-target ${JSON.stringify(text)}: ${why}`);
   };
   const bracketed = /^\[([^\]]+)\]:(.+)$/.exec(text);
   const colon = text.lastIndexOf(':');
@@ -145,7 +145,7 @@ export class TargetPolicy {
   private readonly exact = new Set<string>();
   private readonly patterns: Pattern[] = [];
 
-  /** Throws TargetError for a malformed exact target or pattern. */
+  /** Throws TargetPolicyError for a malformed exact target or pattern. */
   constructor(init: TargetPolicyInit = {}) {
     for (const t of init.exact ?? []) this.exact.add(parseTargetAddress(t).key);
     for (const p of init.patterns ?? []) this.patterns.push(parsePattern(p));

@@ -4,10 +4,10 @@
  * sees; status.js draws the same model in place every second. Every string that came from a
  * node or a request is escaped here, in one place.
  */
-import { type NodeRow, nodeRow, clusterRows } from '../cluster/rows.js';
-import type { ClusterResult, ClusterVerdict } from '../cluster/types.js';
-import type { ProbeResult } from '../probe/types.js';
-import type { HistoryJson, Run } from './status-history.js';
+import { type NodeRow, nodeRow, clusterRows } from '../../cluster/rows.js';
+import type { ClusterResult, ClusterVerdict } from '../../cluster/types.js';
+import type { ProbeResult } from '../../probe/types.js';
+import type { HistoryJson, Run } from './history.js';
 
 export interface StatusModel {
   /** When the last look started (ms since the epoch); null before the first. */

@@ -8,19 +8,19 @@ interface Waiter {
 }
 
 export class Slots {
-  private running = 0;
-  private readonly queue: Waiter[] = [];
+  #running = 0;
+  readonly #queue: Waiter[] = [];
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer');
   }
 
   get inUse(): number {
-    return this.running;
+    return this.#running;
   }
 
   get waiting(): number {
-    return this.queue.length;
+    return this.#queue.length;
   }
 
   /**
@@ -29,8 +29,8 @@ export class Slots {
    */
   acquire(waitMs: number, signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
-    if (this.running < this.max) {
-      this.running++;
+    if (this.#running < this.max) {
+      this.#running++;
       return Promise.resolve(true);
     }
     if (waitMs <= 0) return Promise.resolve(false);
@@ -38,8 +38,8 @@ export class Slots {
       const leave = (granted: boolean): void => {
         clearTimeout(waiter.timer);
         signal?.removeEventListener('abort', onAbort);
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
+        const i = this.#queue.indexOf(waiter);
+        if (i >= 0) this.#queue.splice(i, 1);
         resolve(granted);
       };
       const onAbort = (): void => leave(false);
@@ -48,14 +48,14 @@ export class Slots {
         grant: () => leave(true),
         timer: setTimeout(() => leave(false), waitMs),
       };
-      this.queue.push(waiter);
+      this.#queue.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   release(): void {
-    const next = this.queue[0];
+    const next = this.#queue[0];
     if (next) next.grant();
-    else this.running--;
+    else this.#running--;
   }
 }

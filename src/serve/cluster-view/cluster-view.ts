@@ -4,12 +4,12 @@
  * together with `judgeCluster`. It answers /writer and /cluster, refuses /health and /ready on
  * the losing side of a split brain, and renders the per-target and cluster gauges.
  */
-import { clusterResult, componentLabel, judgeCluster } from '../cluster/judge.js';
-import { CLUSTER_VERDICTS, type ClusterResult } from '../cluster/types.js';
-import type { ProbeResult } from '../probe/types.js';
-import { majorityOf } from '../probe/verdict.js';
-import type { Answer, HealthCheck } from './health-check.js';
-import { nodeGauges, PromText } from './prom.js';
+import { clusterResult, componentLabel, judgeCluster } from '../../cluster/judge.js';
+import { CLUSTER_VERDICTS, type ClusterResult } from '../../cluster/types.js';
+import type { ProbeResult } from '../../probe/types.js';
+import { majorityOf } from '../../probe/verdict.js';
+import { type HealthCheck, resultOf } from '../health/index.js';
+import { nodeGauges, PromText } from '../prom/index.js';
 
 export interface ClusterViewOptions {
   /** This node: one of `targets`. */
@@ -30,13 +30,6 @@ export interface ClusterViewOptions {
 export interface Reply {
   ok: boolean;
   line: string;
-}
-
-/** What a request's wait gave for one target, as a probe result the judgement can read. */
-function resultOf(target: string, answer: Answer): ProbeResult {
-  if (answer.kind === 'result') return answer.result;
-  if (answer.kind === 'maintenance') return { target, healthy: false, outcome: 'unhealthy', reason: 'maintenance', timings: { total: 0 } };
-  return { target, healthy: false, outcome: 'timeout', reason: answer.reason, error: { code: 'TIMEOUT', message: answer.reason }, timings: { total: 0 } };
 }
 
 export class ClusterView {

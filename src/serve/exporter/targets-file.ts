@@ -17,8 +17,8 @@
  * - The same target (with the same auth module) twice is an error.
  * Errors name the file and line, never a value.
  */
-import { readFileSync } from 'node:fs';
-import { parseTargetAddress, TargetError } from './target-policy.js';
+import { readTextFile } from '../../util/text-file.js';
+import { parseTargetAddress, TargetPolicyError } from './target-policy.js';
 
 export interface TargetEntry {
   /** Canonical `host:port`. */
@@ -90,7 +90,7 @@ export function parseTargetsFile(text: string, file: string): TargetEntry[] {
     try {
       target = parseTargetAddress(first).key;
     } catch (err) {
-      if (err instanceof TargetError) return fail('the first word must be a target: host:port, host or [ipv6]:port');
+      if (err instanceof TargetPolicyError) return fail('the first word must be a target: host:port, host or [ipv6]:port');
       throw err;
     }
     const entry: TargetEntry = { target, labels: {} };
@@ -125,20 +125,7 @@ export function parseTargetsFile(text: string, file: string): TargetEntry[] {
 }
 
 export function readTargetsFile(file: string): TargetEntry[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new TargetsFileError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (bytes.length > MAX_FILE_BYTES) throw new TargetsFileError(`${file}: larger than ${MAX_FILE_BYTES} bytes`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new TargetsFileError(`${file}: not valid UTF-8`);
-  }
-  return parseTargetsFile(text, file);
+  return parseTargetsFile(readTextFile(file, MAX_FILE_BYTES, (e) => new TargetsFileError(e.message)), file);
 }
 
 /** Prometheus HTTP service discovery: one group per target, with its labels. */
