@@ -9,9 +9,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { bcryptHash } from '../src/serve/bcrypt.js';
-import { Exporter } from '../src/serve/exporter.js';
-import { TargetPolicy, parseTargetAddress } from '../src/serve/target-policy.js';
+import { Exporter, parseTargetAddress, TargetPolicy } from '../src/serve/exporter/index.js';
+import { BasicAuth, BcryptPool, bcryptHash, parseBcryptHash } from '../src/serve/web/index.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { galeraNode, SYNCED_NODE, type Script } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
@@ -51,7 +50,16 @@ async function flood(count: number, perSecond: number, send: (i: number) => Prom
 }
 
 describe('1. an IPv4-looking glob lets DNS names through (allow-list bypass)', () => {
-  const allows = (pattern: string, target: string): boolean => new TargetPolicy({ patterns: [pattern] }).allows(parseTargetAddress(target));
+  /** A target that is not even a valid target (`10.0.x.1`: a name ending in a number) is refused too. */
+  const allows = (pattern: string, target: string): boolean => {
+    let parsed;
+    try {
+      parsed = parseTargetAddress(target);
+    } catch {
+      return false;
+    }
+    return new TargetPolicy({ patterns: [pattern] }).allows(parsed);
+  };
 
   it('each pattern kind against names, addresses and mixtures', () => {
     const table: [pattern: string, allowed: string[], refused: string[]][] = [
@@ -66,7 +74,7 @@ describe('1. an IPv4-looking glob lets DNS names through (allow-list bypass)', (
       ['*:3306', ['localhost:3306', 'db1:3306'], ['127.0.0.1:3306', 'db1.example.com:3306', '[::1]:3306']],
       ['local*:*', ['localhost:1'], ['127.0.0.1:1']],
       // CIDRs: addresses only, never names.
-      ['10.0.0.0/8:3306', ['10.1.2.3:3306'], ['10.1.2.com:3306', '11.0.0.1:3306', '[::ffff:10.1.2.3]:3306']],
+      ['10.0.0.0/8:3306', ['10.1.2.3:3306', '[::ffff:10.1.2.3]:3306'], ['10.1.2.com:3306', '11.0.0.1:3306', '[::ffff:11.1.2.3]:3306']],
       ['[fd00::/8]:*', ['[fd00::1]:3306'], ['fd00.example.com:3306', '10.0.0.1:3306']],
     ];
     for (const [pattern, allowed, refused] of table) {
@@ -91,7 +99,7 @@ describe('1. an IPv4-looking glob lets DNS names through (allow-list bypass)', (
       maxConcurrentProbes: 4,
       probe: async (o) => {
         probed.push(String(o.host));
-        return { target: `${o.host}:${o.port}`, healthy: false, outcome: 'error', reason: 'refused', timings: { total: 1 } };
+        return { target: `${o.host}:${o.port}`, healthy: false, outcome: 'unreachable', reason: 'refused', timings: { total: 1 } };
       },
     });
     expect((await exporter.probe('target=10.0.1.com:3306', undefined)).status).toBe(403);
@@ -130,6 +138,19 @@ describe('3. guessing locks the right password out', () => {
     expect(guesses.some((r) => r.status === 429)).toBe(true);
     expect(guesses.every((r) => r.status === 401 || r.status === 429)).toBe(true);
     expect((await get(port, '/metrics', { auth: 'prometheus:right' })).status).toBe(200);
+  });
+});
+
+describe('3. guessing locks the right password out (the memory of verdicts)', () => {
+  it('1,010 wrong guesses from many addresses do not evict the verdict for the right password', async () => {
+    const pool = new BcryptPool(1, 2000);
+    const auth = new BasicAuth(new Map([['prometheus', parseBcryptHash(bcryptHash('right', salt(7), 4))!]]), { pool, perClientPerSecond: 1000, perClientPending: 1000 });
+    const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+    expect(await auth.check(basic('prometheus', 'right'), '127.0.0.1')).toBe('ok');
+    for (let i = 0; i < 1010; i++) expect(await auth.check(basic('prometheus', `wrong-${i}`), `10.0.${i >> 8}.${i & 255}`)).toBe('denied');
+    // Still remembered: answered at once (not a promise), without a new verification.
+    expect(auth.check(basic('prometheus', 'right'), '10.9.9.9')).toBe('ok');
+    await pool.close();
   });
 });
 
@@ -255,7 +276,7 @@ describe('7. slots and the target table exhausted through a broad pattern', () =
 
   it('a full target table forgets failed targets first: a new target is still probed, a healthy one kept', async () => {
     const result = (host: string, port: number, healthy: boolean): ProbeResult =>
-      healthy ? { target: `${host}:${port}`, healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } } : { target: `${host}:${port}`, healthy: false, outcome: 'error', reason: 'refused', timings: { total: 1 } };
+      healthy ? { target: `${host}:${port}`, healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } } : { target: `${host}:${port}`, healthy: false, outcome: 'unreachable', reason: 'refused', timings: { total: 1 } };
     const probed: string[] = [];
     const exporter = new Exporter({
       policy: new TargetPolicy({ patterns: ['127.0.0.0/8:*'] }),
@@ -401,7 +422,7 @@ describe('12. web-config mistakes give a stack trace or silence', () => {
       return `tls_server_config:\n  cert_file: ${bad}\n  key_file: ${FIXTURES}/server-key.pem\n`;
     }, 2],
     ['a key that does not match the certificate', () => `tls_server_config:\n  cert_file: ${FIXTURES}/server-cert.pem\n  key_file: ${FIXTURES}/client-key.pem\n`, 3],
-    ['min_version above max_version', () => `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, 4],
+    ['min_version above max_version', () => `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, 5],
     ['an empty file', () => '', 1],
     ['comments only', () => '# nothing here\n', 1],
   ];
