@@ -223,12 +223,12 @@ describe('GET /probe', () => {
     const first = get(port, `/probe?target=${silent.target}`);
     await sleep(50);
     const started = performance.now();
-    // A 0.5 s scrape while the only slot is taken for 1.5 s: it waits, and gives up by its deadline.
+    // A 0.5 s scrape while the only slot is taken for 1.5 s: it waits half its budget for a slot, then gives up.
     const second = await get(port, `/probe?target=${other.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' } });
     const elapsed = performance.now() - started;
     expect(sample(second.body, 'galera_probe_outcome{outcome="timeout"}')).toBe(1);
     expect(sample(second.body, 'probe_success')).toBe(0);
-    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeGreaterThanOrEqual(200);
     expect(elapsed).toBeLessThan(1400);
     // It never got a slot: no connection to it.
     expect(other.connections).toHaveLength(0);
