@@ -459,7 +459,7 @@ describe('galera-probe serve as an exporter, the process', () => {
     writeFileSync(targets, `# fleet\n${a.target} node-a cluster=one\n`);
     const s = start(['--defaults-file', cnf, '--targets-file', targets]);
     const port = Number((await waitFor(s.stderr, /on http:\/\/127\.0\.0\.1:(\d+) /))[1]);
-    expect(s.stderr()).toMatch(/exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/);
+    await waitFor(s.stderr, /exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/);
 
     expect(sample((await get(port, `/probe?target=${a.target}`)).body, 'probe_success')).toBe(1);
     expect((await get(port, `/probe?target=${b.target}`)).status).toBe(403);

@@ -70,7 +70,7 @@ describe('README options', () => {
     expect(serve.map((o) => o.flag)).toEqual([
       '--listen', '--cache', '--max-age', '--maintenance-file', '--log',
       '--cluster', '--writer-delay',
-      '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--web-config', '--web-config-all',
+      '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--allow-host', '--web-config', '--web-config-all',
     ]);
   });
 

@@ -447,10 +447,26 @@ describe('13. what the allow list means at its edges', () => {
     expect(parseTargetAddress('[::ffff:127.0.0.1]:3306').key).toBe('127.0.0.1:3306');
   });
 
+  it('DNS rebinding: /probe refuses a Host name that is not ours; an IP literal, localhost and --allow-host names pass', async () => {
+    const fake = await serveNode(galeraNode(SYNCED_NODE));
+    const s = start(['--listen', '127.0.0.1:0', '--allow-target', '127.0.0.1:*', '--allow-host', '*.monitoring.example', '-u', 'monitor', '--ssl-mode', 'DISABLED', fake.target]);
+    const port = await s.port();
+    const probe = (host: string): Promise<Reply> => get(port, `/probe?target=${fake.target}`, { headers: { Host: host } });
+    const rebound = await probe(`attacker.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('probe_success');
+    expect((await get(port, '/targets', { headers: { Host: 'attacker.example' } })).status).toBe(403);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'prometheus.monitoring.example:9200', `[::1]:${port}`]) expect((await probe(host)).status, host).toBe(200);
+    // The load balancers' line is not the exporter's: it answers whatever the Host.
+    expect((await get(port, '/health', { headers: { Host: 'attacker.example' } })).status).toBe(200);
+    expect(fake.connections.length).toBeGreaterThan(0);
+  });
+
   it('patterns that allow every address or name are warned about at start-up', async () => {
     for (const p of ['*:*', '0.0.0.0/0:*', '[::/0]:3306', '*.*.*.*:*']) {
       const s = start(['--listen', '127.0.0.1:0', '--allow-target', p]);
       await s.port();
+      for (let i = 0; i < 40 && !/warning/.test(s.stderr()); i++) await sleep(50);
       expect(s.stderr(), p).toMatch(/warning: --allow-target .* allows every/);
       s.child.kill('SIGKILL');
     }

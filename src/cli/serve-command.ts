@@ -154,7 +154,7 @@ function serveService(o: ServeOptions, io: Io): ServeService {
   const { log, cacheMs, maxAgeMs, web } = o;
   // The members of --cluster may be probed through /probe too (and nothing else, without more).
   const exporter = wantsExporter(o.values) || o.clusterList
-    ? exporterFrom({ values: o.values, ...(o.clusterList ? { extraExact: o.clusterList } : {}), base: o.probe, env: io.env, timeoutMs: o.timeoutMs, cacheMs, maxAgeMs, onChange: (t, module, c) => verdictLog(log, t, c, module) })
+    ? exporterFrom({ values: o.values, listenHost: o.listen.host, ...(o.clusterList ? { extraExact: o.clusterList } : {}), base: o.probe, env: io.env, timeoutMs: o.timeoutMs, cacheMs, maxAgeMs, onChange: (t, module, c) => verdictLog(log, t, c, module) })
     : undefined;
   // The probe ends by its overall deadline; its teardown may take a little longer.
   const waitMs = o.timeoutMs + 1000;
