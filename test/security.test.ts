@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Exporter, parseTargetAddress, TargetPolicy } from '../src/serve/exporter/index.js';
+import { HealthCheck } from '../src/serve/health/index.js';
 import { BasicAuth, BcryptPool, bcryptHash, parseBcryptHash } from '../src/serve/web/index.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { galeraNode, SYNCED_NODE, type Script } from './support/fake-server.js';
@@ -179,6 +180,36 @@ describe('4. scrape poisoning through the single flight', () => {
       await poisoner;
     }
     expect(successes).toEqual(Array(10).fill(1));
+  });
+});
+
+describe('4. scrape poisoning (the check underneath)', () => {
+  it('a failure within a 1 ms budget answers only its own request: the 5 s scrape\'s result and verdict stay', async () => {
+    const ok: ProbeResult = { target: 'x:1', healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } };
+    const cut: ProbeResult = { target: 'x:1', healthy: false, outcome: 'timeout', reason: 'timeout in greeting', timings: { total: 1 } };
+    const budgets: (number | undefined)[] = [];
+    const changes: string[] = [];
+    const check = new HealthCheck({
+      probe: async (_signal, budgetMs) => (budgets.push(budgetMs), budgetMs !== undefined && budgetMs < 100 ? cut : ok),
+      cacheMs: 60_000,
+      maxAgeMs: 60_000,
+      waitMs: 1000,
+      onChange: (c) => changes.push(c.to),
+    });
+    const first = await check.answer(4500);
+    expect(first.kind === 'result' && first.result.healthy).toBe(true);
+    // The cached success answers a shorter scrape too: no probe.
+    const short = await check.answer(1);
+    expect(short.kind === 'result' && short.result.healthy).toBe(true);
+    expect(budgets).toEqual([4500]);
+    // A failure from a short probe, once the cache is gone, answers the short one only.
+    const expired = new HealthCheck({ probe: async (_s, b) => (b !== undefined && b < 100 ? cut : ok), cacheMs: 0, maxAgeMs: 60_000, waitMs: 1000, onChange: (c) => changes.push(`2:${c.to}`) });
+    expect(((await expired.answer(4500)) as { result: ProbeResult }).result.healthy).toBe(true);
+    expect(((await expired.answer(1)) as { result: ProbeResult }).result.healthy).toBe(false);
+    expect(expired.latest?.healthy).toBe(true);
+    expect(changes).toEqual(['healthy', '2:healthy']);
+    await check.close();
+    await expired.close();
   });
 });
 

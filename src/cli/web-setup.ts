@@ -24,7 +24,7 @@ export const WEB_OPTIONS = {
 export const PROTECTED_PATHS: readonly string[] = [...EXPORTER_PATHS, '/metrics', '/cluster', ...STATUS_PATHS];
 
 /** The load balancers' paths: their line stays open, their JSON form (members, addresses, version) is guarded. */
-export const LINE_PATHS: readonly string[] = HEALTH_PATHS.filter((p) => p !== '/metrics');
+export const LINE_PATHS: readonly string[] = [...HEALTH_PATHS.filter((p) => p !== '/metrics'), '/writer'];
 
 export interface WebSetup {
   /** For createHealthServer: `tls` and `guard`. */

@@ -183,9 +183,14 @@ export class HealthCheck {
         try {
           const result = await this.#options.probe(this.#closing.signal, budgetMs);
           const stored = { result, at: this.#now(), budgetMs: budgetMs ?? Infinity };
-          this.#last = stored;
           this.metrics.recordProbe(result);
-          this.#note(result.healthy ? 'healthy' : 'unhealthy', result.reason, result);
+          // A failure within a shorter budget answers its own requests, but does not replace a
+          // result of a longer one that is still young enough to serve (nor change the verdict).
+          const last = this.#last;
+          if (!last || result.healthy || stored.budgetMs >= last.budgetMs || stored.at - last.at > this.#options.maxAgeMs) {
+            this.#last = stored;
+            this.#note(result.healthy ? 'healthy' : 'unhealthy', result.reason, result);
+          }
           return stored;
         } finally {
           this.metrics.inFlight--;
