@@ -29,6 +29,9 @@ interface Slot {
 const SOURCE = `"use strict";
 var __name = (f) => f;
 const { parentPort } = require("node:worker_threads");
+// The lowest priority for this thread (Linux: a nice value per thread): when the cores are
+// busy, the event loop, and so every load balancer's check, runs before a password hash.
+try { require("node:os").setPriority(19); } catch {}
 const core = (${bcryptCore.toString()})();
 parentPort.on("message", (m) => parentPort.postMessage({ id: m.id, digest: core.digest(m.password, m.salt, m.cost) }));
 `;
