@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { Exporter, parseTargetAddress, TargetPolicy } from '../src/serve/exporter/index.js';
+import { Exporter, parseTargetAddress, Slots, TargetPolicy } from '../src/serve/exporter/index.js';
 import { HealthCheck } from '../src/serve/health/index.js';
 import { BasicAuth, BcryptPool, bcryptHash, parseBcryptHash } from '../src/serve/web/index.js';
 import type { ProbeResult } from '../src/probe/types.js';
@@ -305,6 +305,26 @@ describe('7. slots and the target table exhausted through a broad pattern', () =
     expect(Math.max(...answers.map((r) => r.ms))).toBeLessThan(2000);
   });
 
+  it('suspect probes (failed or new targets) take at most half the slots; a freed slot goes to a healthy target first', async () => {
+    const slots = new Slots(4);
+    expect(await slots.acquire(0, undefined, true)).toBe(true);
+    expect(await slots.acquire(0, undefined, true)).toBe(true);
+    // Half the slots are suspect now: a third suspect waits, and gives up by its own deadline.
+    expect(await slots.acquire(20, undefined, true)).toBe(false);
+    expect(await slots.acquire(0)).toBe(true);
+    expect(await slots.acquire(0)).toBe(true);
+    // All four taken: a suspect and then a healthy probe wait; the healthy one gets the first slot.
+    const order: string[] = [];
+    const suspectWaiter = slots.acquire(5000, undefined, true).then((ok) => order.push(`suspect ${ok}`));
+    const healthyWaiter = slots.acquire(5000).then((ok) => order.push(`healthy ${ok}`));
+    slots.release();
+    await healthyWaiter;
+    expect(order).toEqual(['healthy true']);
+    slots.release(true);
+    await suspectWaiter;
+    expect(order).toEqual(['healthy true', 'suspect true']);
+  });
+
   it('a full target table forgets failed targets first: a new target is still probed, a healthy one kept', async () => {
     const result = (host: string, port: number, healthy: boolean): ProbeResult =>
       healthy ? { target: `${host}:${port}`, healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } } : { target: `${host}:${port}`, healthy: false, outcome: 'unreachable', reason: 'refused', timings: { total: 1 } };
@@ -454,6 +474,7 @@ describe('12. web-config mistakes give a stack trace or silence', () => {
     }, 2],
     ['a key that does not match the certificate', () => `tls_server_config:\n  cert_file: ${FIXTURES}/server-cert.pem\n  key_file: ${FIXTURES}/client-key.pem\n`, 3],
     ['min_version above max_version', () => `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, 5],
+    ['a client_ca_file that is not PEM', () => `${TLS}  client_ca_file: ${FIXTURES}/README.md\n  client_auth_type: RequireAndVerifyClientCert\n`, 4],
     ['an empty file', () => '', 1],
     ['comments only', () => '# nothing here\n', 1],
   ];
