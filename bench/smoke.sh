@@ -31,5 +31,6 @@ run leaks bench:leaks --count 200 --limit 10 --concurrency 20
 run serve-memory bench:serve-memory --seconds 5 --sample 1 --rate 10
 run serve bench:serve --duration 1 --rounds 1
 run exporter bench:exporter --targets 20 --interval 1 --seconds 2
+run attacks bench:attacks --seconds 1 --rounds 1
 echo "bench smoke: $failed failed"
 [ "$failed" -eq 0 ]

@@ -223,12 +223,12 @@ describe('GET /probe', () => {
     const first = get(port, `/probe?target=${silent.target}`);
     await sleep(50);
     const started = performance.now();
-    // A 0.5 s scrape while the only slot is taken for 1.5 s: it waits, and gives up by its deadline.
+    // A 0.5 s scrape while the only slot is taken for 1.5 s: it waits half its budget for a slot, then gives up.
     const second = await get(port, `/probe?target=${other.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' } });
     const elapsed = performance.now() - started;
     expect(sample(second.body, 'galera_probe_outcome{outcome="timeout"}')).toBe(1);
     expect(sample(second.body, 'probe_success')).toBe(0);
-    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeGreaterThanOrEqual(200);
     expect(elapsed).toBeLessThan(1400);
     // It never got a slot: no connection to it.
     expect(other.connections).toHaveLength(0);
@@ -459,7 +459,7 @@ describe('galera-probe serve as an exporter, the process', () => {
     writeFileSync(targets, `# fleet\n${a.target} node-a cluster=one\n`);
     const s = start(['--defaults-file', cnf, '--targets-file', targets]);
     const port = Number((await waitFor(s.stderr, /on http:\/\/127\.0\.0\.1:(\d+) /))[1]);
-    expect(s.stderr()).toMatch(/exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/);
+    await waitFor(s.stderr, /exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/);
 
     expect(sample((await get(port, `/probe?target=${a.target}`)).body, 'probe_success')).toBe(1);
     expect((await get(port, `/probe?target=${b.target}`)).status).toBe(403);

@@ -52,7 +52,7 @@ describe('documented options', () => {
     expect(serve.map((o) => o.flag)).toEqual([
       '--listen', '--cache', '--max-age', '--maintenance-file', '--log',
       '--cluster', '--writer-delay',
-      '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--web-config', '--web-config-all',
+      '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--allow-host', '--web-config', '--web-config-all',
     ]);
   });
 

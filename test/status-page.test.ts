@@ -155,7 +155,7 @@ describe('the paths over HTTP', () => {
   });
 
   it('guarded like /cluster by --web-config basic auth', async () => {
-    const guard = webGuard({ file: 'w.yml', users: new Map([['u', { cost: 4 } as never]]) }, PROTECTED_PATHS)!;
+    const { guard } = webGuard({ file: 'w.yml', warnings: [], users: new Map([['u', { cost: 4 } as never]]) }, { paths: PROTECTED_PATHS })!;
     const { base } = await start(async () => cluster([node(1), node(2), node(3)]), guard);
     for (const path of ['/status', '/status.js', '/status.css', '/status.json']) expect([path, (await fetch(base + path)).status]).toEqual([path, 401]);
   });

@@ -108,7 +108,7 @@ describe('the web config file', () => {
       ['tls_server_config:', '  cert_file: server-cert.pem', '  key_file: "server-key.pem"', '  client_ca_file: ca.pem', '  client_auth_type: RequireAndVerifyClientCert', '  min_version: TLS13', 'basic_auth_users:', `  prometheus: ${USER_HASH}`, `  "ops@example": '${USER_HASH}'`].join('\n'),
       join(FIXTURES, 'web.yml'),
     );
-    expect(c.tls).toEqual({ certFile: fixture('server-cert.pem'), keyFile: fixture('server-key.pem'), clientCaFile: fixture('ca.pem'), clientAuthType: 'RequireAndVerifyClientCert', minVersion: 'TLSv1.3' });
+    expect(c.tls).toEqual({ certFile: fixture('server-cert.pem'), keyFile: fixture('server-key.pem'), clientCaFile: fixture('ca.pem'), clientAuthType: 'RequireAndVerifyClientCert', minVersion: 'TLSv1.3', lines: { cert: 2, key: 3, ca: 4 } });
     expect([...c.users.keys()]).toEqual(['prometheus', 'ops@example']);
   });
 
@@ -154,17 +154,20 @@ describe('the web config file', () => {
     }
   });
 
-  it('BasicAuth: right, wrong and unknown users; a verdict is remembered; fresh guesses are throttled', () => {
-    const auth = new BasicAuth(new Map([['prometheus', parseBcryptHash(USER_HASH)!]]), 3);
+  it('BasicAuth: right, wrong and unknown users; a verdict is remembered; fresh guesses are throttled per client', async () => {
+    const auth = new BasicAuth(new Map([['prometheus', parseBcryptHash(USER_HASH)!]]), { perClientPerSecond: 3 });
     const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-    expect(auth.check(basic('prometheus', 'scrape-pw'))).toBe('ok');
-    expect(auth.check(basic('prometheus', 'wrong'))).toBe('denied');
-    expect(auth.check(basic('nobody', 'scrape-pw'))).toBe('denied');
-    // Three fresh verifications this second: the fourth guess waits, known ones still answer.
-    expect(auth.check(basic('prometheus', 'guess'))).toBe('busy');
-    expect(auth.check(basic('prometheus', 'scrape-pw'))).toBe('ok');
-    expect(auth.check(basic('prometheus', 'wrong'))).toBe('denied');
-    for (const bad of [undefined, '', 'Bearer x', 'Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`]) expect(auth.check(bad), String(bad)).toBe('denied');
+    expect(await auth.check(basic('prometheus', 'scrape-pw'), '192.0.2.1')).toBe('ok');
+    expect(await auth.check(basic('prometheus', 'wrong'), '192.0.2.1')).toBe('denied');
+    expect(await auth.check(basic('nobody', 'scrape-pw'), '192.0.2.1')).toBe('denied');
+    // Three fresh verifications this second from 192.0.2.1: its fourth guess waits; another client's does not.
+    expect(await auth.check(basic('prometheus', 'guess'), '192.0.2.1')).toBe('busy');
+    expect(await auth.check(basic('prometheus', 'guess'), '192.0.2.2')).toBe('denied');
+    // Remembered verdicts answer at once, without a promise.
+    expect(auth.check(basic('prometheus', 'scrape-pw'), '192.0.2.1')).toBe('ok');
+    expect(auth.check(basic('prometheus', 'wrong'), '192.0.2.1')).toBe('denied');
+    for (const bad of [undefined, '', 'Bearer x', 'Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`]) expect(auth.check(bad, '192.0.2.3'), String(bad)).toBe('denied');
+    await auth.close();
   });
 });
 

@@ -5,6 +5,7 @@ import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../p
 import { parseDuration } from './duration.js';
 import { loadOptionFiles, OptionFileError, parseFileBoolean } from './option-file.js';
 import { readPemFiles } from './pem-files.js';
+import { fileExposure, readableWarning, worldWritableReason } from '../util/file-mode.js';
 import { UsageError } from './usage.js';
 
 /** Options shared by `galera-probe <target>` and `galera-probe serve <target>`. */
@@ -87,7 +88,11 @@ export function parseTarget(text: string): Target {
   }
 }
 
-function readPasswordFile(path: string): string {
+/** The password of --password-file: a world-writable file is refused, one others may read warned about. */
+function readPasswordFile(path: string, warn: (line: string) => void): string {
+  const exposure = fileExposure(path);
+  if (exposure === 'world-writable') throw new UsageError(`--password-file: ${worldWritableReason('password file', path)}`);
+  if (exposure === 'readable') warn(readableWarning('--password-file', path));
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -147,6 +152,7 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
       ...(str(values, 'defaults-extra-file') !== undefined ? { defaultsExtraFile: str(values, 'defaults-extra-file')! } : {}),
       noDefaults: values['no-defaults'] === true,
       home: io.env['HOME'] ?? '',
+      warn: io.warn,
     });
   } catch (err) {
     if (err instanceof OptionFileError) throw new UsageError(err.message);
@@ -162,7 +168,7 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
     io.warn('warning: a password given with --password can be seen by other users; prefer MYSQL_PWD, --password-file or an option file');
     o.password = flagPassword;
   } else if (passwordFile !== undefined) {
-    o.password = readPasswordFile(passwordFile);
+    o.password = readPasswordFile(passwordFile, io.warn);
   } else if (files.password !== undefined) {
     o.password = files.password;
   } else if (io.env['MYSQL_PWD'] !== undefined) {

@@ -1,10 +1,12 @@
 /**
  * `serve`'s exporter options (`--allow-target`, `--targets-file`, `--timeout-offset`,
- * `--max-concurrent-probes`, and the option files' `[client.NAME]` auth modules) turned into
+ * `--max-concurrent-probes`, `--allow-host`, and the option files' `[client.NAME]` auth modules) turned into
  * the exporter service. Thin: the exporter, its paths and its reload are src/serve/exporter/.
  */
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { normalizeOptions, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
-import { exporterService, TargetPolicyError, TargetsFileError, type ExporterOptions, type ExporterService } from '../serve/exporter/index.js';
+import { exporterService, HostCheckError, TargetPolicyError, TargetsFileError, type ExporterOptions, type ExporterService } from '../serve/exporter/index.js';
 import type { Values } from './args.js';
 import { durationOption } from './duration.js';
 import { loadAuthModules, OptionFileError, parseFileBoolean, type FileOptions } from './option-file.js';
@@ -16,6 +18,7 @@ export const EXPORTER_OPTIONS = {
   'targets-file': { type: 'string' },
   'timeout-offset': { type: 'string' },
   'max-concurrent-probes': { type: 'string' },
+  'allow-host': { type: 'string', multiple: true },
 } as const;
 
 export const DEFAULT_MAX_CONCURRENT_PROBES = 64;
@@ -39,6 +42,8 @@ export interface ExporterSetupInput {
   maxAgeMs: number;
   /** Targets allowed besides the file and the patterns (e.g. serve --cluster's members). */
   extraExact?: readonly string[];
+  /** --listen's host: a name there is one the exporter answers to. */
+  listenHost?: string;
   onChange?: ExporterOptions['onChange'];
 }
 
@@ -104,6 +109,9 @@ export function exporterFrom(input: ExporterSetupInput): ExporterSetup {
     maxConcurrentProbes = Number(maxText);
   }
   const modules = authModules(values, input.base, input.env);
+  // The names a Host header may carry (IP literals always may): this machine's, --listen's, and --allow-host's.
+  const machine = hostname().toLowerCase();
+  const allowHosts = ['localhost', machine, machine.split('.')[0]!, ...(input.listenHost !== undefined && isIP(input.listenHost) === 0 ? [input.listenHost] : []), ...((values['allow-host'] as unknown as string[] | undefined) ?? [])];
   let service: ExporterService;
   try {
     service = exporterService({
@@ -117,10 +125,11 @@ export function exporterFrom(input: ExporterSetupInput): ExporterSetup {
       cacheMs: input.cacheMs,
       maxAgeMs: input.maxAgeMs,
       maxConcurrentProbes,
+      allowHosts,
       ...(input.onChange ? { onChange: input.onChange } : {}),
     });
   } catch (err) {
-    if (err instanceof TargetsFileError || err instanceof TargetPolicyError) throw new UsageError(err.message);
+    if (err instanceof TargetsFileError || err instanceof TargetPolicyError || err instanceof HostCheckError) throw new UsageError(err.message);
     throw err;
   }
   const { exporter, routes, reload } = service;

@@ -59,6 +59,8 @@ GET /probe?target=HOST:PORT[&auth_module=NAME], /targets   (the exporter)
                             line; re-read on SIGHUP
   --timeout-offset DUR      off X-Prometheus-Scrape-Timeout-Seconds (500ms)
   --max-concurrent-probes N probes running at once (default 64)
+  --allow-host NAME         exporter: a Host name it answers to besides this
+                            machine's and --listen's (IP literals always)
   --web-config FILE         TLS, basic auth (exporter paths, /cluster, /status)
   --web-config-all          ... and on the load-balancer paths too
 Probe options as for one check (galera-probe --help): -u, --timeout, --ssl-mode,

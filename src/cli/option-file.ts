@@ -23,6 +23,7 @@
  * option before the first group, and a file that is not UTF-8 are errors.
  */
 
+import { fileExposure, readableWarning } from '../util/file-mode.js';
 import { readTextFile, TextFileError } from '../util/text-file.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +203,8 @@ export interface OptionFileChoice {
   noDefaults?: boolean;
   /** Home directory for `~/.my.cnf` and `~/` in paths; defaults to `os.homedir()`. */
   home?: string;
+  /** Told about a file with a password that group or others may read. */
+  warn?: (line: string) => void;
 }
 
 /** Connection options found in option files; all values are raw strings, still to be validated. */
@@ -254,9 +257,18 @@ export function parseFileBoolean(value: string): boolean | undefined {
   return undefined;
 }
 
-function readOptionFile(file: string, required: boolean): string | undefined {
+/**
+ * The file's text. A world-writable option file is refused (the mysql client ignores one with a
+ * warning; skipping it silently could hide a password change); one with a password that group
+ * or others may read is warned about through `warn`.
+ */
+function readOptionFile(file: string, required: boolean, warn?: (line: string) => void): string | undefined {
+  const exposure = fileExposure(file);
+  if (exposure === 'world-writable') throw new OptionFileError(file, undefined, 'option file is world-writable: anyone on this machine could change it; refused (chmod o-w)');
   try {
-    return readTextFile(file);
+    const text = readTextFile(file);
+    if (exposure === 'readable' && warn && /^\s*(loose-)?password\s*=/m.test(text)) warn(readableWarning('option file', file));
+    return text;
   } catch (err) {
     if (!(err instanceof TextFileError)) throw err;
     if (err.kind === 'utf8') throw new OptionFileError(file, undefined, 'option file is not valid UTF-8');
@@ -290,7 +302,7 @@ export function loadOptionFiles(choice: OptionFileChoice): FileOptions {
   const result: FileOptions = { sources: [] };
   if (choice.noDefaults === true) return result;
   for (const { file, required } of optionFilePlan(choice)) {
-    const text = readOptionFile(file, required);
+    const text = readOptionFile(file, required, choice.warn);
     if (text === undefined) continue;
     const groups = parseOptionFile(text, file);
     result.sources.push(file);

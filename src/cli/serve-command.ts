@@ -22,7 +22,7 @@ import { keepYoungGenerationSmall } from './heap.js';
 import { SERVE_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
-import { WEB_OPTIONS, webFrom } from './web-setup.js';
+import { WEB_OPTIONS, webFrom, type WebSetup } from './web-setup.js';
 
 /** `serve` could not listen (address in use, not permitted...): sysexits' EX_UNAVAILABLE. */
 export const EXIT_CANNOT_LISTEN = 69;
@@ -80,6 +80,10 @@ function serveLog(mode: 'text' | 'json' | 'off', io: Io): Log {
 interface ServeOptions {
   values: Values;
   log: Log;
+  /** Warnings are about secrets and exposure: said on stderr even with --log off. */
+  warn: (line: string) => void;
+  /** --web-config, read and checked: a bad file is a usage error before anything starts. */
+  web: WebSetup | undefined;
   listen: Listen;
   cacheMs: number;
   maxAgeMs: number;
@@ -103,15 +107,17 @@ function serveOptions(values: Values, positionals: readonly string[], io: Io): S
   if (maxAgeMs < cacheMs) throw new UsageError(`--max-age (${maxAgeMs} ms) must not be shorter than --cache (${cacheMs} ms)`);
   const maintenanceFile = typeof values['maintenance-file'] === 'string' ? values['maintenance-file'] : undefined;
   if (maintenanceFile === '') throw new UsageError('--maintenance-file: expected a path');
+  const warn = (line: string): void => (logMode === 'off' ? io.stderr(`galera-probe: ${line}\n`) : log('warning', { message: line }, line));
+  const web = webFrom(values);
   const exporterOnly = wantsExporter(values) && positionals.length === 0;
-  const options = probeOptionsFrom(values, positionals, { env: io.env, warn: (line) => log('warning', { message: line }, line), targetOptional: exporterOnly });
+  const options = probeOptionsFrom(values, positionals, { env: io.env, warn, targetOptional: exporterOnly });
   if (values['verbose'] === true) options.onEvent = (e) => io.stderr(`${traceLine(e)}\n`);
   // Invalid options are usage errors now, not a probe that rejects on every request.
   const normalized = normalizeOptions(options, () => 'root');
   const clusterList = typeof values['cluster'] === 'string' ? parseClusterList(values['cluster']) : undefined;
   if (clusterList && exporterOnly) throw new UsageError('--cluster needs this node\'s target as well');
   const target = exporterOnly ? 'no node of its own' : normalized.target;
-  return { values, log, listen, cacheMs, maxAgeMs, maintenanceFile, exporterOnly, probe: options, target, timeoutMs: normalized.timeout, clusterList };
+  return { values, log, warn, web, listen, cacheMs, maxAgeMs, maintenanceFile, exporterOnly, probe: options, target, timeoutMs: normalized.timeout, clusterList };
 }
 
 /** A verdict change as a log event. */
@@ -139,14 +145,16 @@ interface ServeService {
   reload: () => { ok: boolean; line: string };
   /** Start-up log lines: [event, summary]. */
   summaries: [string, string][];
+  /** Start-up warnings (the web config's permissions, patterns that allow everything). */
+  warnings: string[];
   scheme: 'http' | 'https';
 }
 
 function serveService(o: ServeOptions, io: Io): ServeService {
-  const { log, cacheMs, maxAgeMs } = o;
+  const { log, cacheMs, maxAgeMs, web } = o;
   // The members of --cluster may be probed through /probe too (and nothing else, without more).
   const exporter = wantsExporter(o.values) || o.clusterList
-    ? exporterFrom({ values: o.values, ...(o.clusterList ? { extraExact: o.clusterList } : {}), base: o.probe, env: io.env, timeoutMs: o.timeoutMs, cacheMs, maxAgeMs, onChange: (t, module, c) => verdictLog(log, t, c, module) })
+    ? exporterFrom({ values: o.values, listenHost: o.listen.host, ...(o.clusterList ? { extraExact: o.clusterList } : {}), base: o.probe, env: io.env, timeoutMs: o.timeoutMs, cacheMs, maxAgeMs, onChange: (t, module, c) => verdictLog(log, t, c, module) })
     : undefined;
   // The probe ends by its overall deadline; its teardown may take a little longer.
   const waitMs = o.timeoutMs + 1000;
@@ -168,7 +176,6 @@ function serveService(o: ServeOptions, io: Io): ServeService {
     : undefined;
   // GET /status: a page for people, from a sampler that looks once a second through the checks above.
   const status = check ? statusSamplerFor({ self: o.target, check, view: cluster?.view, targets: cluster?.targets }).start() : undefined;
-  const web = webFrom(o.values);
   // A long-running process: keep V8's young generation at its initial size (src/cli/heap.ts).
   keepYoungGenerationSmall(process.execArgv, io.env['NODE_OPTIONS']);
   const server = createHealthServer(check, {
@@ -190,6 +197,7 @@ function serveService(o: ServeOptions, io: Io): ServeService {
   return {
     server,
     summaries,
+    warnings: [...(web?.warnings ?? []), ...(exporter?.exporter.policy.warnings ?? [])],
     scheme: web?.scheme ?? 'http',
     reload: () => exporter?.reload() ?? { ok: true, line: 'SIGHUP: nothing to re-read' },
     // The one shutdown order: the sampler, the server (requests in flight answered, then this node's check), the peers, the exporter.
@@ -198,6 +206,7 @@ function serveService(o: ServeOptions, io: Io): ServeService {
       await shutdownHealthServer(server, check, o.timeoutMs + 1500);
       await cluster?.close();
       await exporter?.exporter.close();
+      await web?.close();
     },
   };
 }
@@ -257,6 +266,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     `serving ${o.target} on ${service.scheme}://${where} (cache ${o.cacheMs} ms, max age ${o.maxAgeMs} ms)`,
   );
   for (const [event, summary] of service.summaries) log(event, { summary }, summary);
+  for (const line of service.warnings) o.warn(line);
   const signal = await waitForSignals(() => {
     const r = service.reload();
     log(r.ok ? 'reload' : 'reload-failed', { message: r.line }, r.line);

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { EXPORTER_PATHS } from '../serve/exporter/index.js';
-import type { HealthServerOptions } from '../serve/health/index.js';
+import { HEALTH_PATHS, type HealthServerOptions } from '../serve/health/index.js';
 import { STATUS_PATHS } from '../serve/status/index.js';
 import { clientCertificateAllowed, httpsOptions, loadWebConfig, webGuard, WebConfigError } from '../serve/web/index.js';
 import type { Values } from './args.js';
@@ -23,6 +23,9 @@ export const WEB_OPTIONS = {
  */
 export const PROTECTED_PATHS: readonly string[] = [...EXPORTER_PATHS, '/metrics', '/cluster', ...STATUS_PATHS];
 
+/** The load balancers' paths: their line stays open, their JSON form (members, addresses, version) is guarded. */
+export const LINE_PATHS: readonly string[] = [...HEALTH_PATHS.filter((p) => p !== '/metrics'), '/writer'];
+
 export interface WebSetup {
   /** For createHealthServer: `tls` and `guard`. */
   server: Pick<HealthServerOptions, 'tls' | 'guard'>;
@@ -30,6 +33,10 @@ export interface WebSetup {
   attach: (server: Server) => void;
   scheme: 'http' | 'https';
   summary: string;
+  /** Said at start-up whatever --log says (the file's permissions, bcrypt costs). */
+  warnings: string[];
+  /** Stops the bcrypt workers. */
+  close: () => Promise<void>;
 }
 
 export function webFrom(values: Values): WebSetup | undefined {
@@ -40,9 +47,10 @@ export function webFrom(values: Values): WebSetup | undefined {
   try {
     const config = loadWebConfig(file);
     const all = values['web-config-all'] === true;
-    const guard = webGuard(config, all ? 'all' : PROTECTED_PATHS);
     const tls = config.tls;
-    const server: WebSetup['server'] = { ...(tls ? { tls: httpsOptions(tls) } : {}), ...(guard ? { guard } : {}) };
+    const tlsOptions = tls ? httpsOptions(tls, file) : undefined;
+    const guard = webGuard(config, { paths: all ? 'all' : PROTECTED_PATHS, jsonOf: LINE_PATHS });
+    const server: WebSetup['server'] = { ...(tlsOptions ? { tls: tlsOptions } : {}), ...(guard ? { guard: guard.guard } : {}) };
     return {
       server,
       attach: (s) => {
@@ -52,6 +60,8 @@ export function webFrom(values: Values): WebSetup | undefined {
         });
       },
       scheme: tls ? 'https' : 'http',
+      warnings: config.warnings,
+      close: async () => guard?.close(),
       summary: `web config ${file}: ${tls ? `TLS (client certificates: ${tls.clientAuthType})` : 'no TLS'}, ${config.users.size} basic auth users${config.users.size > 0 ? (all ? ' on every path' : ' on /probe, /metrics, /targets, /cluster, /status*') : ''}`,
     };
   } catch (err) {

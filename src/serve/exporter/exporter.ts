@@ -48,10 +48,14 @@ export type ExporterAnswer = RouteAnswer;
 interface Entry {
   target: TargetAddress;
   check: HealthCheck;
-  /** The time budget of the next probe this entry starts (ms): the latest request's. */
-  budgetMs: number;
   lastUsed: number;
 }
+
+/**
+ * A target whose latest probe failed, or that has none yet, probes in the suspect lane of the
+ * slots (at most half of them): silent targets cannot hold every slot while a healthy one waits.
+ */
+const suspect = (entry: Entry): boolean => !(entry.check.latest?.healthy ?? false);
 
 const SWEEP_EVERY_MS = 10_000;
 const MAX_MODULE_NAME = 64;
@@ -150,12 +154,12 @@ export class Exporter {
 
     const entry = this.#entry(target, module, base);
     if (!entry) return refuse(503, 'too many targets');
-    entry.budgetMs = budgetMs;
     entry.lastUsed = this.#now();
-    // A request joining a probe started for a longer scrape still answers within its own.
+    // Each request has its own budget: it joins a probe with at least as much, or starts one;
+    // a request joining a probe started for a longer scrape still answers within its own.
     let timer: NodeJS.Timeout | undefined;
     const answer = await Promise.race([
-      entry.check.answer(),
+      entry.check.answer(budgetMs),
       new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), budgetMs + 250))),
     ]);
     clearTimeout(timer);
@@ -176,13 +180,12 @@ export class Exporter {
     const found = this.#entries.get(key);
     if (found) return found;
     this.#sweep();
-    if (this.#entries.size >= (this.#options.maxTargets ?? 10_000)) return undefined;
+    if (this.#entries.size >= (this.#options.maxTargets ?? 10_000) && !this.#forgetOneFailed()) return undefined;
     const entry: Entry = {
       target,
-      budgetMs: this.#options.timeoutMs,
       lastUsed: this.#now(),
       check: new HealthCheck({
-        probe: (signal) => this.#run(entry, base, signal),
+        probe: (signal, budgetMs) => this.#run(entry, base, signal, budgetMs ?? this.#options.timeoutMs),
         cacheMs: this.#options.cacheMs,
         maxAgeMs: this.#options.maxAgeMs,
         waitMs: this.#options.timeoutMs + 1000,
@@ -202,27 +205,48 @@ export class Exporter {
     this.#lastSweep = now;
     const idleMs = this.#options.idleMs ?? 600_000;
     for (const [key, entry] of this.#entries) {
-      if (now - entry.lastUsed <= idleMs || entry.check.metrics.inFlight > 0) continue;
+      if (now - entry.lastUsed <= idleMs || entry.check.probing) continue;
       this.#entries.delete(key);
       void entry.check.close();
     }
   }
 
-  /** One probe of an entry: wait for a slot, then probe with what remains of the budget. */
-  async #run(entry: Entry, base: ProbeOptions, signal: AbortSignal): Promise<ProbeResult> {
-    const budgetMs = entry.budgetMs;
+  /**
+   * A full table: forgets the failed target (latest probe failed, or none yet, and none
+   * running) asked for least recently. False when every target is healthy or busy.
+   */
+  #forgetOneFailed(): boolean {
+    let oldest: [string, Entry] | undefined;
+    for (const pair of this.#entries) {
+      const entry = pair[1];
+      if (!suspect(entry) || entry.check.probing) continue;
+      if (!oldest || entry.lastUsed < oldest[1].lastUsed) oldest = pair;
+    }
+    if (!oldest) return false;
+    this.#entries.delete(oldest[0]);
+    void oldest[1].check.close();
+    return true;
+  }
+
+  /**
+   * One probe of an entry: wait for a slot (at most half the budget, so that the probe keeps
+   * the other half), then probe with what remains of the budget.
+   */
+  async #run(entry: Entry, base: ProbeOptions, signal: AbortSignal, budgetMs: number): Promise<ProbeResult> {
     const started = this.#now();
-    const granted = await this.#slots.acquire(budgetMs, signal);
+    const slotWaitMs = budgetMs / 2;
+    const lane = suspect(entry);
+    const granted = await this.#slots.acquire(slotWaitMs, signal, lane);
     const waited = this.#now() - started;
     if (!granted) {
       const aborted = signal.aborted;
-      const reason = aborted ? 'the exporter is shutting down' : `no probe slot came free within ${Math.round(budgetMs)} ms (--max-concurrent-probes)`;
+      const reason = aborted ? 'the exporter is shutting down' : `no probe slot came free within ${Math.round(slotWaitMs)} ms (--max-concurrent-probes)`;
       return {
         target: entry.target.key,
         healthy: false,
         outcome: aborted ? 'aborted' : 'timeout',
         reason,
-        error: { code: aborted ? 'ABORTED' : 'TIMEOUT', message: reason, ...(aborted ? {} : { limitMs: Math.round(budgetMs) }) },
+        error: { code: aborted ? 'ABORTED' : 'TIMEOUT', message: reason, ...(aborted ? {} : { limitMs: Math.round(slotWaitMs) }) },
         timings: { total: Math.round(waited) },
       };
     }
@@ -232,7 +256,7 @@ export class Exporter {
       const { socketPath: _own, ...options } = base;
       return await run({ ...options, host: entry.target.host, port: entry.target.port, timeout: Math.max(1, budgetMs - waited), signal });
     } finally {
-      this.#slots.release();
+      this.#slots.release(lane);
     }
   }
 

@@ -3,8 +3,9 @@
  * any extra exact targets; its paths (`/probe`, `/targets`); and the reload of the targets file
  * (SIGHUP), which keeps the previous list when the new file is bad.
  */
-import { jsonAnswer, type Route } from '../http/index.js';
+import { jsonAnswer, textAnswer, type Route } from '../http/index.js';
 import { Exporter, type ExporterOptions } from './exporter.js';
+import { HostAllowList } from './host-check.js';
 import { TargetPolicy, TargetPolicyError } from './target-policy.js';
 import { readTargetsFile, serviceDiscovery, TargetsFileError, type TargetEntry } from './targets-file.js';
 
@@ -17,6 +18,8 @@ export interface ExporterServiceOptions extends Omit<ExporterOptions, 'policy'> 
   patterns: readonly string[];
   /** Targets allowed besides the file and the patterns (e.g. serve --cluster's members). */
   extraExact?: readonly string[] | undefined;
+  /** Names a Host header may carry on the exporter's paths (IP literals always may); default: any. */
+  allowHosts?: readonly string[] | undefined;
 }
 
 export interface ExporterService {
@@ -28,9 +31,12 @@ export interface ExporterService {
   readonly targets: number;
 }
 
-/** Builds the exporter; a bad targets file or pattern throws TargetsFileError or TargetPolicyError. */
+/** Builds the exporter; a bad targets file or pattern throws TargetsFileError or TargetPolicyError; a bad --allow-host, HostCheckError. */
 export function exporterService(options: ExporterServiceOptions): ExporterService {
-  const { targetsFile, patterns, extraExact, ...exporterOptions } = options;
+  const { targetsFile, patterns, extraExact, allowHosts, ...exporterOptions } = options;
+  const hosts = new HostAllowList(allowHosts ?? ['*']);
+  // DNS rebinding: a Host that is not one of ours is refused before anything else.
+  const misdirected = textAnswer(403, 'Host not allowed (--allow-host)');
   const read = (): { entries: TargetEntry[]; policy: TargetPolicy } => {
     const entries = targetsFile === undefined ? [] : readTargetsFile(targetsFile);
     const unknown = entries.find((e) => e.authModule !== undefined && !options.authModules?.has(e.authModule));
@@ -55,8 +61,8 @@ export function exporterService(options: ExporterServiceOptions): ExporterServic
   return {
     exporter,
     routes: {
-      '/probe': (req, query) => exporter.probe(query, req.headers['x-prometheus-scrape-timeout-seconds']),
-      '/targets': () => jsonAnswer(200, serviceDiscovery(entries)),
+      '/probe': (req, query) => (hosts.allows(req.headers.host) ? exporter.probe(query, req.headers['x-prometheus-scrape-timeout-seconds']) : misdirected),
+      '/targets': (req) => (hosts.allows(req.headers.host) ? jsonAnswer(200, serviceDiscovery(entries)) : misdirected),
     },
     reload,
     get targets() {

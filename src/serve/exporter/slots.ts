@@ -1,18 +1,27 @@
 /**
  * A counting semaphore whose waiters give up at a deadline: at most `max` probes run at once,
  * and a probe that waits for a slot still ends by its own deadline.
+ *
+ * Two lanes: a suspect probe (a target that failed last time, or is new) takes at most half
+ * the slots, so that silent targets cannot hold every slot while a healthy one waits; when a
+ * slot frees, waiting probes of the normal lane go first.
  */
 interface Waiter {
+  suspect: boolean;
   grant: () => void;
   timer: NodeJS.Timeout;
 }
 
 export class Slots {
   #running = 0;
+  #suspects = 0;
   readonly #queue: Waiter[] = [];
+  /** Suspect probes that may run at once: half the slots, at least one. */
+  readonly maxSuspect: number;
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer');
+    this.maxSuspect = Math.max(1, Math.floor(max / 2));
   }
 
   get inUse(): number {
@@ -23,14 +32,23 @@ export class Slots {
     return this.#queue.length;
   }
 
+  #free(suspect: boolean): boolean {
+    return this.#running < this.max && (!suspect || this.#suspects < this.maxSuspect);
+  }
+
+  #take(suspect: boolean): void {
+    this.#running++;
+    if (suspect) this.#suspects++;
+  }
+
   /**
-   * Resolves true with a slot (call `release` once when done), or false when no slot came free
-   * within `waitMs` or `signal` aborted.
+   * Resolves true with a slot (call `release` once when done, with the same `suspect`), or
+   * false when no slot came free within `waitMs` or `signal` aborted.
    */
-  acquire(waitMs: number, signal?: AbortSignal): Promise<boolean> {
+  acquire(waitMs: number, signal?: AbortSignal, suspect = false): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
-    if (this.#running < this.max) {
-      this.#running++;
+    if (this.#free(suspect)) {
+      this.#take(suspect);
       return Promise.resolve(true);
     }
     if (waitMs <= 0) return Promise.resolve(false);
@@ -44,8 +62,11 @@ export class Slots {
       };
       const onAbort = (): void => leave(false);
       const waiter: Waiter = {
-        // The slot passes from the releaser to this waiter: `running` stays as it is.
-        grant: () => leave(true),
+        suspect,
+        grant: () => {
+          this.#take(suspect);
+          leave(true);
+        },
         timer: setTimeout(() => leave(false), waitMs),
       };
       this.#queue.push(waiter);
@@ -53,9 +74,16 @@ export class Slots {
     });
   }
 
-  release(): void {
-    const next = this.#queue[0];
-    if (next) next.grant();
-    else this.#running--;
+  release(suspect = false): void {
+    this.#running--;
+    if (suspect) this.#suspects--;
+    // Normal probes first, then suspect ones, each in the order they came.
+    for (const lane of [false, true]) {
+      for (;;) {
+        const next = this.#queue.find((w) => w.suspect === lane && this.#free(lane));
+        if (!next) break;
+        next.grant();
+      }
+    }
   }
 }

@@ -76,6 +76,14 @@ export function parseTargetAddress(text: string): TargetAddress {
   if (bracketed) {
     const v6 = canonicalV6(host);
     if (v6 === undefined) throw new TargetPolicyError('target: invalid IPv6 address');
+    // An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address: IPv4 patterns decide it, [::/0] does not.
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+    if (mapped) {
+      const hi = parseInt(mapped[1]!, 16);
+      const lo = parseInt(mapped[2]!, 16);
+      const v4 = `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+      return { host: v4, port, ip: 4, key: `${v4}:${port}` };
+    }
     return { host: v6, port, ip: 6, key: `[${v6}]:${port}` };
   }
   const lower = host.toLowerCase();
@@ -89,7 +97,51 @@ interface PortRange {
   to: number;
 }
 
-type Pattern = { kind: 'glob'; host: RegExp; ports: PortRange } | { kind: 'cidr'; list: BlockList; ports: PortRange };
+/**
+ * A host glob split into labels. `family` 4: its labels are digits and wildcards (`10.0.1.*`),
+ * so it matches IPv4 literals only; 0: a host-name pattern, which never matches an IP literal.
+ */
+type Pattern =
+  | { kind: 'glob'; family: 0 | 4; labels: string[]; ports: PortRange; text: string; every: boolean }
+  | { kind: 'cidr'; family: 4 | 6; list: BlockList; ports: PortRange; text: string; every: boolean };
+
+/**
+ * Whether `text` matches `glob`, where `*` is any run of characters and `?` one character.
+ * Greedy two-pointer matching: on a mismatch it only moves the last `*` on by one character,
+ * so the work is at most |glob| x |text| steps, never the exponential backtracking of a
+ * regular expression such as `^.*a.*a.*a.*b$`.
+ */
+export function globMatch(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    const c = glob[g];
+    if (c === '?' || (c !== undefined && c !== '*' && c === text[t])) {
+      g++;
+      t++;
+    } else if (c === '*') {
+      star = g++;
+      resume = t;
+    } else if (star >= 0) {
+      g = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
+}
+
+/** Label by label (a wildcard never crosses a dot): linear in the target's length for a given pattern. */
+function labelsMatch(pattern: readonly string[], host: string): boolean {
+  const labels = host.split('.');
+  if (labels.length !== pattern.length) return false;
+  for (let i = 0; i < labels.length; i++) if (!globMatch(pattern[i]!, labels[i]!)) return false;
+  return true;
+}
 
 function parsePorts(text: string, pattern: string): PortRange {
   if (text === '*') return { from: 1, to: 65535 };
@@ -103,9 +155,10 @@ function parsePorts(text: string, pattern: string): PortRange {
 /**
  * `HOSTGLOB:PORTS`, `CIDR:PORTS`, `[V6CIDR]:PORTS`; PORTS is a port, a range `A-B`, or `*`.
  * In a glob, `*` stands for any run of characters within one label and `?` for one character:
- * `*.db.example.com:3306`, `db-?.example.com:3306`, `10.0.1.*:3306`. A CIDR matches IP
- * address targets only, never names (that would need a DNS lookup): `10.0.0.0/8:3306`,
- * `[fd00::/8]:3306`.
+ * `*.db.example.com:3306`, `db-?.example.com:3306`, `10.0.1.*:3306`. A glob of digits and
+ * wildcards (four labels) matches IPv4 literals only; any other glob matches host names only,
+ * never an IP literal. A CIDR matches IP address targets of its own family only, never names
+ * (that would need a DNS lookup): `10.0.0.0/8:3306`, `[fd00::/8]:3306`.
  */
 export function parsePattern(text: string): Pattern {
   const bad = (why: string): never => {
@@ -125,12 +178,24 @@ export function parsePattern(text: string): Pattern {
     if (prefix > (version === 4 ? 32 : 128)) bad('prefix too long');
     const list = new BlockList();
     list.addSubnet(address, prefix, version === 4 ? 'ipv4' : 'ipv6');
-    return { kind: 'cidr', list, ports };
+    return { kind: 'cidr', family: version === 4 ? 4 : 6, list, ports, text, every: prefix === 0 };
   }
   const host = hostPart.toLowerCase();
-  if (host === '' || !/^[a-z0-9_.*?-]+$/.test(host)) bad('expected a host glob (letters, digits, . - _ * ?), a CIDR, or [IPv6 CIDR]');
-  const source = host.replace(/[.*?-]/g, (c) => (c === '*' ? '[^.]*' : c === '?' ? '[^.]' : `\\${c}`));
-  return { kind: 'glob', host: new RegExp(`^${source}$`), ports };
+  if (host === '' || host.length > 253 || !/^[a-z0-9_.*?-]+$/.test(host)) bad('expected a host glob (letters, digits, . - _ * ?), a CIDR, or [IPv6 CIDR]');
+  const labels = host.split('.');
+  if (labels.some((l) => l === '')) bad('a host glob has no empty labels');
+  // Digits and wildcards only, with a digit or four labels: an IPv4 address pattern.
+  const numeric = labels.every((l) => /^[0-9*?]+$/.test(l));
+  const family = numeric && (labels.length === 4 || /\d/.test(host)) ? 4 : 0;
+  if (family === 4 && labels.length !== 4) bad(`looks like an IPv4 address pattern but has ${labels.length} labels: write four labels (10.0.*.*) or a CIDR (10.0.0.0/16)`);
+  return { kind: 'glob', family, labels, ports, text, every: labels.every((l) => /^\*+$/.test(l)) };
+}
+
+/** What a pattern that allows every address or name of its kind allows, for a start-up warning. */
+function everything(p: Pattern): string {
+  if (p.kind === 'cidr') return p.text.startsWith('[') ? 'every IPv6 address' : 'every IPv4 address';
+  if (p.family === 4) return 'every IPv4 address';
+  return p.labels.length === 1 ? 'every single-label host name (resolved with the search domains)' : `every host name of ${p.labels.length} labels`;
 }
 
 export interface TargetPolicyInit {
@@ -151,6 +216,11 @@ export class TargetPolicy {
     for (const p of init.patterns ?? []) this.patterns.push(parsePattern(p));
   }
 
+  /** Start-up warnings: patterns that allow every address or every name of their kind. */
+  get warnings(): string[] {
+    return this.patterns.filter((p) => p.every).map((p) => `warning: --allow-target ${JSON.stringify(p.text)} allows ${everything(p)}${p.ports.from === 1 && p.ports.to === 65535 ? ' on every port' : ''}: anyone who reaches /probe may make this exporter connect there`);
+  }
+
   /** Exact targets and patterns in all. */
   get size(): number {
     return this.exact.size + this.patterns.length;
@@ -160,8 +230,8 @@ export class TargetPolicy {
     if (this.exact.has(target.key)) return true;
     for (const p of this.patterns) {
       if (target.port < p.ports.from || target.port > p.ports.to) continue;
-      if (p.kind === 'glob' && target.ip !== 6 && p.host.test(target.host)) return true;
-      if (p.kind === 'cidr' && target.ip !== 0 && p.list.check(target.host, target.ip === 4 ? 'ipv4' : 'ipv6')) return true;
+      if (p.kind === 'glob' && target.ip === p.family && labelsMatch(p.labels, target.host)) return true;
+      if (p.kind === 'cidr' && target.ip === p.family && p.list.check(target.host, target.ip === 4 ? 'ipv4' : 'ipv6')) return true;
     }
     return false;
   }

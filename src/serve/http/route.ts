@@ -13,8 +13,11 @@ export interface RouteAnswer {
 
 export type Route = (req: IncomingMessage, query: string) => RouteAnswer | Promise<RouteAnswer>;
 
-/** Decides before any route runs: a refusal (401, 403, 429) or undefined to go on. */
-export type Guard = (req: IncomingMessage, path: string) => RouteAnswer | undefined;
+/**
+ * Decides before any route runs: a refusal (401, 403, 429) or undefined to go on; at once, or
+ * once a worker thread has checked a password.
+ */
+export type Guard = (req: IncomingMessage, path: string) => RouteAnswer | undefined | Promise<RouteAnswer | undefined>;
 
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 export const JSON_TYPE = 'application/json';

@@ -3,7 +3,7 @@
  * family, so that samples added for several targets still come out grouped under one HELP and
  * TYPE line each. Every metric serve shows is rendered through it.
  */
-import type { Outcome } from '../../probe/types.js';
+import { OUTCOMES } from '../../probe/types.js';
 
 export type Labels = Readonly<Record<string, string>>;
 export type MetricType = 'gauge' | 'counter' | 'histogram' | 'untyped';
@@ -95,5 +95,5 @@ function sample(name: string, labels: Labels, value: number): string {
   return `${name}${formatLabels(labels)} ${formatValue(value)}`;
 }
 
-/** Every outcome of a probe, in the order the counters and the one-hot gauges show them. */
-export const OUTCOMES: readonly Outcome[] = ['healthy', 'unhealthy', 'unreachable', 'timeout', 'access-denied', 'protocol-error', 'server-error', 'aborted'];
+/** Every outcome of a probe, in the order the counters and the one-hot gauges show them: the probe's own list. */
+export { OUTCOMES };

@@ -9,86 +9,123 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 
-const P_WORDS = 18;
-const S_WORDS = 4 * 256;
+/**
+ * The EksBlowfish computation, self-contained: nothing in its body refers to anything outside
+ * it, so that bcrypt-pool.ts can start a worker thread from its source text (a worker started
+ * from a file would not work from the bundled CLI or the single executable).
+ */
+export function bcryptCore(): { digest: (password: Uint8Array, salt: Uint8Array, cost: number) => Uint8Array } {
+  const P_WORDS = 18;
+  const S_WORDS = 4 * 256;
 
-let initial: Uint32Array | undefined;
+  let initial: Uint32Array | undefined;
 
-/** The first 1,042 32-bit words of pi's fractional part: P (18 words), then S0..S3 (256 each). */
-function piWords(): Uint32Array {
-  if (initial) return initial;
-  const words = P_WORDS + S_WORDS;
-  const guard = 64n;
-  const bits = BigInt(words * 32) + guard;
-  const one = 1n << bits;
-  // atan(1/x) scaled by 2^bits, from its alternating series.
-  const atanInverse = (x: bigint): bigint => {
-    let sum = 0n;
-    let power = one / x;
-    const x2 = x * x;
-    for (let n = 1n, positive = true; power !== 0n; n += 2n, positive = !positive) {
-      sum += positive ? power / n : -(power / n);
-      power /= x2;
+  /** The first 1,042 32-bit words of pi's fractional part: P (18 words), then S0..S3 (256 each). */
+  function piWords(): Uint32Array {
+    if (initial) return initial;
+    const words = P_WORDS + S_WORDS;
+    const guard = 64n;
+    const bits = BigInt(words * 32) + guard;
+    const one = 1n << bits;
+    // atan(1/x) scaled by 2^bits, from its alternating series.
+    const atanInverse = (x: bigint): bigint => {
+      let sum = 0n;
+      let power = one / x;
+      const x2 = x * x;
+      for (let n = 1n, positive = true; power !== 0n; n += 2n, positive = !positive) {
+        sum += positive ? power / n : -(power / n);
+        power /= x2;
+      }
+      return sum;
+    };
+    const pi = 16n * atanInverse(5n) - 4n * atanInverse(239n);
+    let fraction = (pi - 3n * one) >> guard;
+    const out = new Uint32Array(words);
+    for (let i = words - 1; i >= 0; i--) {
+      out[i] = Number(fraction & 0xffffffffn);
+      fraction >>= 32n;
     }
-    return sum;
-  };
-  const pi = 16n * atanInverse(5n) - 4n * atanInverse(239n);
-  let fraction = (pi - 3n * one) >> guard;
-  const out = new Uint32Array(words);
-  for (let i = words - 1; i >= 0; i--) {
-    out[i] = Number(fraction & 0xffffffffn);
-    fraction >>= 32n;
+    initial = out;
+    return out;
   }
-  initial = out;
-  return out;
-}
 
-/** Blowfish state: P then the four S-boxes, in one array. */
-type State = Uint32Array;
-const S0 = P_WORDS;
-const S1 = P_WORDS + 256;
-const S2 = P_WORDS + 512;
-const S3 = P_WORDS + 768;
+  /** Blowfish state: P then the four S-boxes, in one array. */
+  type State = Uint32Array;
+  const S0 = P_WORDS;
+  const S1 = P_WORDS + 256;
+  const S2 = P_WORDS + 512;
+  const S3 = P_WORDS + 768;
 
-/** Encrypts the 64-bit block (lr[0], lr[1]) in place. */
-function encipher(s: State, lr: Uint32Array): void {
-  let l = lr[0]!;
-  let r = lr[1]!;
-  l ^= s[0]!;
-  for (let i = 1; i <= 16; i += 2) {
-    r ^= (((s[S0 + (l >>> 24)]! + s[S1 + ((l >>> 16) & 0xff)]!) ^ s[S2 + ((l >>> 8) & 0xff)]!) + s[S3 + (l & 0xff)]!) ^ s[i]!;
-    l ^= (((s[S0 + (r >>> 24)]! + s[S1 + ((r >>> 16) & 0xff)]!) ^ s[S2 + ((r >>> 8) & 0xff)]!) + s[S3 + (r & 0xff)]!) ^ s[i + 1]!;
-  }
-  lr[0] = r ^ s[17]!;
-  lr[1] = l;
-}
-
-/** The next big-endian 32-bit word of `data`, read cyclically from `pos.i`. */
-function streamWord(data: Uint8Array, pos: { i: number }): number {
-  let word = 0;
-  for (let k = 0; k < 4; k++) {
-    word = ((word << 8) | data[pos.i]!) >>> 0;
-    pos.i = (pos.i + 1) % data.length;
-  }
-  return word;
-}
-
-/** ExpandKey(state, salt, key); with no salt, Blowfish's own key schedule. */
-function expandKey(s: State, key: Uint8Array, salt: Uint8Array | undefined): void {
-  const kp = { i: 0 };
-  for (let i = 0; i < P_WORDS; i++) s[i] = (s[i]! ^ streamWord(key, kp)) >>> 0;
-  const lr = new Uint32Array(2);
-  const sp = { i: 0 };
-  for (let i = 0; i < P_WORDS + S_WORDS; i += 2) {
-    if (salt) {
-      lr[0] = lr[0]! ^ streamWord(salt, sp);
-      lr[1] = lr[1]! ^ streamWord(salt, sp);
+  /** Encrypts the 64-bit block (lr[0], lr[1]) in place. */
+  function encipher(s: State, lr: Uint32Array): void {
+    let l = lr[0]!;
+    let r = lr[1]!;
+    l ^= s[0]!;
+    for (let i = 1; i <= 16; i += 2) {
+      r ^= (((s[S0 + (l >>> 24)]! + s[S1 + ((l >>> 16) & 0xff)]!) ^ s[S2 + ((l >>> 8) & 0xff)]!) + s[S3 + (l & 0xff)]!) ^ s[i]!;
+      l ^= (((s[S0 + (r >>> 24)]! + s[S1 + ((r >>> 16) & 0xff)]!) ^ s[S2 + ((r >>> 8) & 0xff)]!) + s[S3 + (r & 0xff)]!) ^ s[i + 1]!;
     }
-    encipher(s, lr);
-    s[i] = lr[0]!;
-    s[i + 1] = lr[1]!;
+    lr[0] = r ^ s[17]!;
+    lr[1] = l;
   }
+
+  /** The next big-endian 32-bit word of `data`, read cyclically from `pos.i`. */
+  function streamWord(data: Uint8Array, pos: { i: number }): number {
+    let word = 0;
+    for (let k = 0; k < 4; k++) {
+      word = ((word << 8) | data[pos.i]!) >>> 0;
+      pos.i = (pos.i + 1) % data.length;
+    }
+    return word;
+  }
+
+  /** ExpandKey(state, salt, key); with no salt, Blowfish's own key schedule. */
+  function expandKey(s: State, key: Uint8Array, salt: Uint8Array | undefined): void {
+    const kp = { i: 0 };
+    for (let i = 0; i < P_WORDS; i++) s[i] = (s[i]! ^ streamWord(key, kp)) >>> 0;
+    const lr = new Uint32Array(2);
+    const sp = { i: 0 };
+    for (let i = 0; i < P_WORDS + S_WORDS; i += 2) {
+      if (salt) {
+        lr[0] = lr[0]! ^ streamWord(salt, sp);
+        lr[1] = lr[1]! ^ streamWord(salt, sp);
+      }
+      encipher(s, lr);
+      s[i] = lr[0]!;
+      s[i + 1] = lr[1]!;
+    }
+  }
+
+  /** The 23-byte bcrypt digest of `password` (UTF-8, NUL-terminated, cut at 72 bytes). */
+  function digest(bytes: Uint8Array, salt: Uint8Array, cost: number): Uint8Array {
+    const key = new Uint8Array(Math.min(bytes.length + 1, 72));
+    key.set(bytes.subarray(0, key.length));
+    const s: State = new Uint32Array(piWords());
+    expandKey(s, key, salt);
+    for (let round = 2 ** cost; round > 0; round--) {
+      expandKey(s, key, undefined);
+      expandKey(s, salt, undefined);
+    }
+    // "OrpheanBeholderScryDoubt", as six big-endian words, encrypted 64 times.
+    const text = Buffer.from('OrpheanBeholderScryDoubt', 'latin1');
+    const words = new Uint32Array(6);
+    for (let i = 0; i < 6; i++) words[i] = text.readUInt32BE(i * 4);
+    const lr = new Uint32Array(2);
+    for (let i = 0; i < 6; i += 2) {
+      lr[0] = words[i]!;
+      lr[1] = words[i + 1]!;
+      for (let k = 0; k < 64; k++) encipher(s, lr);
+      words[i] = lr[0]!;
+      words[i + 1] = lr[1]!;
+    }
+    const out = Buffer.alloc(24);
+    for (let i = 0; i < 6; i++) out.writeUInt32BE(words[i]!, i * 4);
+    return out.subarray(0, 23);
+  }
+  return { digest };
 }
+
+let core: ReturnType<typeof bcryptCore> | undefined;
 
 /** bcrypt's base64: `./A-Za-z0-9`, no padding. */
 const ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -151,32 +188,10 @@ export function parseBcryptHash(text: string): BcryptHash | undefined {
   return salt && digest ? { variant: m[1]!, cost, salt, digest } : undefined;
 }
 
-/** The 23-byte bcrypt digest of `password` (UTF-8, NUL-terminated, cut at 72 bytes). */
+/** The 23-byte bcrypt digest of `password` (UTF-8, NUL-terminated, cut at 72 bytes), on this thread. */
 export function bcryptDigest(password: string | Uint8Array, salt: Uint8Array, cost: number): Uint8Array {
-  const bytes = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
-  const key = new Uint8Array(Math.min(bytes.length + 1, 72));
-  key.set(bytes.subarray(0, key.length));
-  const s: State = new Uint32Array(piWords());
-  expandKey(s, key, salt);
-  for (let round = 2 ** cost; round > 0; round--) {
-    expandKey(s, key, undefined);
-    expandKey(s, salt, undefined);
-  }
-  // "OrpheanBeholderScryDoubt", as six big-endian words, encrypted 64 times.
-  const text = Buffer.from('OrpheanBeholderScryDoubt', 'latin1');
-  const words = new Uint32Array(6);
-  for (let i = 0; i < 6; i++) words[i] = text.readUInt32BE(i * 4);
-  const lr = new Uint32Array(2);
-  for (let i = 0; i < 6; i += 2) {
-    lr[0] = words[i]!;
-    lr[1] = words[i + 1]!;
-    for (let k = 0; k < 64; k++) encipher(s, lr);
-    words[i] = lr[0]!;
-    words[i + 1] = lr[1]!;
-  }
-  const out = Buffer.alloc(24);
-  for (let i = 0; i < 6; i++) out.writeUInt32BE(words[i]!, i * 4);
-  return out.subarray(0, 23);
+  core ??= bcryptCore();
+  return core.digest(typeof password === 'string' ? Buffer.from(password, 'utf8') : password, salt, cost);
 }
 
 /** The full hash string, `$2b$10$...`, for a salt (16 bytes) and cost. */

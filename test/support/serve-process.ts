@@ -1,0 +1,125 @@
+/**
+ * `galera-probe serve` as a separate process, for tests that attack it from outside: it is
+ * started through bin/galera-probe (the built bundle), reached only over HTTP(S) on loopback,
+ * and killed after each test. A test file calls `serveProcesses()` once at the top.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach } from 'vitest';
+
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'galera-probe');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exit: Promise<number | null>;
+  /** The port from the `serving ... on http(s)://127.0.0.1:PORT` line (waits up to 10 s). */
+  port: () => Promise<number>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Milliseconds from sending the request to the end of the answer. */
+  ms: number;
+}
+
+export interface GetOptions {
+  headers?: Record<string, string>;
+  /** `user:password` for basic auth. */
+  auth?: string;
+  /** Source address (127.0.0.2 ... for "another client"). */
+  localAddress?: string;
+  tls?: boolean;
+  /** Gives up after this long (default 15 s), rejecting. */
+  timeoutMs?: number;
+}
+
+export function get(port: number, path: string, o: GetOptions = {}): Promise<Reply> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = o.tls ? httpsRequest : httpRequest;
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: false,
+        headers: o.headers ?? {},
+        ...(o.auth !== undefined ? { auth: o.auth } : {}),
+        ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}),
+        ...(o.tls ? { rejectUnauthorized: false } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }));
+      },
+    );
+    req.setTimeout(o.timeoutMs ?? 15_000, () => req.destroy(new Error(`no answer within ${o.timeoutMs ?? 15_000} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The value of one sample (`name{labels}`) in a Prometheus text exposition. */
+export function sample(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function serveProcesses(): { start: (args: string[], env?: NodeJS.ProcessEnv) => ServeProcess; tempDir: () => string } {
+  let children: ChildProcess[] = [];
+  let dirs: string[] = [];
+  afterEach(() => {
+    for (const c of children) c.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    children = [];
+    dirs = [];
+  });
+  const start = (args: string[], env: NodeJS.ProcessEnv = {}): ServeProcess => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--no-defaults', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout!.resume();
+    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const port = async (): Promise<number> => {
+      for (let i = 0; i < 200; i++) {
+        const m = /on https?:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+        if (m) return Number(m[1]);
+        if (child.exitCode !== null) break;
+        await sleep(50);
+      }
+      throw new Error(`serve did not start: ${err}`);
+    };
+    return { child, stderr: () => err, exit, port };
+  };
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-sec-'));
+    dirs.push(dir);
+    return dir;
+  };
+  return { start, tempDir };
+}
+
+/** Resolves with the exit code, or 'running' if the process has not exited within `ms`. */
+export async function exitWithin(p: ServeProcess, ms: number): Promise<number | null | 'running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([p.exit, new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms)))]);
+  clearTimeout(timer);
+  return result;
+}
