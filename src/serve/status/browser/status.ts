@@ -5,7 +5,12 @@
  * the page works without it. It builds the DOM with textContent and attributes only: nothing a
  * node says is ever parsed as HTML.
  */
-import type { BrowserModel, BrowserRow, BrowserRun } from './model.js';
+import type { NodeRow as BrowserRow } from '../../../cluster/rows.js';
+import type { Run } from '../history.js';
+import type { StatusModel as BrowserModel } from '../page.js';
+
+/** A run of any timeline the page draws (a verdict, a writer or a node's class). */
+type BrowserRun = Run<string | null>;
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WINDOW = 15 * 60 * 1000;
