@@ -17,7 +17,8 @@ import {
   parsecSeed,
 } from '../src/protocol/auth/parsec.js';
 import { authPlugin } from '../src/protocol/auth/plugins.js';
-import { expectedServerProof, parseServerProof, serverProofMatches, sha256 } from '../src/protocol/auth/proof.js';
+import { sha256 } from '../src/protocol/auth/digest.js';
+import { expectedServerProof, parseServerProof, serverProofMatches } from '../src/protocol/auth/proof.js';
 import { AuthUnsupportedError, ProtocolError } from '../src/protocol/errors.js';
 import { parseOk } from '../src/protocol/packets.js';
 

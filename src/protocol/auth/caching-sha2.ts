@@ -1,23 +1,17 @@
-import { constants, createHash, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
+import { constants, createPublicKey, type KeyObject, publicEncrypt } from 'node:crypto';
+import { sha256, xorInto } from './digest.js';
 
 /** Single-byte messages of caching_sha2_password (after a 0x01 "more data" header). */
 export const CACHING_SHA2_REQUEST_PUBLIC_KEY = 0x02;
 export const CACHING_SHA2_FAST_AUTH_OK = 0x03;
 export const CACHING_SHA2_FULL_AUTH_NEEDED = 0x04;
 
-function sha256(...parts: Buffer[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
-
 /** SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) ‖ nonce20), 32 bytes; empty password → empty response. */
 export function cachingSha2Scramble(password: Buffer, nonce: Buffer): Buffer {
   if (password.length === 0) return Buffer.alloc(0);
   const stage1 = sha256(password);
   const mask = sha256(sha256(stage1), nonce.subarray(0, 20));
-  for (let i = 0; i < stage1.length; i++) stage1[i]! ^= mask[i]!;
-  return stage1;
+  return xorInto(stage1, mask);
 }
 
 /** The RSA public key in `pem` (SPKI or PKCS#1 PEM, or a certificate), or undefined when it holds none. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha512 } from './digest.js';
 
 /**
  * MariaDB's client_ed25519 signs the server's nonce with Ed25519, taking the
@@ -99,12 +99,6 @@ function scalarBytes(v: bigint): Buffer {
   const out = Buffer.alloc(32);
   for (let i = 0; i < 32; i++, v >>= 8n) out[i] = Number(v & 0xffn);
   return out;
-}
-
-function sha512(...parts: Buffer[]): Buffer {
-  const h = createHash('sha512');
-  for (const p of parts) h.update(p);
-  return h.digest();
 }
 
 /** The secret scalar a (clamped first half of SHA512(password)) and the prefix for r. */

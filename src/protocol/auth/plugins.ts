@@ -1,4 +1,5 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { sha1 } from './digest.js';
 import { AuthUnsupportedError, ProtocolError } from '../errors.js';
 import {
   CACHING_SHA2_FAST_AUTH_OK,
@@ -58,8 +59,6 @@ export interface AuthPlugin {
    */
   proofHash?(ctx: AuthContext): Buffer | undefined;
 }
-
-const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).digest();
 
 const nativePassword: AuthPlugin = {
   name: 'mysql_native_password',

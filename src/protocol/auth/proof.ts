@@ -8,7 +8,8 @@
  * terminates TLS with its own certificate cannot make one that matches without H.
  * Server: sql/sql_acl.cc; Connector/C: libmariadb/mariadb_lib.c (ma_read_ok_packet).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from './digest.js';
 
 /** 0x01: the digest is SHA-256 (the only kind defined). */
 const PROOF_SHA256 = 0x01;
@@ -19,12 +20,6 @@ export function parseServerProof(info: Buffer | undefined): Buffer | undefined {
   if (info === undefined || info.length !== 65 || info[0] !== PROOF_SHA256) return undefined;
   const hex = info.subarray(1).toString('latin1');
   return HEX64.test(hex) ? Buffer.from(hex, 'hex') : undefined;
-}
-
-export function sha256(...parts: Buffer[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
 }
 
 /** What the server must have sent for this plugin hash, scramble and certificate (its DER's SHA-256). */
