@@ -5,7 +5,9 @@
 # Usage: scripts/galera-cluster.sh install | start | stop [--purge] | status | env
 #
 #   install  apt-get installs whatever of the packages below is missing, and
-#            stops the default mariadbd that the Debian package may leave running.
+#            stops the default mariadbd that the Debian package may leave running;
+#            with GP_MARIADB=11.8 also makes the Debian 13 root (debootstrap) and
+#            apt-get installs what it lacks inside it.
 #   start    install if needed, create/repair the cluster, wait until all three
 #            nodes are Synced with cluster size 3 and every test user can log in.
 #   stop     stop every node (SIGTERM, then SIGKILL after GP_STOP_TIMEOUT s);
