@@ -69,7 +69,7 @@ PROG=${0##*/}
 NODES=(1 2 3)
 HOST=127.0.0.1
 # What the tests use on the host whatever the server line: the mariadb client
-# is their referee (tests/galera/support/cluster.ts), the rest real peers.
+# is their referee (test/galera/support/cluster.ts), the rest real peers.
 HOST_PACKAGES=(mariadb-client haproxy openssl iproute2 prometheus sphinxsearch chromium)
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 START_TIMEOUT=${GP_START_TIMEOUT:-120}
@@ -113,13 +113,11 @@ BASE_VERSION=$(marker_version)
 # server-side program (mariadbd, mariadb-install-db, the client used for
 # root's own SQL) with the chroot on 11.8.
 if [[ $MARIADB == 11.8 ]]; then
-    PACKAGES=("${HOST_PACKAGES[@]}" debootstrap)
+    PACKAGES=("${HOST_PACKAGES[@]}" debootstrap debian-archive-keyring)
     ROOT_RUN=(chroot "$TRIXIE_ROOT")
-    ROOT_PREFIX=$TRIXIE_ROOT
 else
     PACKAGES=(mariadb-server galera-4 mariadb-client rsync "${HOST_PACKAGES[@]:1}")
     ROOT_RUN=()
-    ROOT_PREFIX=''
 fi
 # The root's mysql user has other ids than the host's: chown by number.
 MYSQL_OWNER=mysql:mysql MYSQL_GROUP=mysql
