@@ -236,12 +236,12 @@ stop_default_server() {
     local p comm cmd args pids=() stock_pid=''
     [[ -r /run/mysqld/mysqld.pid ]] && read -r stock_pid </run/mysqld/mysqld.pid 2>/dev/null
     for p in /proc/[0-9]*; do
-        read -r comm <"$p/comm" 2>/dev/null || continue
+        read -r comm 2>/dev/null <"$p/comm" || continue
         case $comm in
             mysqld_safe | mariadbd-safe | mariadbd | mysqld) ;;
             *) continue ;;
         esac
-        mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
         cmd=" ${args[*]} "
         if [[ ${p#/proc/} == "$stock_pid" || $cmd == *" --pid-file=/run/mysqld/mysqld.pid "* ||
             $cmd == *" --datadir=/var/lib/mysql "* ||
@@ -479,7 +479,7 @@ node_pid() {
     want="--defaults-file=$(cnf "$1")"
     for p in /proc/[0-9]*; do
         [[ -r $p/cmdline ]] || continue
-        mapfile -d '' -n 2 args <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' -n 2 args 2>/dev/null <"$p/cmdline" || continue
         ((${#args[@]} == 2)) || continue
         [[ ${args[0]##*/} == mariadbd && ${args[1]} == "$want" ]] || continue
         # A zombie is a dead node whose parent has not reaped it yet.
@@ -496,7 +496,7 @@ node_pid() {
 stray_pids() {
     local p args
     for p in /proc/[0-9]*; do
-        mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
         [[ " ${args[*]} " == *"$BASE/node"* ]] || continue
         [[ ${args[0]##*/} == @(rsync|mariadbd|socat|stunnel*) || " ${args[*]} " == *"/wsrep_sst_"* ]] || continue
         echo "${p#/proc/}"
