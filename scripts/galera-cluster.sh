@@ -5,7 +5,9 @@
 # Usage: scripts/galera-cluster.sh install | start | stop [--purge] | status | env
 #
 #   install  apt-get installs whatever of the packages below is missing, and
-#            stops the default mariadbd that the Debian package may leave running.
+#            stops the default mariadbd that the Debian package may leave running;
+#            with GP_MARIADB=11.8 also makes the Debian 13 root (debootstrap) and
+#            apt-get installs what it lacks inside it.
 #   start    install if needed, create/repair the cluster, wait until all three
 #            nodes are Synced with cluster size 3 and every test user can log in.
 #   stop     stop every node (SIGTERM, then SIGKILL after GP_STOP_TIMEOUT s);
@@ -67,7 +69,7 @@ PROG=${0##*/}
 NODES=(1 2 3)
 HOST=127.0.0.1
 # What the tests use on the host whatever the server line: the mariadb client
-# is their referee (tests/galera/support/cluster.ts), the rest real peers.
+# is their referee (test/galera/support/cluster.ts), the rest real peers.
 HOST_PACKAGES=(mariadb-client haproxy openssl iproute2 prometheus sphinxsearch chromium)
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 START_TIMEOUT=${GP_START_TIMEOUT:-120}
@@ -111,13 +113,11 @@ BASE_VERSION=$(marker_version)
 # server-side program (mariadbd, mariadb-install-db, the client used for
 # root's own SQL) with the chroot on 11.8.
 if [[ $MARIADB == 11.8 ]]; then
-    PACKAGES=("${HOST_PACKAGES[@]}" debootstrap)
+    PACKAGES=("${HOST_PACKAGES[@]}" debootstrap debian-archive-keyring)
     ROOT_RUN=(chroot "$TRIXIE_ROOT")
-    ROOT_PREFIX=$TRIXIE_ROOT
 else
-    PACKAGES=(mariadb-server galera-4 mariadb-client rsync "${HOST_PACKAGES[@]:1}")
+    PACKAGES=(mariadb-server galera-4 galera-arbitrator-4 mariadb-client rsync "${HOST_PACKAGES[@]:1}")
     ROOT_RUN=()
-    ROOT_PREFIX=''
 fi
 # The root's mysql user has other ids than the host's: chown by number.
 MYSQL_OWNER=mysql:mysql MYSQL_GROUP=mysql
@@ -236,12 +236,12 @@ stop_default_server() {
     local p comm cmd args pids=() stock_pid=''
     [[ -r /run/mysqld/mysqld.pid ]] && read -r stock_pid </run/mysqld/mysqld.pid 2>/dev/null
     for p in /proc/[0-9]*; do
-        read -r comm <"$p/comm" 2>/dev/null || continue
+        read -r comm 2>/dev/null <"$p/comm" || continue
         case $comm in
             mysqld_safe | mariadbd-safe | mariadbd | mysqld) ;;
             *) continue ;;
         esac
-        mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
         cmd=" ${args[*]} "
         if [[ ${p#/proc/} == "$stock_pid" || $cmd == *" --pid-file=/run/mysqld/mysqld.pid "* ||
             $cmd == *" --datadir=/var/lib/mysql "* ||
@@ -479,7 +479,7 @@ node_pid() {
     want="--defaults-file=$(cnf "$1")"
     for p in /proc/[0-9]*; do
         [[ -r $p/cmdline ]] || continue
-        mapfile -d '' -n 2 args <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' -n 2 args 2>/dev/null <"$p/cmdline" || continue
         ((${#args[@]} == 2)) || continue
         [[ ${args[0]##*/} == mariadbd && ${args[1]} == "$want" ]] || continue
         # A zombie is a dead node whose parent has not reaped it yet.
@@ -496,7 +496,7 @@ node_pid() {
 stray_pids() {
     local p args
     for p in /proc/[0-9]*; do
-        mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
         [[ " ${args[*]} " == *"$BASE/node"* ]] || continue
         [[ ${args[0]##*/} == @(rsync|mariadbd|socat|stunnel*) || " ${args[*]} " == *"/wsrep_sst_"* ]] || continue
         echo "${p#/proc/}"
@@ -528,7 +528,8 @@ node_healthy() { # n [size]
     local st cs ls size
     st=$(node_wsrep "$1") || return 1
     read -r cs ls _ size <<<"$st"
-    [[ $cs == Primary && $ls == 4 && $size == "${2:-3}" ]]
+    # At least: an arbitrator (garbd) that a test joined counts as a member.
+    [[ $cs == Primary && $ls == 4 && $size =~ ^[0-9]+$ ]] && ((size >= ${2:-3}))
 }
 
 show_log_tail() {
@@ -536,7 +537,8 @@ show_log_tail() {
     tail -n 40 "$(errlog "$1")" >&2 2>/dev/null || true
 }
 
-# wait_synced N SIZE: until node N is Primary, Synced and sees SIZE members.
+# wait_synced N SIZE: until node N is Primary, Synced and sees SIZE members
+# (or more: a garbd counts as one).
 wait_synced() {
     local n=$1 size=$2 deadline st=''
     deadline=$((SECONDS + START_TIMEOUT))
@@ -547,7 +549,7 @@ wait_synced() {
         fi
         st=$(node_wsrep "$n") || st='unreachable'
         read -r cs ls _ sz <<<"$st"
-        [[ $cs == Primary && $ls == 4 && $sz == "$size" ]] && return 0
+        [[ $cs == Primary && $ls == 4 && $sz =~ ^[0-9]+$ ]] && ((sz >= size)) && return 0
         sleep 1
     done
     show_log_tail "$n"

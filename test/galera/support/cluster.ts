@@ -270,3 +270,61 @@ export async function restartMissing(limitMs = 240_000): Promise<void> {
   clusterScript('start', limitMs);
   await waitAllSynced(limitMs);
 }
+
+export interface Garbd {
+  pid: number;
+  /** Its log (garbd --log), in the cluster's base dir. */
+  log: string;
+  /** SIGTERM (a clean leave), SIGKILL after 20 s; waits until the nodes see it gone. */
+  stop(limitMs?: number): Promise<void>;
+}
+
+/**
+ * A real Galera arbitrator (garbd, package galera-arbitrator-4) joined to the cluster on a free
+ * loopback port: a member that votes but holds no data and publishes no address. On 11.8 it runs
+ * from the Debian 13 root, like the nodes. Resolves once every node counts it.
+ */
+export async function startGarbd(limitMs = 60_000): Promise<Garbd> {
+  const { vars, host, nodes } = cluster();
+  const base = vars['GP_CLUSTER_BASE'];
+  if (!base) throw new Error('galera-cluster.sh env did not print GP_CLUSTER_BASE');
+  const root = vars['GP_MARIADB'] === '11.8' ? vars['GP_TRIXIE_ROOT'] : undefined;
+  const peers = nodes.map(({ n }) => `${host}:${vars[`GP_NODE${n}_GALERA_PORT`] ?? ''}`).join(',');
+  const log = join(base, 'garbd.log');
+  rmSync(log, { force: true });
+  const port = await closedPort();
+  const args = ['--name', 'garbd', '--group', 'galera-probe', '--address', `gcomm://${peers}`, '--options', `gmcast.listen_addr=tcp://${host}:${port}`, '--log', log];
+  const child = root ? spawn('chroot', [root, 'garbd', ...args], { stdio: 'ignore' }) : spawn('garbd', args, { stdio: 'ignore' });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not spawn garbd');
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const size = nodes.length + 1;
+  try {
+    await waitFor(`garbd counted by every node (cluster size ${size})`, () => {
+      if (exited) return true;
+      return nodes.every(({ n }) => wsrepState(n).size === size);
+    }, limitMs, 500);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  if (exited) throw new Error(`garbd exited while joining; its log:\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(none)'}`);
+  return {
+    pid,
+    log,
+    async stop(stopLimitMs = 60_000): Promise<void> {
+      if (!exited) child.kill('SIGTERM');
+      for (let i = 0; i < 200 && !exited; i++) await sleep(100);
+      if (!exited) child.kill('SIGKILL');
+      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+      await waitFor('garbd gone from every running node', () => nodes.every(({ n }) => {
+        try {
+          return wsrepState(n).size < size;
+        } catch {
+          return true;
+        }
+      }), stopLimitMs, 500);
+    },
+  };
+}
