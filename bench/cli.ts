@@ -2,28 +2,33 @@
  * Benchmark 1: a health check from process start to exit, against a real MariaDB node.
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
+ *   floor        bench/floor.cjs: a raw-socket Node.js script that does only what a probe must
+ *                (connect, greeting, mysql_native_password, the probe's three statements in one
+ *                write, COM_QUIT): Node's floor for this work, the yardstick of the CLI
  *   galera-probe `node bin/galera-probe --ssl-mode DISABLED -u ... host:port` (the npm package)
  *   sea          the single executable, when dist/galera-probe-linux-x64 exists
  *   mysql2       a minimal Node.js script: mysql2 connect, the same two SHOW statements, end
  *   mariadb-cli  the C client: `mariadb --skip-ssl -e "SHOW GLOBAL STATUS ...; SHOW GLOBAL VARIABLES ..."`
  *   cluster      `galera-probe cluster` over every node of the test cluster (three), one process
  *
- * and each of the last four again over TLS (`-tls`: galera-probe with its default
+ * and each of them but node-floor again over TLS (`-tls`: galera-probe and floor with the default
  * `--ssl-mode PREFERRED`, mysql2 with `ssl: { rejectUnauthorized: false }`, the C client with
  * `--ssl`), each checked to have negotiated it. Every command runs with a clean environment
  * (PATH and HOME only: no NODE_EXTRA_CA_CERTS, which makes Node.js load CA files at start).
  * Each round runs every command once, in a rotating order; figures are medians of wall-clock
  * time.
  *
- *   npm run bench:cli -- [--runs 30] [--warmup 3] [--extra LABEL=LAUNCHER]...
+ *   npm run bench:cli -- [--runs 30] [--warmup 3] [--extra LABEL=LAUNCHER]... [--skip LABEL]...
  *
  * `--extra` adds another build's launcher (for example bin/galera-probe of an older checkout,
  * built with npm ci) with the same arguments, plain and over TLS, so a change is measured
- * against what it replaced in the same interleaved run.
+ * against what it replaced in the same interleaved run. `--skip` leaves a command out (with its
+ * `-tls` twin), e.g. `--skip mariadb-cli --skip sea` for a shorter run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MEMBERS_SQL } from '../src/probe/verdict.js';
 import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
 
 const runs = intArg('runs', 30, 1, 1000);
@@ -44,8 +49,11 @@ const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent'
 const oursArgs = (tls: boolean): string[] => ['--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, db.target];
 const OURS_PLAIN = / healthy: Synced, Primary/;
 const OURS_TLS = /"healthy":true.*"tls":true/s;
+const floorArgs = (tls: boolean): string[] => [join(ROOT, 'bench', 'floor.cjs'), db.host, String(db.port), db.user, tls ? 'tls' : 'plain', STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
 const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
+  { label: 'floor', file: process.execPath, args: floorArgs(false), env: { MYSQL_PWD: db.password }, expect: /^healthy\n$/ },
+  { label: 'floor-tls', file: process.execPath, args: floorArgs(true), env: { MYSQL_PWD: db.password }, expect: /^healthy tls\n$/ },
   { label: 'galera-probe', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(false)], env: { MYSQL_PWD: db.password }, expect: OURS_PLAIN },
   { label: 'galera-probe-tls', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(true)], env: { MYSQL_PWD: db.password }, expect: OURS_TLS },
 ];
@@ -111,6 +119,8 @@ if (spawnSync('mariadb', ['--version']).status === 0) {
   skipped.push('mariadb-cli (the mariadb client is not installed)');
 }
 
+const skip = new Set(listArg('skip').flatMap((label) => [label, `${label}-tls`]));
+for (let i = commands.length - 1; i >= 0; i--) if (skip.has(commands[i]!.label)) commands.splice(i, 1);
 const times = new Map<string, number[]>(commands.map((c) => [c.label, []]));
 function once(c: Command, record: boolean): void {
   const started = performance.now();
@@ -133,6 +143,8 @@ for (const c of commands) {
 const floor = median('node-floor');
 const ours = median('galera-probe');
 const oursTls = median('galera-probe-tls');
+const floorPlain = median('floor');
+const floorTls = median('floor-tls');
 report('cli', {
   database: db.target,
   runs,
@@ -141,6 +153,10 @@ report('cli', {
   unit: 'ms (wall clock, spawn to exit)',
   results,
   ratios: {
+    'galera-probe / floor': ratio(ours, floorPlain),
+    'galera-probe-tls / floor-tls': ratio(oursTls, floorTls),
+    'floor / node-floor': ratio(floorPlain, floor),
+    'floor-tls / node-floor': ratio(floorTls, floor),
     'galera-probe / node-floor': ratio(ours, floor),
     'galera-probe-tls / node-floor': ratio(oursTls, floor),
     'galera-probe-tls / galera-probe': ratio(oursTls, ours),
@@ -160,6 +176,8 @@ report('cli', {
     ...Object.fromEntries(
       extraLabels.flatMap((label) => [
         [`galera-probe / ${label}`, ratio(ours, median(label))],
+        [`${label} / floor`, ratio(median(label), floorPlain)],
+        [`${label}-tls / floor-tls`, ratio(median(`${label}-tls`), floorTls)],
         [`${label} / node-floor`, ratio(median(label), floor)],
         [`galera-probe-tls / ${label}-tls`, ratio(oursTls, median(`${label}-tls`))],
         [`${label}-tls / node-floor`, ratio(median(`${label}-tls`), floor)],
@@ -167,9 +185,9 @@ report('cli', {
     ),
   },
   targets: {
-    'galera-probe <= 1.3x node-floor': ours <= 1.3 * floor,
-    'galera-probe-tls <= 1.5x node-floor': oursTls <= 1.5 * floor,
-    ...(times.has('cluster') ? { 'cluster-tls <= 1.25x galera-probe-tls': median('cluster-tls') <= 1.25 * oursTls, 'cluster <= 1.25x galera-probe': median('cluster') <= 1.25 * ours } : {}),
+    'galera-probe <= 1.10x floor': ours <= 1.1 * floorPlain,
+    'galera-probe-tls <= 1.10x floor-tls': oursTls <= 1.1 * floorTls,
+    ...(times.has('cluster') ? { 'cluster <= 1.10x galera-probe': median('cluster') <= 1.1 * ours, 'cluster-tls <= 1.10x galera-probe-tls': median('cluster-tls') <= 1.1 * oursTls } : {}),
     ...(times.has('mysql2') ? { 'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2'), 'galera-probe-tls <= 0.6x mysql2-tls': oursTls <= 0.6 * median('mysql2-tls') } : {}),
   },
   ...(skipped.length > 0 ? { skipped } : {}),
