@@ -6,7 +6,6 @@ import { clusterExitCodeFor } from '../cluster/exit-codes.js';
 import { clusterTargetList, probeCluster } from '../cluster/probe-cluster.js';
 import { parse, PROBE_OPTIONS, sharedProbeOptionsFrom, type Values } from './args.js';
 import { clusterLines } from './cluster-format.js';
-import { CLUSTER_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 
@@ -31,10 +30,6 @@ export function checkClusterArguments(command: string, values: Values, positiona
 
 export async function clusterCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, CLUSTER_OPTIONS);
-  if (values['help'] === true) {
-    io.stdout(CLUSTER_HELP);
-    return 0;
-  }
   checkClusterArguments('cluster', values, positionals);
   const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
   if (options.check === 'alive') throw new UsageError('cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
