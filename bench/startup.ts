@@ -3,6 +3,7 @@
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
  *   npm-bin      `node bin/galera-probe --version`: the npm package's launcher (the CommonJS bundle dist/galera-probe.cjs)
+ *   npm-bin-help `node bin/galera-probe --help`
  *   sea          `dist/galera-probe-linux-x64 --version`: the single executable
  *   npm-bin-check, npm-bin-check-tls, sea-check, sea-check-tls
  *                a whole check against a scripted Galera node on loopback that costs nothing
@@ -13,9 +14,11 @@
  * that drift of the machine (frequency, cache, other load) hits all commands alike;
  * the figures are medians of wall-clock time measured around a synchronous spawn.
  *
- *   npm run bench:startup -- [--runs 30] [--warmup 3] [--sea PATH] [--extra LABEL=PATH]...
+ *   npm run bench:startup -- [--runs 30] [--warmup 3] [--sea PATH] [--extra LABEL=PATH]... [--launcher LABEL=PATH]...
  *
  * `--extra` adds more executables (given `--version`), e.g. SEA builds with other options.
+ * `--launcher` adds another build's bin/galera-probe (e.g. a copy of the one before a change),
+ * run by node like npm-bin: `--version`, `--help` and the two checks, as LABEL, LABEL-help, ...
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once as onceEvent } from 'node:events';
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     sea: { type: 'string', default: join(root, 'dist', `galera-probe-${process.platform}-${process.arch}`) },
     extra: { type: 'string', multiple: true, default: [] },
+    launcher: { type: 'string', multiple: true, default: [] },
   },
 });
 const runs = Number(values.runs);
@@ -83,8 +87,20 @@ const commands: Command[] = [
   { label: 'npm-bin', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--version'], expect: VERSION_LINE },
 ];
 if (!existsSync(join(root, 'dist', 'galera-probe.cjs'))) throw new Error('dist/galera-probe.cjs is missing: run `npm run build` first');
+const HELP_START = /^Usage: galera-probe \[options\] <target>\n/;
+commands.push({ label: 'npm-bin-help', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--help'], expect: HELP_START });
 commands.push(check('npm-bin-check', process.execPath, [join(root, 'bin', 'galera-probe')], false));
 commands.push(check('npm-bin-check-tls', process.execPath, [join(root, 'bin', 'galera-probe')], true));
+for (const spec of values.launcher) {
+  const at = spec.indexOf('=');
+  const file = resolve(spec.slice(at + 1));
+  if (at < 1 || !existsSync(file)) throw new Error(`--launcher wants LABEL=PATH to an existing bin/galera-probe, got ${spec}`);
+  const label = spec.slice(0, at);
+  commands.push({ label, file: process.execPath, args: [file, '--version'], expect: VERSION_LINE });
+  commands.push({ label: `${label}-help`, file: process.execPath, args: [file, '--help'], expect: HELP_START });
+  commands.push(check(`${label}-check`, process.execPath, [file], false));
+  commands.push(check(`${label}-check-tls`, process.execPath, [file], true));
+}
 if (existsSync(values.sea)) {
   commands.push({ label: 'sea', file: values.sea, args: ['--version'], expect: VERSION_LINE });
   commands.push(check('sea-check', values.sea, [], false));
@@ -153,7 +169,7 @@ clearTimeout(killer);
 const median = (label: string): number => quantile([...samples.get(label)!].sort((a, b) => a - b), 0.5);
 const ratios: Record<string, number> = {};
 for (const c of commands) if (c.label !== 'node-floor') ratios[`${c.label} / node-floor`] = Math.round((median(c.label) / median('node-floor')) * 100) / 100;
-for (const base of ['npm-bin-check', 'sea-check']) {
+for (const base of ['npm-bin-check', 'sea-check', ...values.launcher.map((spec) => `${spec.slice(0, spec.indexOf('='))}-check`)]) {
   if (samples.has(base)) ratios[`${base}-tls / ${base}`] = Math.round((median(`${base}-tls`) / median(base)) * 100) / 100;
 }
 
