@@ -29,7 +29,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MEMBERS_SQL } from '../src/probe/verdict.js';
-import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
+import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, spawnTimed, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
 
 const runs = intArg('runs', 30, 1, 1000);
 const warmup = intArg('warmup', 3, 0, 100);
@@ -122,14 +122,16 @@ if (spawnSync('mariadb', ['--version']).status === 0) {
 const skip = new Set(listArg('skip').flatMap((label) => [label, `${label}-tls`]));
 for (let i = commands.length - 1; i >= 0; i--) if (skip.has(commands[i]!.label)) commands.splice(i, 1);
 const times = new Map<string, number[]>(commands.map((c) => [c.label, []]));
+const cpuTimes = new Map<string, number[]>(commands.map((c) => [c.label, []]));
 function once(c: Command, record: boolean): void {
-  const started = performance.now();
-  const r = spawnSync(c.file, c.args, { encoding: 'utf8', env: { ...env, ...c.env }, timeout: 10_000 });
-  const ms = performance.now() - started;
+  const r = spawnTimed(c.file, c.args, { ...env, ...c.env });
   if (r.status !== 0 || !c.expect.test(r.stdout)) {
     throw new Error(`${c.label} failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
   }
-  if (record) times.get(c.label)!.push(ms);
+  if (record) {
+    times.get(c.label)!.push(r.wallMs);
+    cpuTimes.get(c.label)!.push(r.cpuMs);
+  }
 }
 
 await interleave(commands, warmup, (c) => once(c, false));
@@ -138,8 +140,14 @@ await interleave(commands, runs, (c) => once(c, true));
 const results: Record<string, unknown> = {};
 const median = (label: string): number => summary(times.get(label) ?? []).median;
 for (const c of commands) {
-  results[c.label] = { command: [c.file === process.execPath ? 'node' : c.file, ...c.args].join(' ').replace(ROOT + '/', '').replace(PEER_DIR + '/', '$PEERS/'), ...summary(times.get(c.label)!) };
+  results[c.label] = {
+    command: [c.file === process.execPath ? 'node' : c.file, ...c.args].join(' ').replace(ROOT + '/', '').replace(PEER_DIR + '/', '$PEERS/'),
+    ...summary(times.get(c.label)!),
+    cpuMs: summary(cpuTimes.get(c.label)!),
+  };
 }
+const cpu = (label: string): number => summary(cpuTimes.get(label) ?? []).median;
+const cpuPair = (a: string, b: string): [string, number][] => (cpuTimes.has(a) && cpuTimes.has(b) ? [[`${a} / ${b}`, ratio(cpu(a), cpu(b))]] : []);
 const floor = median('node-floor');
 const ours = median('galera-probe');
 const oursTls = median('galera-probe-tls');
@@ -150,7 +158,7 @@ report('cli', {
   runs,
   warmup,
   interleaved: true,
-  unit: 'ms (wall clock, spawn to exit)',
+  unit: 'ms: wall clock, spawn to exit, and cpuMs (user + system), both as bash\'s time reports them',
   results,
   ratios: {
     'galera-probe / floor': ratio(ours, floorPlain),
@@ -184,6 +192,15 @@ report('cli', {
       ]),
     ),
   },
+  cpuRatios: Object.fromEntries([
+    ...cpuPair('galera-probe', 'floor'),
+    ...cpuPair('galera-probe-tls', 'floor-tls'),
+    ...cpuPair('floor', 'node-floor'),
+    ...cpuPair('floor-tls', 'node-floor'),
+    ...cpuPair('cluster', 'galera-probe'),
+    ...cpuPair('cluster-tls', 'galera-probe-tls'),
+    ...extraLabels.flatMap((label) => [...cpuPair('galera-probe', label), ...cpuPair('galera-probe-tls', `${label}-tls`), ...cpuPair(label, 'floor'), ...cpuPair(`${label}-tls`, 'floor-tls')]),
+  ]),
   targets: {
     'galera-probe <= 1.10x floor': ours <= 1.1 * floorPlain,
     'galera-probe-tls <= 1.10x floor-tls': oursTls <= 1.1 * floorTls,

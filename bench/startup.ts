@@ -12,7 +12,8 @@
  *
  * Runs are interleaved (each round runs every command once, in a rotating order) so
  * that drift of the machine (frequency, cache, other load) hits all commands alike;
- * the figures are medians of wall-clock time measured around a synchronous spawn.
+ * the figures are medians of wall-clock time and of CPU time (user + system), both as bash's
+ * `time` reports them (bench/lib.ts, spawnTimed): on a loaded machine CPU time is the steadier.
  *
  *   npm run bench:startup -- [--runs 30] [--warmup 3] [--sea PATH] [--extra LABEL=PATH]... [--launcher LABEL=PATH]...
  *
@@ -20,13 +21,14 @@
  * `--launcher` adds another build's bin/galera-probe (e.g. a copy of the one before a change),
  * run by node like npm-bin: `--version`, `--help` and the two checks, as LABEL, LABEL-help, ...
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once as onceEvent } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnTimed } from './lib.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // A clean environment for every command: variables such as NODE_EXTRA_CA_CERTS (set on some
@@ -120,23 +122,24 @@ function shown(path: string): string {
   return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
-function once(c: Command): number {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(c.file, c.args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...CLEAN_ENV, ...c.env }, timeout: 10_000 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.error) throw r.error;
+function once(c: Command): { wallMs: number; cpuMs: number } {
+  const r = spawnTimed(c.file, c.args, { ...CLEAN_ENV, ...c.env });
   if (r.status !== 0 || !c.expect.test(r.stdout) || r.stderr !== '') {
     throw new Error(`${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`);
   }
-  return ms;
+  return r;
 }
 
 const samples = new Map<string, number[]>(commands.map((c) => [c.label, []]));
+const cpuSamples = new Map<string, number[]>(commands.map((c) => [c.label, []]));
 for (let round = 0; round < warmup + runs; round++) {
   for (let i = 0; i < commands.length; i++) {
     const c = commands[(round + i) % commands.length]!;
-    const ms = once(c);
-    if (round >= warmup) samples.get(c.label)!.push(ms);
+    const { wallMs, cpuMs } = once(c);
+    if (round >= warmup) {
+      samples.get(c.label)!.push(wallMs);
+      cpuSamples.get(c.label)!.push(cpuMs);
+    }
   }
 }
 
@@ -157,6 +160,7 @@ for (const c of commands) {
     p10Ms: round1(quantile(sorted, 0.1)),
     p90Ms: round1(quantile(sorted, 0.9)),
     minMs: round1(sorted[0]!),
+    cpuMedianMs: round1(quantile([...cpuSamples.get(c.label)!].sort((a, b) => a - b), 0.5)),
     ...(c.file === process.execPath ? {} : { sizeBytes: statSync(c.file).size }),
   };
 }
@@ -167,6 +171,9 @@ await nodeExited;
 clearTimeout(killer);
 
 const median = (label: string): number => quantile([...samples.get(label)!].sort((a, b) => a - b), 0.5);
+const cpuMedian = (label: string): number => quantile([...cpuSamples.get(label)!].sort((a, b) => a - b), 0.5);
+const cpuRatios: Record<string, number> = {};
+for (const c of commands) if (c.label !== 'node-floor') cpuRatios[`${c.label} / node-floor`] = Math.round((cpuMedian(c.label) / cpuMedian('node-floor')) * 100) / 100;
 const ratios: Record<string, number> = {};
 for (const c of commands) if (c.label !== 'node-floor') ratios[`${c.label} / node-floor`] = Math.round((median(c.label) / median('node-floor')) * 100) / 100;
 for (const base of ['npm-bin-check', 'sea-check', ...values.launcher.map((spec) => `${spec.slice(0, spec.indexOf('='))}-check`)]) {
@@ -191,6 +198,7 @@ console.log(
       environment: 'PATH and HOME only',
       results,
       ratios,
+      cpuRatios,
     },
     null,
     2,

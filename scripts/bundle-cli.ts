@@ -34,19 +34,46 @@ export class BundleError extends Error {}
 
 /** The entry: what bin/galera-probe did before, wiring the process to main(). */
 const ENTRY = [
+  `import { writeSync } from 'node:fs';`,
   `import { main } from './main.ts';`,
   // A reader that went away (\`| head\`, a closed pipe) is not a crash: once the current turn has
   // settled the exit code, end with it (0 if nothing set one, as for a watch that was cut off).
-  `for (const stream of [process.stdout, process.stderr]) {`,
-  `  stream.on('error', (err) => {`,
-  `    if (err.code !== 'EPIPE') throw err;`,
-  `    setImmediate(() => process.exit(process.exitCode ?? 0));`,
-  `  });`,
+  `const gone = () => setImmediate(() => process.exit(process.exitCode ?? 0));`,
+  `const made = new Set();`,
+  `function stream(name) {`,
+  `  const s = process[name];`,
+  `  if (!made.has(name)) {`,
+  `    made.add(name);`,
+  `    s.on('error', (err) => {`,
+  `      if (err.code !== 'EPIPE') throw err;`,
+  `      gone();`,
+  `    });`,
+  `  }`,
+  `  return s;`,
+  `}`,
+  // A command that runs once writes its few lines straight to the descriptor, as Node.js does for
+  // a file: making process.stdout for a pipe loads Node's whole stream stack (some 1.5 ms, more
+  // than --version's own work). If the descriptor would block (EAGAIN: left non-blocking by
+  // whoever gave it to us), the rest goes through the stream. serve and watch keep the streams.
+  `const direct = process.argv[2] !== 'serve' && process.argv[2] !== 'watch';`,
+  `function write(name, fd, text) {`,
+  `  if (direct && !made.has(name)) {`,
+  `    let bytes = Buffer.from(text);`,
+  `    try {`,
+  `      while (bytes.length > 0) bytes = bytes.subarray(writeSync(fd, bytes));`,
+  `      return;`,
+  `    } catch (err) {`,
+  `      if (err.code === 'EPIPE') return gone();`,
+  `      if (err.code !== 'EAGAIN') throw err;`,
+  `      text = bytes;`,
+  `    }`,
+  `  }`,
+  `  stream(name).write(text);`,
   `}`,
   `main(process.argv.slice(2), {`,
   `  env: process.env,`,
-  `  stdout: (text) => process.stdout.write(text),`,
-  `  stderr: (text) => process.stderr.write(text),`,
+  `  stdout: (text) => write('stdout', 1, text),`,
+  `  stderr: (text) => write('stderr', 2, text),`,
   `}).then((code) => {`,
   `  process.exitCode = code;`,
   `});`,
