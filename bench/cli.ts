@@ -10,6 +10,7 @@
  *   mysql2       a minimal Node.js script: mysql2 connect, the same two SHOW statements, end
  *   mariadb-cli  the C client: `mariadb --skip-ssl -e "SHOW GLOBAL STATUS ...; SHOW GLOBAL VARIABLES ..."`
  *   cluster      `galera-probe cluster` over every node of the test cluster (three), one process
+ *   floor-cluster  bench/floor.cjs over the same nodes at once: the floor for `cluster`
  *
  * and each of them but node-floor again over TLS (`-tls`: galera-probe and floor with the default
  * `--ssl-mode PREFERRED`, mysql2 with `ssl: { rejectUnauthorized: false }`, the C client with
@@ -70,6 +71,15 @@ for (const extra of listArg('extra')) {
 const nodes = clusterTargets();
 if (nodes.length > 1) {
   const cluster = (tls: boolean): string[] => [join(ROOT, 'bin', 'galera-probe'), 'cluster', '--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, ...nodes];
+  // The floor for `cluster`: bench/floor.cjs checking the same nodes at once, in one process.
+  const sameHost = nodes.every((n) => n.startsWith(`${db.host}:`));
+  if (sameHost) {
+    const ports = nodes.map((n) => n.slice(db.host.length + 1)).join(',');
+    for (const tls of [false, true]) {
+      const args = [join(ROOT, 'bench', 'floor.cjs'), db.host, ports, db.user, tls ? 'tls' : 'plain', STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
+      commands.push({ label: `floor-cluster${tls ? '-tls' : ''}`, file: process.execPath, args, env: { MYSQL_PWD: db.password }, expect: new RegExp(`^(healthy${tls ? ' tls' : ''}\\n){${nodes.length}}$`) });
+    }
+  }
   commands.push({ label: 'cluster', file: process.execPath, args: cluster(false), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^cluster healthy: ${nodes.length} of ${nodes.length} nodes`, 'm') });
   // Every node's result must say TLS.
   commands.push({ label: 'cluster-tls', file: process.execPath, args: cluster(true), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^\\{"verdict":"healthy"(.*"tls":true){${nodes.length}}`, 's') });
@@ -180,6 +190,14 @@ report('cli', {
     ...(times.has('cluster')
       ? { 'cluster / galera-probe': ratio(median('cluster'), ours), 'cluster-tls / galera-probe-tls': ratio(median('cluster-tls'), oursTls) }
       : {}),
+    ...(times.has('floor-cluster')
+      ? {
+          'cluster / floor-cluster': ratio(median('cluster'), median('floor-cluster')),
+          'cluster-tls / floor-cluster-tls': ratio(median('cluster-tls'), median('floor-cluster-tls')),
+          'floor-cluster / floor': ratio(median('floor-cluster'), floorPlain),
+          'floor-cluster-tls / floor-tls': ratio(median('floor-cluster-tls'), floorTls),
+        }
+      : {}),
     ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')), 'galera-probe-tls / mariadb-cli-tls': ratio(oursTls, median('mariadb-cli-tls')) } : {}),
     ...Object.fromEntries(
       extraLabels.flatMap((label) => [
@@ -199,6 +217,10 @@ report('cli', {
     ...cpuPair('floor-tls', 'node-floor'),
     ...cpuPair('cluster', 'galera-probe'),
     ...cpuPair('cluster-tls', 'galera-probe-tls'),
+    ...cpuPair('cluster', 'floor-cluster'),
+    ...cpuPair('cluster-tls', 'floor-cluster-tls'),
+    ...cpuPair('floor-cluster', 'floor'),
+    ...cpuPair('floor-cluster-tls', 'floor-tls'),
     ...extraLabels.flatMap((label) => [...cpuPair('galera-probe', label), ...cpuPair('galera-probe-tls', `${label}-tls`), ...cpuPair(label, 'floor'), ...cpuPair(`${label}-tls`, 'floor-tls')]),
   ]),
   targets: {

@@ -2,7 +2,7 @@
 // and bench:library). Connect, read the greeting, TLS when the server offers it (like --ssl-mode PREFERRED: no
 // verification), log in with mysql_native_password, send the statements in one write, read their answers, COM_QUIT
 // and wait for the server to hang up. No deadlines, no option parsing, no checks of what the server sends: not a client.
-//   MYSQL_PWD=... node bench/floor.cjs HOST PORT USER plain|tls SQL...      (or require it: check(options))
+//   MYSQL_PWD=... node bench/floor.cjs HOST PORT[,PORT...] USER plain|tls SQL...      (or require it: check(options))
 'use strict';
 const net = require('node:net');
 const { createHash } = require('node:crypto');
@@ -67,7 +67,8 @@ function check({ host, port, user, password, tls: wantTls, sqls }) {
 }
 module.exports = { check };
 if (require.main === module) {
-  const [host, port, user, mode, ...sqls] = process.argv.slice(2);
-  check({ host, port: Number(port), user, password: process.env.MYSQL_PWD ?? '', tls: mode === 'tls', sqls })
-    .then((r) => console.log(`${r.healthy ? 'healthy' : 'unhealthy'}${r.tls ? ' tls' : ''}`));
+  // PORT may be a list (3311,3312,3313): those nodes at once, as `cluster` does, a line each.
+  const [host, ports, user, mode, ...sqls] = process.argv.slice(2);
+  Promise.all(ports.split(',').map((port) => check({ host, port: Number(port), user, password: process.env.MYSQL_PWD ?? '', tls: mode === 'tls', sqls })))
+    .then((rs) => console.log(rs.map((r) => `${r.healthy ? 'healthy' : 'unhealthy'}${r.tls ? ' tls' : ''}`).join('\n')));
 }
