@@ -2,29 +2,35 @@
  * Benchmark 1: a health check from process start to exit, against a real MariaDB node.
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
+ *   floor        bench/floor.cjs: a raw-socket Node.js script that does only what a probe must
+ *                (connect, greeting, mysql_native_password, the probe's three statements in one
+ *                write, COM_QUIT): Node's floor for this work, the yardstick of the CLI
  *   galera-probe `node bin/galera-probe --ssl-mode DISABLED -u ... host:port` (the npm package)
  *   sea          the single executable, when dist/galera-probe-linux-x64 exists
  *   mysql2       a minimal Node.js script: mysql2 connect, the same two SHOW statements, end
  *   mariadb-cli  the C client: `mariadb --skip-ssl -e "SHOW GLOBAL STATUS ...; SHOW GLOBAL VARIABLES ..."`
  *   cluster      `galera-probe cluster` over every node of the test cluster (three), one process
+ *   floor-cluster  bench/floor.cjs over the same nodes at once: the floor for `cluster`
  *
- * and each of the last four again over TLS (`-tls`: galera-probe with its default
+ * and each of them but node-floor again over TLS (`-tls`: galera-probe and floor with the default
  * `--ssl-mode PREFERRED`, mysql2 with `ssl: { rejectUnauthorized: false }`, the C client with
  * `--ssl`), each checked to have negotiated it. Every command runs with a clean environment
  * (PATH and HOME only: no NODE_EXTRA_CA_CERTS, which makes Node.js load CA files at start).
  * Each round runs every command once, in a rotating order; figures are medians of wall-clock
  * time.
  *
- *   npm run bench:cli -- [--runs 30] [--warmup 3] [--extra LABEL=LAUNCHER]...
+ *   npm run bench:cli -- [--runs 30] [--warmup 3] [--extra LABEL=LAUNCHER]... [--skip LABEL]...
  *
  * `--extra` adds another build's launcher (for example bin/galera-probe of an older checkout,
  * built with npm ci) with the same arguments, plain and over TLS, so a change is measured
- * against what it replaced in the same interleaved run.
+ * against what it replaced in the same interleaved run. `--skip` leaves a command out (with its
+ * `-tls` twin), e.g. `--skip mariadb-cli --skip sea` for a shorter run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
+import { MEMBERS_SQL } from '../src/probe/verdict.js';
+import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, spawnTimed, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
 
 const runs = intArg('runs', 30, 1, 1000);
 const warmup = intArg('warmup', 3, 0, 100);
@@ -44,8 +50,11 @@ const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent'
 const oursArgs = (tls: boolean): string[] => ['--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, db.target];
 const OURS_PLAIN = / healthy: Synced, Primary/;
 const OURS_TLS = /"healthy":true.*"tls":true/s;
+const floorArgs = (tls: boolean): string[] => [join(ROOT, 'bench', 'floor.cjs'), db.host, String(db.port), db.user, tls ? 'tls' : 'plain', STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
 const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
+  { label: 'floor', file: process.execPath, args: floorArgs(false), env: { MYSQL_PWD: db.password }, expect: /^healthy\n$/ },
+  { label: 'floor-tls', file: process.execPath, args: floorArgs(true), env: { MYSQL_PWD: db.password }, expect: /^healthy tls\n$/ },
   { label: 'galera-probe', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(false)], env: { MYSQL_PWD: db.password }, expect: OURS_PLAIN },
   { label: 'galera-probe-tls', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(true)], env: { MYSQL_PWD: db.password }, expect: OURS_TLS },
 ];
@@ -62,6 +71,15 @@ for (const extra of listArg('extra')) {
 const nodes = clusterTargets();
 if (nodes.length > 1) {
   const cluster = (tls: boolean): string[] => [join(ROOT, 'bin', 'galera-probe'), 'cluster', '--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, ...nodes];
+  // The floor for `cluster`: bench/floor.cjs checking the same nodes at once, in one process.
+  const sameHost = nodes.every((n) => n.startsWith(`${db.host}:`));
+  if (sameHost) {
+    const ports = nodes.map((n) => n.slice(db.host.length + 1)).join(',');
+    for (const tls of [false, true]) {
+      const args = [join(ROOT, 'bench', 'floor.cjs'), db.host, ports, db.user, tls ? 'tls' : 'plain', STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
+      commands.push({ label: `floor-cluster${tls ? '-tls' : ''}`, file: process.execPath, args, env: { MYSQL_PWD: db.password }, expect: new RegExp(`^(healthy${tls ? ' tls' : ''}\\n){${nodes.length}}$`) });
+    }
+  }
   commands.push({ label: 'cluster', file: process.execPath, args: cluster(false), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^cluster healthy: ${nodes.length} of ${nodes.length} nodes`, 'm') });
   // Every node's result must say TLS.
   commands.push({ label: 'cluster-tls', file: process.execPath, args: cluster(true), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^\\{"verdict":"healthy"(.*"tls":true){${nodes.length}}`, 's') });
@@ -111,15 +129,19 @@ if (spawnSync('mariadb', ['--version']).status === 0) {
   skipped.push('mariadb-cli (the mariadb client is not installed)');
 }
 
+const skip = new Set(listArg('skip').flatMap((label) => [label, `${label}-tls`]));
+for (let i = commands.length - 1; i >= 0; i--) if (skip.has(commands[i]!.label)) commands.splice(i, 1);
 const times = new Map<string, number[]>(commands.map((c) => [c.label, []]));
+const cpuTimes = new Map<string, number[]>(commands.map((c) => [c.label, []]));
 function once(c: Command, record: boolean): void {
-  const started = performance.now();
-  const r = spawnSync(c.file, c.args, { encoding: 'utf8', env: { ...env, ...c.env }, timeout: 10_000 });
-  const ms = performance.now() - started;
+  const r = spawnTimed(c.file, c.args, { ...env, ...c.env });
   if (r.status !== 0 || !c.expect.test(r.stdout)) {
     throw new Error(`${c.label} failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
   }
-  if (record) times.get(c.label)!.push(ms);
+  if (record) {
+    times.get(c.label)!.push(r.wallMs);
+    cpuTimes.get(c.label)!.push(r.cpuMs);
+  }
 }
 
 await interleave(commands, warmup, (c) => once(c, false));
@@ -128,19 +150,31 @@ await interleave(commands, runs, (c) => once(c, true));
 const results: Record<string, unknown> = {};
 const median = (label: string): number => summary(times.get(label) ?? []).median;
 for (const c of commands) {
-  results[c.label] = { command: [c.file === process.execPath ? 'node' : c.file, ...c.args].join(' ').replace(ROOT + '/', '').replace(PEER_DIR + '/', '$PEERS/'), ...summary(times.get(c.label)!) };
+  results[c.label] = {
+    command: [c.file === process.execPath ? 'node' : c.file, ...c.args].join(' ').replace(ROOT + '/', '').replace(PEER_DIR + '/', '$PEERS/'),
+    ...summary(times.get(c.label)!),
+    cpuMs: summary(cpuTimes.get(c.label)!),
+  };
 }
+const cpu = (label: string): number => summary(cpuTimes.get(label) ?? []).median;
+const cpuPair = (a: string, b: string): [string, number][] => (cpuTimes.has(a) && cpuTimes.has(b) ? [[`${a} / ${b}`, ratio(cpu(a), cpu(b))]] : []);
 const floor = median('node-floor');
 const ours = median('galera-probe');
 const oursTls = median('galera-probe-tls');
+const floorPlain = median('floor');
+const floorTls = median('floor-tls');
 report('cli', {
   database: db.target,
   runs,
   warmup,
   interleaved: true,
-  unit: 'ms (wall clock, spawn to exit)',
+  unit: 'ms: wall clock, spawn to exit, and cpuMs (user + system), both as bash\'s time reports them',
   results,
   ratios: {
+    'galera-probe / floor': ratio(ours, floorPlain),
+    'galera-probe-tls / floor-tls': ratio(oursTls, floorTls),
+    'floor / node-floor': ratio(floorPlain, floor),
+    'floor-tls / node-floor': ratio(floorTls, floor),
     'galera-probe / node-floor': ratio(ours, floor),
     'galera-probe-tls / node-floor': ratio(oursTls, floor),
     'galera-probe-tls / galera-probe': ratio(oursTls, ours),
@@ -156,20 +190,43 @@ report('cli', {
     ...(times.has('cluster')
       ? { 'cluster / galera-probe': ratio(median('cluster'), ours), 'cluster-tls / galera-probe-tls': ratio(median('cluster-tls'), oursTls) }
       : {}),
+    ...(times.has('floor-cluster')
+      ? {
+          'cluster / floor-cluster': ratio(median('cluster'), median('floor-cluster')),
+          'cluster-tls / floor-cluster-tls': ratio(median('cluster-tls'), median('floor-cluster-tls')),
+          'floor-cluster / floor': ratio(median('floor-cluster'), floorPlain),
+          'floor-cluster-tls / floor-tls': ratio(median('floor-cluster-tls'), floorTls),
+        }
+      : {}),
     ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')), 'galera-probe-tls / mariadb-cli-tls': ratio(oursTls, median('mariadb-cli-tls')) } : {}),
     ...Object.fromEntries(
       extraLabels.flatMap((label) => [
         [`galera-probe / ${label}`, ratio(ours, median(label))],
+        [`${label} / floor`, ratio(median(label), floorPlain)],
+        [`${label}-tls / floor-tls`, ratio(median(`${label}-tls`), floorTls)],
         [`${label} / node-floor`, ratio(median(label), floor)],
         [`galera-probe-tls / ${label}-tls`, ratio(oursTls, median(`${label}-tls`))],
         [`${label}-tls / node-floor`, ratio(median(`${label}-tls`), floor)],
       ]),
     ),
   },
+  cpuRatios: Object.fromEntries([
+    ...cpuPair('galera-probe', 'floor'),
+    ...cpuPair('galera-probe-tls', 'floor-tls'),
+    ...cpuPair('floor', 'node-floor'),
+    ...cpuPair('floor-tls', 'node-floor'),
+    ...cpuPair('cluster', 'galera-probe'),
+    ...cpuPair('cluster-tls', 'galera-probe-tls'),
+    ...cpuPair('cluster', 'floor-cluster'),
+    ...cpuPair('cluster-tls', 'floor-cluster-tls'),
+    ...cpuPair('floor-cluster', 'floor'),
+    ...cpuPair('floor-cluster-tls', 'floor-tls'),
+    ...extraLabels.flatMap((label) => [...cpuPair('galera-probe', label), ...cpuPair('galera-probe-tls', `${label}-tls`), ...cpuPair(label, 'floor'), ...cpuPair(`${label}-tls`, 'floor-tls')]),
+  ]),
   targets: {
-    'galera-probe <= 1.3x node-floor': ours <= 1.3 * floor,
-    'galera-probe-tls <= 1.5x node-floor': oursTls <= 1.5 * floor,
-    ...(times.has('cluster') ? { 'cluster-tls <= 1.25x galera-probe-tls': median('cluster-tls') <= 1.25 * oursTls, 'cluster <= 1.25x galera-probe': median('cluster') <= 1.25 * ours } : {}),
+    'galera-probe <= 1.10x floor': ours <= 1.1 * floorPlain,
+    'galera-probe-tls <= 1.10x floor-tls': oursTls <= 1.1 * floorTls,
+    ...(times.has('cluster') ? { 'cluster <= 1.10x galera-probe': median('cluster') <= 1.1 * ours, 'cluster-tls <= 1.10x galera-probe-tls': median('cluster-tls') <= 1.1 * oursTls } : {}),
     ...(times.has('mysql2') ? { 'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2'), 'galera-probe-tls <= 0.6x mysql2-tls': oursTls <= 0.6 * median('mysql2-tls') } : {}),
   },
   ...(skipped.length > 0 ? { skipped } : {}),

@@ -5,8 +5,8 @@
  * runs, medians, and the machine's description for the JSON they print.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -149,4 +149,24 @@ export function listArg(name: string): string[] {
 
 export function flagArg(name: string): boolean {
   return process.argv.includes(`--${name}`);
+}
+
+/**
+ * Runs a command and measures it as bash's `time` does (wait4's rusage): wall-clock time and
+ * CPU time (user + system) of the command and its children. CPU time is the steadier figure
+ * on a machine that other work loads: waiting for a core adds to wall time, not to CPU time.
+ */
+export function spawnTimed(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): { status: number | null; stdout: string; stderr: string; wallMs: number; cpuMs: number } {
+  const errFile = join(tmpdir(), `gp-bench-${process.pid}.stderr`);
+  const r = spawnSync('/bin/bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; err=$1; shift; time "$@" 2>"$err"', 'bash', errFile, file, ...args], { encoding: 'utf8', env, timeout: timeoutMs });
+  let stderr = '';
+  try {
+    stderr = readFileSync(errFile, 'utf8');
+    rmSync(errFile);
+  } catch {
+    // The command never ran.
+  }
+  const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stderr ?? '');
+  if (r.error || !m) return { status: r.status ?? null, stdout: r.stdout ?? '', stderr: `${stderr}${r.error?.message ?? r.stderr ?? ''}`, wallMs: NaN, cpuMs: NaN };
+  return { status: r.status, stdout: r.stdout, stderr, wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000 };
 }

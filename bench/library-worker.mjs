@@ -1,8 +1,9 @@
 // One side of benchmark 2 (bench/library.ts), in its own process: N health checks against
 // one node, C at a time, by galera-probe's library (dist/, as shipped) or by mysql2 doing
-// connect + the same two SHOW statements + end. Prints one JSON line: wall time and the
+// connect + the same two SHOW statements + end, or by bench/floor.cjs (raw sockets, the probe's
+// three statements, nothing else). Prints one JSON line: wall time and the
 // process's CPU time (user + system) spent in the measured loop only.
-//   node bench/library-worker.mjs galera-probe|mysql2 HOST PORT USER COUNT CONCURRENCY plain|tls [MYSQL2_DIR]
+//   node bench/library-worker.mjs galera-probe|mysql2|floor HOST PORT USER COUNT CONCURRENCY plain|tls [MYSQL2_DIR]
 // The password comes from MYSQL_PWD. `tls`: galera-probe with --ssl-mode PREFERRED, mysql2 with
 // ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated.
 import { createRequire } from 'node:module';
@@ -37,6 +38,14 @@ if (impl === 'galera-probe') {
   // mysql2's promise API lives in mysql2/promise.
   const promiseApi = createRequire(import.meta.url)(`${mysql2Dir}/promise`);
   mysql.createConnection = promiseApi.createConnection;
+} else if (impl === 'floor') {
+  // bench/floor.cjs: only what a probe must do, the probe's three statements, no deadlines.
+  const { check } = createRequire(import.meta.url)('./floor.cjs');
+  const { STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL } = await import('../dist/probe/verdict.js');
+  once = async () => {
+    const r = await check({ host, port: Number(port), user, password, tls, sqls: [STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL] });
+    if (!r.healthy || r.tls !== tls) throw new Error(`floor: healthy ${r.healthy}, TLS ${r.tls ? 'on' : 'off'}, expected ${transport}`);
+  };
 } else {
   throw new Error(`unknown implementation ${impl}`);
 }

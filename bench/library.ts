@@ -1,14 +1,15 @@
 /**
  * Benchmark 2: the library's cost per probe. `--count` health checks (2,000 by default) in one
  * process against a real node, one at a time and 32 at a time, by galera-probe's library and
- * by mysql2 (connect + the same two SHOW statements + end), each side in a fresh child
+ * by mysql2 (connect + the same two SHOW statements + end) and by bench/floor.cjs (raw sockets,
+ * only what a probe must do: Node's floor for this work), each side in a fresh child
  * process (bench/library-worker.mjs), interleaved over `--rounds` rounds. Reported: probes
  * per second and client CPU time (user + system) per probe, medians over the rounds.
  * Each side plain and over TLS (galera-probe's default PREFERRED, mysql2 with
  * `ssl: { rejectUnauthorized: false }`): a new connection per probe, as serve makes them.
  * The workers run with a clean environment (PATH, HOME and the password only).
  *
- *   npm run bench:library -- [--count 2000] [--rounds 3] [--plain-only]
+ *   npm run bench:library -- [--count 2000] [--rounds 3] [--plain-only] [--no-floor]
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ for (const transport of flagArg('plain-only') ? (['plain'] as const) : (['plain'
   for (const concurrency of [1, 32]) {
     runs.push({ impl: 'galera-probe', concurrency, transport });
     if (mysql2) runs.push({ impl: 'mysql2', concurrency, transport });
+    if (!flagArg('no-floor')) runs.push({ impl: 'floor', concurrency, transport });
   }
 }
 
@@ -64,12 +66,19 @@ const cpuRatio = (c: number, tls = ''): number | undefined =>
     ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`mysql2${tls} x${c}`]!.cpuMsPerProbe)
     : undefined;
 const withTls = !flagArg('plain-only');
+const floorRatio = (c: number, tls = ''): number | undefined =>
+  results[`floor${tls} x${c}`] ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`floor${tls} x${c}`]!.cpuMsPerProbe) : undefined;
 report('library', {
   database: db.target,
   count,
   rounds,
   interleaved: true,
   results,
+  floorRatios: {
+    'cpu per probe, galera-probe / floor, sequential': floorRatio(1),
+    'cpu per probe, galera-probe / floor, 32 at a time': floorRatio(32),
+    ...(withTls ? { 'cpu per probe over TLS, galera-probe / floor, sequential': floorRatio(1, ' tls'), 'cpu per probe over TLS, galera-probe / floor, 32 at a time': floorRatio(32, ' tls') } : {}),
+  },
   ratios: mysql2
     ? {
         'cpu per probe, galera-probe / mysql2, sequential': cpuRatio(1),

@@ -11,9 +11,11 @@
  * Run side by side, the machine's drift hits all alike. `--sea` adds `tls-sea`: the single
  * executable (dist/galera-probe-linux-x64, npm run build:sea), which takes no node flags.
  * `--extra LABEL=FLAGS` adds a TLS variant with these node flags (space-separated), to try
- * other V8 settings side by side.
+ * other V8 settings side by side; `--launcher LABEL=PATH` a TLS variant run by another build's
+ * bin/galera-probe (e.g. a copy from before a change). Those always run; `--only` picks among
+ * the four fixed variants.
  *
- *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea] [--extra LABEL=FLAGS]...
+ *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea] [--extra LABEL=FLAGS]... [--launcher LABEL=PATH]...
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,6 +36,8 @@ interface Variant {
   nodeFlags: string[];
   /** The single executable instead of node bin/galera-probe. */
   sea?: string;
+  /** Another build's bin/galera-probe instead of this one's. */
+  launcher?: string;
 }
 const V8_DEFAULT = '--max-semi-space-size=16';
 const all: Variant[] = [
@@ -52,8 +56,14 @@ for (const extra of listArg('extra')) {
   if (at < 1) throw new Error(`--extra ${extra}: expected LABEL=FLAGS`);
   all.push({ label: extra.slice(0, at), sslMode: 'PREFERRED', nodeFlags: extra.slice(at + 1).split(' ').filter((f) => f !== '') });
 }
+for (const spec of listArg('launcher')) {
+  const at = spec.indexOf('=');
+  if (at < 1 || !existsSync(spec.slice(at + 1))) throw new Error(`--launcher ${spec}: expected LABEL=PATH to an existing bin/galera-probe`);
+  all.push({ label: spec.slice(0, at), sslMode: 'PREFERRED', nodeFlags: [], launcher: spec.slice(at + 1) });
+}
 const only = listArg('only');
-const variants = only.length > 0 ? all.filter((v) => only.includes(v.label)) : all;
+// --only picks among the four fixed variants; --sea, --extra and --launcher always run.
+const variants = only.length > 0 ? all.filter((v, i) => i >= 4 || only.includes(v.label)) : all;
 if (variants.length === 0) throw new Error(`--only: expected some of ${all.map((v) => v.label).join(', ')}`);
 
 /** Clock ticks per second of /proc/PID/stat's utime and stime (100 on Linux). */
@@ -82,7 +92,7 @@ interface Running {
 }
 
 async function start(variant: Variant): Promise<Running> {
-  const [file, ...launcher] = variant.sea ? [variant.sea] : [process.execPath, ...variant.nodeFlags, join(ROOT, 'bin', 'galera-probe')];
+  const [file, ...launcher] = variant.sea ? [variant.sea] : [process.execPath, ...variant.nodeFlags, variant.launcher ?? join(ROOT, 'bin', 'galera-probe')];
   const child = spawn(
     file!,
     [...launcher, 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', '0', '--ssl-mode', variant.sslMode, '-u', db.user, db.target],

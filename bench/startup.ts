@@ -3,6 +3,7 @@
  *
  *   node-floor   `node -e 0`: what any Node.js program pays before its own code
  *   npm-bin      `node bin/galera-probe --version`: the npm package's launcher (the CommonJS bundle dist/galera-probe.cjs)
+ *   npm-bin-help `node bin/galera-probe --help`
  *   sea          `dist/galera-probe-linux-x64 --version`: the single executable
  *   npm-bin-check, npm-bin-check-tls, sea-check, sea-check-tls
  *                a whole check against a scripted Galera node on loopback that costs nothing
@@ -11,19 +12,23 @@
  *
  * Runs are interleaved (each round runs every command once, in a rotating order) so
  * that drift of the machine (frequency, cache, other load) hits all commands alike;
- * the figures are medians of wall-clock time measured around a synchronous spawn.
+ * the figures are medians of wall-clock time and of CPU time (user + system), both as bash's
+ * `time` reports them (bench/lib.ts, spawnTimed): on a loaded machine CPU time is the steadier.
  *
- *   npm run bench:startup -- [--runs 30] [--warmup 3] [--sea PATH] [--extra LABEL=PATH]...
+ *   npm run bench:startup -- [--runs 30] [--warmup 3] [--sea PATH] [--extra LABEL=PATH]... [--launcher LABEL=PATH]...
  *
  * `--extra` adds more executables (given `--version`), e.g. SEA builds with other options.
+ * `--launcher` adds another build's bin/galera-probe (e.g. a copy of the one before a change),
+ * run by node like npm-bin: `--version`, `--help` and the two checks, as LABEL, LABEL-help, ...
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once as onceEvent } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnTimed } from './lib.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // A clean environment for every command: variables such as NODE_EXTRA_CA_CERTS (set on some
@@ -37,6 +42,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     sea: { type: 'string', default: join(root, 'dist', `galera-probe-${process.platform}-${process.arch}`) },
     extra: { type: 'string', multiple: true, default: [] },
+    launcher: { type: 'string', multiple: true, default: [] },
   },
 });
 const runs = Number(values.runs);
@@ -83,8 +89,20 @@ const commands: Command[] = [
   { label: 'npm-bin', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--version'], expect: VERSION_LINE },
 ];
 if (!existsSync(join(root, 'dist', 'galera-probe.cjs'))) throw new Error('dist/galera-probe.cjs is missing: run `npm run build` first');
+const HELP_START = /^Usage: galera-probe \[options\] <target>\n/;
+commands.push({ label: 'npm-bin-help', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--help'], expect: HELP_START });
 commands.push(check('npm-bin-check', process.execPath, [join(root, 'bin', 'galera-probe')], false));
 commands.push(check('npm-bin-check-tls', process.execPath, [join(root, 'bin', 'galera-probe')], true));
+for (const spec of values.launcher) {
+  const at = spec.indexOf('=');
+  const file = resolve(spec.slice(at + 1));
+  if (at < 1 || !existsSync(file)) throw new Error(`--launcher wants LABEL=PATH to an existing bin/galera-probe, got ${spec}`);
+  const label = spec.slice(0, at);
+  commands.push({ label, file: process.execPath, args: [file, '--version'], expect: VERSION_LINE });
+  commands.push({ label: `${label}-help`, file: process.execPath, args: [file, '--help'], expect: HELP_START });
+  commands.push(check(`${label}-check`, process.execPath, [file], false));
+  commands.push(check(`${label}-check-tls`, process.execPath, [file], true));
+}
 if (existsSync(values.sea)) {
   commands.push({ label: 'sea', file: values.sea, args: ['--version'], expect: VERSION_LINE });
   commands.push(check('sea-check', values.sea, [], false));
@@ -104,23 +122,24 @@ function shown(path: string): string {
   return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
-function once(c: Command): number {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(c.file, c.args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...CLEAN_ENV, ...c.env }, timeout: 10_000 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.error) throw r.error;
+function once(c: Command): { wallMs: number; cpuMs: number } {
+  const r = spawnTimed(c.file, c.args, { ...CLEAN_ENV, ...c.env });
   if (r.status !== 0 || !c.expect.test(r.stdout) || r.stderr !== '') {
     throw new Error(`${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`);
   }
-  return ms;
+  return r;
 }
 
 const samples = new Map<string, number[]>(commands.map((c) => [c.label, []]));
+const cpuSamples = new Map<string, number[]>(commands.map((c) => [c.label, []]));
 for (let round = 0; round < warmup + runs; round++) {
   for (let i = 0; i < commands.length; i++) {
     const c = commands[(round + i) % commands.length]!;
-    const ms = once(c);
-    if (round >= warmup) samples.get(c.label)!.push(ms);
+    const { wallMs, cpuMs } = once(c);
+    if (round >= warmup) {
+      samples.get(c.label)!.push(wallMs);
+      cpuSamples.get(c.label)!.push(cpuMs);
+    }
   }
 }
 
@@ -141,6 +160,7 @@ for (const c of commands) {
     p10Ms: round1(quantile(sorted, 0.1)),
     p90Ms: round1(quantile(sorted, 0.9)),
     minMs: round1(sorted[0]!),
+    cpuMedianMs: round1(quantile([...cpuSamples.get(c.label)!].sort((a, b) => a - b), 0.5)),
     ...(c.file === process.execPath ? {} : { sizeBytes: statSync(c.file).size }),
   };
 }
@@ -151,9 +171,12 @@ await nodeExited;
 clearTimeout(killer);
 
 const median = (label: string): number => quantile([...samples.get(label)!].sort((a, b) => a - b), 0.5);
+const cpuMedian = (label: string): number => quantile([...cpuSamples.get(label)!].sort((a, b) => a - b), 0.5);
+const cpuRatios: Record<string, number> = {};
+for (const c of commands) if (c.label !== 'node-floor') cpuRatios[`${c.label} / node-floor`] = Math.round((cpuMedian(c.label) / cpuMedian('node-floor')) * 100) / 100;
 const ratios: Record<string, number> = {};
 for (const c of commands) if (c.label !== 'node-floor') ratios[`${c.label} / node-floor`] = Math.round((median(c.label) / median('node-floor')) * 100) / 100;
-for (const base of ['npm-bin-check', 'sea-check']) {
+for (const base of ['npm-bin-check', 'sea-check', ...values.launcher.map((spec) => `${spec.slice(0, spec.indexOf('='))}-check`)]) {
   if (samples.has(base)) ratios[`${base}-tls / ${base}`] = Math.round((median(`${base}-tls`) / median(base)) * 100) / 100;
 }
 
@@ -175,6 +198,7 @@ console.log(
       environment: 'PATH and HOME only',
       results,
       ratios,
+      cpuRatios,
     },
     null,
     2,

@@ -7,7 +7,9 @@
  *   each command (the single check, `cluster`, `watch`, `serve`) is a bundle of its own
  *   (dist/cli-check.cjs, ...), required when asked for: a single check, the common case,
  *   compiles none of the others' code (the exporter, the pages, bcrypt...), which had doubled
- *   the bundle, and `cluster` none of the single check's;
+ *   the bundle, and `cluster` none of the single check's. Each of these bundles gets a V8
+ *   code cache beside it (BUNDLE.cache, writeCodeCache), which bin/galera-probe compiles with;
+ *   node:tls and node:os are loaded on first use (LAZY_BUILTINS);
  * - scripts/build-sea.ts injects one bundle with everything into the single executable,
  *   which cannot load a second file.
  *
@@ -16,11 +18,14 @@
  *
  *   tsx scripts/bundle-cli.ts [OUTFILE]     (default dist/galera-probe.cjs)
  */
-import { chmodSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
+import { build, type Plugin } from 'esbuild';
 import { VERSION } from '../src/version.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,23 +34,77 @@ export class BundleError extends Error {}
 
 /** The entry: what bin/galera-probe did before, wiring the process to main(). */
 const ENTRY = [
+  `import { writeSync } from 'node:fs';`,
   `import { main } from './main.ts';`,
   // A reader that went away (\`| head\`, a closed pipe) is not a crash: once the current turn has
   // settled the exit code, end with it (0 if nothing set one, as for a watch that was cut off).
-  `for (const stream of [process.stdout, process.stderr]) {`,
-  `  stream.on('error', (err) => {`,
-  `    if (err.code !== 'EPIPE') throw err;`,
-  `    setImmediate(() => process.exit(process.exitCode ?? 0));`,
-  `  });`,
+  `const gone = () => setImmediate(() => process.exit(process.exitCode ?? 0));`,
+  `const made = new Set();`,
+  `function stream(name) {`,
+  `  const s = process[name];`,
+  `  if (!made.has(name)) {`,
+  `    made.add(name);`,
+  `    s.on('error', (err) => {`,
+  `      if (err.code !== 'EPIPE') throw err;`,
+  `      gone();`,
+  `    });`,
+  `  }`,
+  `  return s;`,
+  `}`,
+  // A command that runs once writes its few lines straight to the descriptor, as Node.js does for
+  // a file: making process.stdout for a pipe loads Node's whole stream stack (some 1.5 ms, more
+  // than --version's own work). If the descriptor would block (EAGAIN: left non-blocking by
+  // whoever gave it to us), the rest goes through the stream. serve and watch keep the streams.
+  `const direct = process.argv[2] !== 'serve' && process.argv[2] !== 'watch';`,
+  `function write(name, fd, text) {`,
+  `  if (direct && !made.has(name)) {`,
+  `    let bytes = Buffer.from(text);`,
+  `    try {`,
+  `      while (bytes.length > 0) bytes = bytes.subarray(writeSync(fd, bytes));`,
+  `      return;`,
+  `    } catch (err) {`,
+  `      if (err.code === 'EPIPE') return gone();`,
+  `      if (err.code !== 'EAGAIN') throw err;`,
+  `      text = bytes;`,
+  `    }`,
+  `  }`,
+  `  stream(name).write(text);`,
   `}`,
   `main(process.argv.slice(2), {`,
   `  env: process.env,`,
-  `  stdout: (text) => process.stdout.write(text),`,
-  `  stderr: (text) => process.stderr.write(text),`,
+  `  stdout: (text) => write('stdout', 1, text),`,
+  `  stderr: (text) => write('stderr', 2, text),`,
   `}).then((code) => {`,
   `  process.exitCode = code;`,
   `});`,
 ].join('\n');
+
+/**
+ * Built-ins that a run may never use, loaded on first use instead of when the bundle starts:
+ * node:tls (a plain check never needs it: some 4 ms of Node's own modules), node:os (option
+ * files and the default user only; not with --no-defaults -u). Each lists the names the code
+ * imports; a name missing here fails the build (esbuild: no matching export).
+ */
+export const LAZY_BUILTINS: Record<string, string> = {
+  'node:tls': lazyFunctions('node:tls', ['connect', 'createSecureContext']),
+  'node:os': lazyFunctions('node:os', ['availableParallelism', 'homedir', 'hostname', 'userInfo']),
+};
+
+function lazyFunctions(module: string, names: readonly string[]): string {
+  return [
+    'let loaded;',
+    `const load = () => (loaded ??= require(${JSON.stringify(module)}));`,
+    ...names.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+  ].join('\n');
+}
+
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(tls|os)$/ }, (args) => (args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ contents: LAZY_BUILTINS[args.path]!, loader: 'js' }));
+  },
+};
 
 /** Subcommands that main.ts imports dynamically, and the bundle each gets when split. */
 export const SUBCOMMANDS = [
@@ -63,34 +122,67 @@ export const SUBCOMMANDS = [
 export async function bundleCli(outfile: string, purpose: string, split = false): Promise<number> {
   const bytes = await bundleOne(outfile, purpose, ENTRY, split);
   if (split) {
+    writeCodeCache(outfile);
     for (const sub of SUBCOMMANDS) {
-      await bundleOne(join(dirname(outfile), sub.bundle), `galera-probe ${sub.name.replace('Command', '')}`, `export { ${sub.name} } from './${sub.source}';`, false);
+      const file = join(dirname(outfile), sub.bundle);
+      await bundleOne(file, `galera-probe ${sub.name.replace('Command', '')}`, `export { ${sub.name} } from './${sub.source}';`, false);
+      writeCodeCache(file);
     }
   }
   return bytes;
 }
 
+/**
+ * How bin/galera-probe compiles a bundle (kept equal to its WRAPPER, test/package.test.ts):
+ * the code cache is valid only for this exact text around the bundle's.
+ */
+export const CODE_CACHE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+
+/**
+ * Marks the bundle with a build id (a hash of its code, on a line `// build ID` after the
+ * banner) and writes BUNDLE.cache beside it: the id, then V8's code cache of the bundle as the
+ * launcher compiles it. Compiled eagerly (--no-lazy) so that the cache holds every function,
+ * not only the top level a load runs; the flag is restored before the cache is made, since V8
+ * rejects a cache made under other flags. The id is what keeps a cache from another build
+ * out: V8 itself compares only the source's length.
+ */
+export function writeCodeCache(bundle: string): number {
+  const [shebang, ...rest] = readFileSync(bundle, 'utf8').split('\n');
+  const code = rest.join('\n');
+  const id = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const marked = `${shebang}\n// build ${id}\n${code}`;
+  writeFileSync(bundle, marked);
+  setFlagsFromString('--no-lazy');
+  let script: Script;
+  try {
+    script = new Script(CODE_CACHE_WRAPPER[0] + marked.replace(/^#!.*/, '') + CODE_CACHE_WRAPPER[1], { filename: bundle });
+  } finally {
+    setFlagsFromString('--lazy');
+  }
+  const data = Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]);
+  writeFileSync(`${bundle}.cache`, data);
+  return data.length;
+}
+
+const subcommandsApart: Plugin = {
+  name: 'subcommands-apart',
+  setup(b) {
+    // main.ts's dynamic imports of the subcommands become requires of their bundles:
+    // a plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
+    b.onResolve({ filter: /^\.\/(check|cluster|watch|serve)-command\.js$/ }, (args) => {
+      const sub = SUBCOMMANDS.find((x) => x.module === args.path);
+      if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts'))) return undefined;
+      return { path: sub.bundle, namespace: 'apart' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
+    b.onResolve({ filter: /^\.\/cli-(check|cluster|watch|serve)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 async function bundleOne(outfile: string, purpose: string, entry: string, split: boolean): Promise<number> {
   const result = await build({
     stdin: { contents: entry, resolveDir: join(ROOT, 'src', 'cli'), sourcefile: 'cli-entry.ts', loader: 'ts' },
-    plugins: split
-      ? [
-          {
-            name: 'subcommands-apart',
-            setup(b) {
-              // main.ts's dynamic imports of the subcommands become requires of their bundles:
-              // a plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
-              b.onResolve({ filter: /^\.\/(check|cluster|watch|serve)-command\.js$/ }, (args) => {
-                const sub = SUBCOMMANDS.find((x) => x.module === args.path);
-                if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts'))) return undefined;
-                return { path: sub.bundle, namespace: 'apart' };
-              });
-              b.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
-              b.onResolve({ filter: /^\.\/cli-(check|cluster|watch|serve)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
-            },
-          },
-        ]
-      : [],
+    plugins: split ? [lazyBuiltins, subcommandsApart] : [lazyBuiltins],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -108,7 +200,7 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
   const apart = new Set<string>(SUBCOMMANDS.map((x) => `./${x.bundle}`));
   const outside = output.imports.filter((i) => i.external && !isBuiltin(i.path) && !(split && apart.has(i.path))).map((i) => `${i.kind} ${i.path}`);
   if (outside.length > 0) throw new BundleError(`imports left outside the bundle: ${outside.join(', ')}`);
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('src/') && !(split && p.startsWith('apart:')));
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('src/') && !p.startsWith('lazy:') && !(split && p.startsWith('apart:')));
   if (inputs.length > 0) throw new BundleError(`the bundle holds files outside src/: ${inputs.join(', ')}`);
   // esbuild bundles `import('./x.js')` but leaves a computed `import(name)` or `require(name)`
   // alone, silently; those could only fail at run time.

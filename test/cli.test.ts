@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTarget } from '../src/cli/args.js';
 import { parseDuration } from '../src/cli/duration.js';
-import { main } from '../src/cli/main.js';
+import { CLUSTER_HELP, HELP, SERVE_HELP, WATCH_HELP } from '../src/cli/help.js';
+import { main, preamble } from '../src/cli/main.js';
 import { VERSION } from '../src/version.js';
 import { type FakeServer, galeraNode, NON_PRIMARY_NODE, startFakeServer, SYNCED_NODE } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
@@ -149,6 +150,38 @@ describe('galera-probe CLI', () => {
     const version = await run(['--version']);
     expect(version.stdout).toBe(`galera-probe ${VERSION}\n`);
     expect(VERSION).toBe(packageJson.version);
+  });
+});
+
+describe('--help and --version: answered in one place, main.ts', () => {
+  it.each([
+    [['--version'], `galera-probe ${VERSION}\n`],
+    [['-V', '-h'], HELP],
+    [['cluster', '--version'], `galera-probe ${VERSION}\n`],
+    [['watch', '-V'], `galera-probe ${VERSION}\n`],
+    [['serve', '-h'], SERVE_HELP],
+    [['cluster', '-h'], CLUSTER_HELP],
+    [['watch', '--help'], WATCH_HELP],
+  ])('%o, alone on the line, before any command loads', async (argv, out) => {
+    expect(preamble(argv[0] === 'cluster' || argv[0] === 'watch' || argv[0] === 'serve' ? argv.slice(1) : argv)).toBeDefined();
+    expect(await run(argv)).toEqual({ code: 0, stdout: out, stderr: '' });
+  });
+
+  it.each([
+    [['-qh'], HELP],
+    [['-q', '--version', 'db1'], `galera-probe ${VERSION}\n`],
+    [['cluster', '--json', '--version', 'a', 'b'], `galera-probe ${VERSION}\n`],
+    [['watch', '--interval', '1s', '-h'], WATCH_HELP],
+  ])('%o: among other options, once the command has checked them all', async (argv, out) => {
+    expect(preamble(argv.slice(argv[0] === 'cluster' || argv[0] === 'watch' ? 1 : 0))).toBeUndefined();
+    expect(await run(argv)).toEqual({ code: 0, stdout: out, stderr: '' });
+  });
+
+  it('an unknown option beside --help is still refused', async () => {
+    expect(await run(['--colour', '--version'])).toMatchObject({ code: 64, stdout: '' });
+    expect(await run(['cluster', '--bogus', '-h'])).toMatchObject({ code: 64, stdout: '' });
+    expect(preamble(['--', '--help'])).toBeUndefined();
+    expect(preamble([])).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { parseDuration } from './duration.js';
 import { loadOptionFiles, OptionFileError, parseFileBoolean } from './option-file.js';
 import { readPemFiles } from './pem-files.js';
 import { fileExposure, readableWarning, worldWritableReason } from '../util/file-mode.js';
-import { UsageError } from './usage.js';
+import { AnswerFirst, UsageError } from './usage.js';
 
 /** Options shared by `galera-probe <target>` and `galera-probe serve <target>`. */
 export const PROBE_OPTIONS = {
@@ -48,17 +48,21 @@ export interface Environment {
   targetOptional?: boolean;
 }
 
-/** Parses argv with node:util's parser; unknown options and missing values are usage errors. */
+/** Parses argv with node:util's parser; unknown options and missing values are usage errors; help and version throw AnswerFirst. */
 export function parse(
   argv: readonly string[],
   options: NonNullable<ParseArgsConfig['options']>,
 ): { values: Values; positionals: string[] } {
+  let parsed: { values: Values; positionals: string[] };
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-    return { values: values as Values, positionals };
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
+  // Answered by main(), once every option on the line has been checked.
+  if (parsed.values['help'] === true) throw new AnswerFirst('help');
+  if (parsed.values['version'] === true) throw new AnswerFirst('version');
+  return parsed;
 }
 
 function str(values: Values, name: string): string | undefined {

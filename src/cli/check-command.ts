@@ -4,10 +4,8 @@
  */
 import { exitCodeFor } from '../probe/exit-codes.js';
 import { probe } from '../probe/probe.js';
-import { VERSION } from '../version.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom } from './args.js';
 import { humanLine, traceLine } from './format.js';
-import { HELP } from './help.js';
 import type { Io } from './io.js';
 
 const CHECK_OPTIONS = {
@@ -18,14 +16,6 @@ const CHECK_OPTIONS = {
 
 export async function checkCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, CHECK_OPTIONS);
-  if (values['help'] === true) {
-    io.stdout(HELP);
-    return 0;
-  }
-  if (values['version'] === true) {
-    io.stdout(`galera-probe ${VERSION}\n`);
-    return 0;
-  }
   const options = probeOptionsFrom(values, positionals, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
   if (values['verbose'] === true) options.onEvent = (e) => io.stderr(`${traceLine(e)}\n`);
   const result = await probe(options);

@@ -6,7 +6,6 @@ import { clusterExitCodeFor } from '../cluster/exit-codes.js';
 import { type ClusterOptions, clusterTargetList, probeCluster } from '../cluster/probe-cluster.js';
 import { parse, PROBE_OPTIONS, sharedProbeOptionsFrom, type Values } from './args.js';
 import { clusterLines } from './cluster-format.js';
-import { CLUSTER_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 
@@ -40,10 +39,6 @@ export function clusterOptionsFrom(values: Values, positionals: readonly string[
 
 export async function clusterCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, CLUSTER_OPTIONS);
-  if (values['help'] === true) {
-    io.stdout(CLUSTER_HELP);
-    return 0;
-  }
   checkClusterArguments('cluster', values, positionals);
   const options = clusterOptionsFrom(values, positionals, io);
   if (options.check === 'alive') throw new UsageError('cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');

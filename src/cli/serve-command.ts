@@ -12,14 +12,12 @@ import type { ClusterView } from '../serve/cluster-view/index.js';
 import { createHealthServer, HealthCheck, resultOf, shutdownHealthServer, type VerdictChange } from '../serve/health/index.js';
 import { PromText } from '../serve/prom/index.js';
 import { StatusSampler, statusRoutes } from '../serve/status/index.js';
-import { VERSION } from '../version.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom, type Values } from './args.js';
 import { CLUSTER_SERVE_OPTIONS, clusterFrom, parseClusterList } from './cluster-setup.js';
 import { durationOption } from './duration.js';
 import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
 import { traceLine } from './format.js';
 import { keepYoungGenerationSmall } from './heap.js';
-import { SERVE_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 import { WEB_OPTIONS, webFrom, type WebSetup } from './web-setup.js';
@@ -238,15 +236,8 @@ function waitForSignals(reload: () => void): Promise<NodeJS.Signals> {
 }
 
 export async function serveCommand(argv: readonly string[], io: Io): Promise<number> {
+  // --help and --version are answered by parse() (main.ts prints them) before this line.
   const { values, positionals } = parse(argv, SERVE_OPTIONS);
-  if (values['help'] === true) {
-    io.stdout(SERVE_HELP);
-    return 0;
-  }
-  if (values['version'] === true) {
-    io.stdout(`galera-probe ${VERSION}\n`);
-    return 0;
-  }
   const o = serveOptions(values, positionals, io);
   const { log, listen } = o;
   const service = serveService(o, io);

@@ -10,7 +10,6 @@ import { ANSI, type ColorMode, useColour } from './ansi.js';
 import { parse, PROBE_OPTIONS, type Values } from './args.js';
 import { checkClusterArguments, clusterOptionsFrom } from './cluster-command.js';
 import { parseDuration } from './duration.js';
-import { WATCH_HELP } from './help.js';
 import type { Io } from './io.js';
 import { UsageError } from './usage.js';
 import { redraw, screen, startLines, transitionLine } from './watch-render.js';
@@ -90,10 +89,6 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 
 export async function watchCommand(argv: readonly string[], io: Io, host: WatchHost = processHost()): Promise<number> {
   const { values, positionals } = parse(argv, WATCH_OPTIONS);
-  if (values['help'] === true) {
-    io.stdout(WATCH_HELP);
-    return 0;
-  }
   checkClusterArguments('watch', values, positionals);
   const options = watchOptionsFrom(values, positionals, io, host);
   const watch = openWatch(options, io, host);

@@ -1,0 +1,129 @@
+/**
+ * bin/galera-probe as built by `npm run build` (prepare): its V8 code caches, and what it loads
+ * for --help, --version and a plain check. The timings are BENCHMARKS.md's (bench:startup,
+ * bench:cli); here only what can fail: a cache V8 accepts, a stale one kept out, nothing loaded
+ * that the command line does not need.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Script } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CODE_CACHE_WRAPPER } from '../scripts/bundle-cli.js';
+import { CLUSTER_HELP, HELP } from '../src/cli/help.js';
+import { VERSION } from '../src/version.js';
+
+const root = join(import.meta.dirname, '..');
+const exec = promisify(execFile);
+const BUNDLES = readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.cjs'));
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'gp-launcher-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A copy of bin/ and dist/ to change; returns its launcher. */
+function copy(name: string): string {
+  const dir = join(work, name);
+  cpSync(join(root, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+  return join(dir, 'bin', 'galera-probe');
+}
+
+async function run(launcher: string, argv: string[], preload?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = [...(preload ? ['--require', preload] : []), launcher, ...argv];
+  try {
+    const { stdout, stderr } = await exec(process.execPath, args, { env: { PATH: process.env['PATH'], HOME: work } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function compile(bundle: string, cachedData: Buffer): Script {
+  const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+  return new Script(CODE_CACHE_WRAPPER[0] + source + CODE_CACHE_WRAPPER[1], { filename: bundle, cachedData });
+}
+
+describe('the launcher\'s code caches', () => {
+  it('the launcher wraps a bundle exactly as the build did when it made the cache', () => {
+    const launcher = readFileSync(join(root, 'bin', 'galera-probe'), 'utf8');
+    expect(launcher).toContain(`const WRAPPER = ${JSON.stringify([...CODE_CACHE_WRAPPER]).replace(/","/, "', '").replace(/^\["/, "['").replace(/"\]$/, "']")};`);
+  });
+
+  it.each(BUNDLES)('%s: its cache carries its build id and V8 accepts it', (name) => {
+    const bundle = join(root, 'dist', name);
+    const id = /^\/\/ build ([0-9a-f]{16})$/m.exec(readFileSync(bundle, 'utf8'))?.[1];
+    const cache = readFileSync(`${bundle}.cache`);
+    expect(cache.toString('latin1', 0, 16)).toBe(id);
+    expect(compile(bundle, cache.subarray(16)).cachedDataRejected).toBe(false);
+  });
+
+  it('a cache from another build is not used, though V8 would take it (it compares only lengths)', async () => {
+    const launcher = copy('rebuilt');
+    const bundle = join(launcher, '..', '..', 'dist', 'galera-probe.cjs');
+    // "Another build": the same length, another text, another id; the old cache left beside it.
+    const text = readFileSync(bundle, 'utf8');
+    const rebuilt = text.replace('Usage: galera-probe [options]', 'USAGE: galera-probe [options]').replace(/^\/\/ build [0-9a-f]{16}$/m, '// build 0123456789abcdef');
+    expect(rebuilt.length).toBe(text.length);
+    writeFileSync(bundle, rebuilt);
+    expect(compile(bundle, readFileSync(`${bundle}.cache`).subarray(16)).cachedDataRejected).toBe(false);
+    const r = await run(launcher, ['--help']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.startsWith('USAGE: galera-probe [options]')).toBe(true);
+  });
+
+  it('a cache V8 rejects (another Node.js, or damaged) costs nothing but the compile: the CLI still works', async () => {
+    const launcher = copy('rejected');
+    for (const name of BUNDLES) {
+      const file = join(launcher, '..', '..', 'dist', `${name}.cache`);
+      const cache = readFileSync(file);
+      cache.fill(0xa5, 16, 48); // V8's header: magic number, version and flags hashes
+      writeFileSync(file, cache);
+    }
+    expect(compile(join(launcher, '..', '..', 'dist', 'cli-check.cjs'), readFileSync(join(launcher, '..', '..', 'dist', 'cli-check.cjs.cache')).subarray(16)).cachedDataRejected).toBe(true);
+    expect(await run(launcher, ['--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
+    const r = await run(launcher, ['--no-defaults', '--bogus']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('without caches the CLI works too', async () => {
+    const launcher = copy('none');
+    for (const name of BUNDLES) rmSync(join(launcher, '..', '..', 'dist', `${name}.cache`));
+    expect(await run(launcher, ['-V'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
+  });
+});
+
+describe('what a command line loads', () => {
+  it('--help and --version, for every command, load no command\'s bundle', async () => {
+    const launcher = copy('no-commands');
+    for (const name of BUNDLES.filter((b) => b.startsWith('cli-'))) rmSync(join(launcher, '..', '..', 'dist', name));
+    expect(await run(launcher, ['--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
+    expect(await run(launcher, ['-h'])).toEqual({ code: 0, stdout: HELP, stderr: '' });
+    expect(await run(launcher, ['cluster', '--help'])).toEqual({ code: 0, stdout: CLUSTER_HELP, stderr: '' });
+    expect(await run(launcher, ['serve', '--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
+    // Anything more on the line is the command's to check first: its bundle is needed (and gone here).
+    expect((await run(launcher, ['--json', '--help'])).code).not.toBe(0);
+  });
+
+  it('a plain check loads none of Node\'s TLS modules; one over TLS would', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const preload = join(work, 'modules.cjs');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));\n");
+    const r = await run(join(root, 'bin', 'galera-probe'), ['--no-defaults', '-u', 'probe', '--ssl-mode', 'DISABLED', `127.0.0.1:${port}`], preload);
+    expect(r.code).toBe(2); // unreachable
+    const loaded = JSON.parse(r.stderr) as string[];
+    expect(loaded).toContain('NativeModule net');
+    expect(loaded.filter((m) => /^NativeModule (tls|_tls_wrap|_tls_common)$/.test(m))).toEqual([]);
+  });
+});
