@@ -17,10 +17,13 @@ const count = intArg('count', 500, 1, 100_000);
 const rounds = intArg('rounds', 6, 1, 100);
 const [beforeDir] = listArg('before');
 const [sslMode = 'DISABLED'] = listArg('ssl-mode');
-if (!['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'].includes(sslMode)) throw new Error(`bench:ab: --ssl-mode ${sslMode}: not an ssl mode`);
-if (beforeDir === undefined) throw new Error('bench:ab: --before DIR (a checkout built with npm run build) is required');
+if (!['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'].includes(sslMode))
+  throw new Error(`bench:ab: --ssl-mode ${sslMode}: not an ssl mode`);
+if (beforeDir === undefined)
+  throw new Error('bench:ab: --before DIR (a checkout built with npm run build) is required');
 const sides = { after: join(ROOT, 'dist', 'index.js'), before: join(resolve(beforeDir), 'dist', 'index.js') };
-for (const [label, file] of Object.entries(sides)) if (!existsSync(file)) throw new Error(`bench:ab: ${label}: ${file} is missing (npm run build)`);
+for (const [label, file] of Object.entries(sides))
+  if (!existsSync(file)) throw new Error(`bench:ab: ${label}: ${file} is missing (npm run build)`);
 const db = database();
 
 interface Figures {
@@ -32,11 +35,15 @@ const results: Record<string, Figures[]> = { after: [], before: [] };
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? (['after', 'before'] as const) : (['before', 'after'] as const);
   for (const label of order) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'ab-worker.mjs'), sides[label], db.host, String(db.port), db.user, String(count), sslMode], {
-      encoding: 'utf8',
-      env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: db.password },
-      timeout: 600_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bench', 'ab-worker.mjs'), sides[label], db.host, String(db.port), db.user, String(count), sslMode],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: db.password },
+        timeout: 600_000,
+      },
+    );
     if (r.status !== 0) throw new Error(`bench:ab: ${label} failed: ${r.stderr}`);
     results[label]!.push(JSON.parse(r.stdout) as Figures);
   }
@@ -44,9 +51,15 @@ for (let round = 0; round < rounds; round++) {
 const per = (xs: Figures[], f: (x: Figures) => number): number => summary(xs.map((x) => f(x) / x.count)).median;
 const body: Record<string, unknown> = { database: db.target, sslMode, count, rounds, beforeDir: resolve(beforeDir) };
 for (const label of ['after', 'before'] as const) {
-  body[label] = { wallMsPerProbe: per(results[label]!, (x) => x.wallMs), cpuMsPerProbe: per(results[label]!, (x) => x.cpuMs) };
+  body[label] = {
+    wallMsPerProbe: per(results[label]!, (x) => x.wallMs),
+    cpuMsPerProbe: per(results[label]!, (x) => x.cpuMs),
+  };
 }
 const a = body['after'] as { wallMsPerProbe: number; cpuMsPerProbe: number };
 const b = body['before'] as { wallMsPerProbe: number; cpuMsPerProbe: number };
-body['ratios'] = { 'wall after / before': ratio(a.wallMsPerProbe, b.wallMsPerProbe), 'cpu after / before': ratio(a.cpuMsPerProbe, b.cpuMsPerProbe) };
+body['ratios'] = {
+  'wall after / before': ratio(a.wallMsPerProbe, b.wallMsPerProbe),
+  'cpu after / before': ratio(a.cpuMsPerProbe, b.cpuMsPerProbe),
+};
 report('ab', body);

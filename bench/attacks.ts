@@ -41,14 +41,29 @@ interface Reply {
   ms: number;
 }
 
-function get(port: number, path: string, o: { headers?: Record<string, string>; auth?: string; localAddress?: string; agent?: Agent } = {}): Promise<Reply> {
+function get(
+  port: number,
+  path: string,
+  o: { headers?: Record<string, string>; auth?: string; localAddress?: string; agent?: Agent } = {},
+): Promise<Reply> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: o.agent ?? false, headers: o.headers ?? {}, ...(o.auth ? { auth: o.auth } : {}), ...(o.localAddress ? { localAddress: o.localAddress } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - started }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: o.agent ?? false,
+        headers: o.headers ?? {},
+        ...(o.auth ? { auth: o.auth } : {}),
+        ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - started }));
+      },
+    );
     // An answer later than 20 s counts as 20 s (and the request is given up).
     req.setTimeout(20_000, () => req.destroy());
     req.on('error', () => resolve({ status: 0, body: '', ms: performance.now() - started }));
@@ -75,7 +90,10 @@ type Attack = (port: number, until: number, ctx: { healthy: FakeServer; silent: 
 
 const ATTACKS: Record<string, Attack> = {
   plain: async () => undefined,
-  bcrypt: (port, until) => every(1000 / 12, until, (i) => get(port, '/metrics', { auth: `prometheus:guess-${i}`, localAddress: `127.0.0.${2 + (i % 6)}` })),
+  bcrypt: (port, until) =>
+    every(1000 / 12, until, (i) =>
+      get(port, '/metrics', { auth: `prometheus:guess-${i}`, localAddress: `127.0.0.${2 + (i % 6)}` }),
+    ),
   idle: async (port, until) => {
     const open = new Set<Socket>();
     const one = (): void => {
@@ -93,13 +111,31 @@ const ATTACKS: Record<string, Attack> = {
     await sleep(Math.max(0, until - performance.now()));
     for (const s of open) s.destroy();
   },
-  pattern: (port, until) => every(100, until, () => get(port, `/probe?target=${'a'.repeat(63)}.example.com:3306`, { auth: 'prometheus:right' })),
-  poison: (port, until, { healthy }) => every(100, until, () => get(port, `/probe?target=${healthy.target}`, { auth: 'prometheus:right', headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.001' } })),
-  slots: (port, until, { silent }) => every(25, until, (i) => get(port, `/probe?target=${silent[i % silent.length]!.target}`, { auth: 'prometheus:right', headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '5' } })),
+  pattern: (port, until) =>
+    every(100, until, () =>
+      get(port, `/probe?target=${'a'.repeat(63)}.example.com:3306`, { auth: 'prometheus:right' }),
+    ),
+  poison: (port, until, { healthy }) =>
+    every(100, until, () =>
+      get(port, `/probe?target=${healthy.target}`, {
+        auth: 'prometheus:right',
+        headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.001' },
+      }),
+    ),
+  slots: (port, until, { silent }) =>
+    every(25, until, (i) =>
+      get(port, `/probe?target=${silent[i % silent.length]!.target}`, {
+        auth: 'prometheus:right',
+        headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '5' },
+      }),
+    ),
 };
 
 async function startServe(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(build, 'bin', 'galera-probe'), 'serve', '--no-defaults', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(build, 'bin', 'galera-probe'), 'serve', '--no-defaults', ...args], {
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let text = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (text += d));
   for (let i = 0; i < 200; i++) {
@@ -116,10 +152,27 @@ async function main(): Promise<void> {
   const silent = await Promise.all(Array.from({ length: 20 }, () => startFakeServer(() => undefined)));
   const dir = mkdtempSync(join(tmpdir(), 'gp-bench-attacks-'));
   const web = join(dir, 'web.yml');
-  writeFileSync(web, `basic_auth_users:\n  prometheus: '${bcryptHash('right', Buffer.alloc(16, 9), 12)}'\n`, { mode: 0o600 });
+  writeFileSync(web, `basic_auth_users:\n  prometheus: '${bcryptHash('right', Buffer.alloc(16, 9), 12)}'\n`, {
+    mode: 0o600,
+  });
   const args = [
-    '--listen', '127.0.0.1:0', '--web-config', web, '--allow-target', '127.0.0.1:*', '--allow-target', '*a*a*a*a*a*a*b.example.com:3306',
-    '--max-concurrent-probes', '4', '--timeout', '3s', '-u', 'monitor', '--ssl-mode', 'DISABLED', healthy.target,
+    '--listen',
+    '127.0.0.1:0',
+    '--web-config',
+    web,
+    '--allow-target',
+    '127.0.0.1:*',
+    '--allow-target',
+    '*a*a*a*a*a*a*b.example.com:3306',
+    '--max-concurrent-probes',
+    '4',
+    '--timeout',
+    '3s',
+    '-u',
+    'monitor',
+    '--ssl-mode',
+    'DISABLED',
+    healthy.target,
   ];
 
   const health: Record<string, number[]> = {};
@@ -142,7 +195,10 @@ async function main(): Promise<void> {
         ATTACKS[name]!(port, until, { healthy, silent }),
         every(50, until, async () => h.push((await get(port, '/health')).ms)),
         every(500, until, async () => {
-          const r = await get(port, `/probe?target=${healthy.target}`, { auth: 'prometheus:right', headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '5' } });
+          const r = await get(port, `/probe?target=${healthy.target}`, {
+            auth: 'prometheus:right',
+            headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '5' },
+          });
           s.ms.push(r.ms);
           s.n++;
           if (probeSuccess(r.body) === 1) s.ok++;
@@ -161,7 +217,16 @@ async function main(): Promise<void> {
     names.map((name) => {
       const h = summary(health[name]!);
       const s = scrapes[name]!;
-      return [name, { health: h, healthMedianVsPlain: ratio(h.median, plain.median), healthP99VsPlain: ratio(h.p99, plain.p99), scrapeMedianMs: summary(s.ms).median, scrapesOk: `${s.ok}/${s.n}` }];
+      return [
+        name,
+        {
+          health: h,
+          healthMedianVsPlain: ratio(h.median, plain.median),
+          healthP99VsPlain: ratio(h.p99, plain.p99),
+          scrapeMedianMs: summary(s.ms).median,
+          scrapesOk: `${s.ok}/${s.n}`,
+        },
+      ];
     }),
   );
   report('attacks', { build, seconds, rounds, results });

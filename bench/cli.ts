@@ -30,7 +30,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MEMBERS_SQL } from '../src/probe/verdict.js';
-import { clusterTargets, database, intArg, interleave, listArg, PEER_DIR, peer, ratio, report, ROOT, spawnTimed, STATUS_SQL, summary, VARIABLES_SQL } from './lib.js';
+import {
+  clusterTargets,
+  database,
+  intArg,
+  interleave,
+  listArg,
+  PEER_DIR,
+  peer,
+  ratio,
+  report,
+  ROOT,
+  spawnTimed,
+  STATUS_SQL,
+  summary,
+  VARIABLES_SQL,
+} from './lib.js';
 
 const runs = intArg('runs', 30, 1, 1000);
 const warmup = intArg('warmup', 3, 0, 100);
@@ -47,22 +62,65 @@ interface Command {
 
 const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent' };
 /** galera-probe's arguments, after the launcher: plain, or TLS (the default mode) with a JSON result that says so. */
-const oursArgs = (tls: boolean): string[] => ['--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, db.target];
+const oursArgs = (tls: boolean): string[] => [
+  '--no-defaults',
+  ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']),
+  '-u',
+  db.user,
+  db.target,
+];
 const OURS_PLAIN = / healthy: Synced, Primary/;
 const OURS_TLS = /"healthy":true.*"tls":true/s;
-const floorArgs = (tls: boolean): string[] => [join(ROOT, 'bench', 'floor.cjs'), db.host, String(db.port), db.user, tls ? 'tls' : 'plain', STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
+const floorArgs = (tls: boolean): string[] => [
+  join(ROOT, 'bench', 'floor.cjs'),
+  db.host,
+  String(db.port),
+  db.user,
+  tls ? 'tls' : 'plain',
+  STATUS_SQL,
+  VARIABLES_SQL,
+  MEMBERS_SQL,
+];
 const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
-  { label: 'floor', file: process.execPath, args: floorArgs(false), env: { MYSQL_PWD: db.password }, expect: /^healthy\n$/ },
-  { label: 'floor-tls', file: process.execPath, args: floorArgs(true), env: { MYSQL_PWD: db.password }, expect: /^healthy tls\n$/ },
-  { label: 'galera-probe', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(false)], env: { MYSQL_PWD: db.password }, expect: OURS_PLAIN },
-  { label: 'galera-probe-tls', file: process.execPath, args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(true)], env: { MYSQL_PWD: db.password }, expect: OURS_TLS },
+  {
+    label: 'floor',
+    file: process.execPath,
+    args: floorArgs(false),
+    env: { MYSQL_PWD: db.password },
+    expect: /^healthy\n$/,
+  },
+  {
+    label: 'floor-tls',
+    file: process.execPath,
+    args: floorArgs(true),
+    env: { MYSQL_PWD: db.password },
+    expect: /^healthy tls\n$/,
+  },
+  {
+    label: 'galera-probe',
+    file: process.execPath,
+    args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(false)],
+    env: { MYSQL_PWD: db.password },
+    expect: OURS_PLAIN,
+  },
+  {
+    label: 'galera-probe-tls',
+    file: process.execPath,
+    args: [join(ROOT, 'bin', 'galera-probe'), ...oursArgs(true)],
+    env: { MYSQL_PWD: db.password },
+    expect: OURS_TLS,
+  },
 ];
 const extraLabels: string[] = [];
 for (const extra of listArg('extra')) {
   const [label, launcher] = extra.split(/=(.*)/s) as [string, string | undefined];
-  if (!label || !launcher || !existsSync(launcher)) throw new Error(`--extra ${extra}: expected LABEL=PATH to an existing launcher`);
-  for (const [tls, suffix] of [[false, ''], [true, '-tls']] as const) {
+  if (!label || !launcher || !existsSync(launcher))
+    throw new Error(`--extra ${extra}: expected LABEL=PATH to an existing launcher`);
+  for (const [tls, suffix] of [
+    [false, ''],
+    [true, '-tls'],
+  ] as const) {
     const ours = commands.find((c) => c.label === `galera-probe${suffix}`)!;
     commands.push({ ...ours, label: `${label}${suffix}`, args: [launcher, ...oursArgs(tls)] });
   }
@@ -70,26 +128,75 @@ for (const extra of listArg('extra')) {
 }
 const nodes = clusterTargets();
 if (nodes.length > 1) {
-  const cluster = (tls: boolean): string[] => [join(ROOT, 'bin', 'galera-probe'), 'cluster', '--no-defaults', ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']), '-u', db.user, ...nodes];
+  const cluster = (tls: boolean): string[] => [
+    join(ROOT, 'bin', 'galera-probe'),
+    'cluster',
+    '--no-defaults',
+    ...(tls ? ['--json'] : ['--ssl-mode', 'DISABLED']),
+    '-u',
+    db.user,
+    ...nodes,
+  ];
   // The floor for `cluster`: bench/floor.cjs checking the same nodes at once, in one process.
   const sameHost = nodes.every((n) => n.startsWith(`${db.host}:`));
   if (sameHost) {
     const ports = nodes.map((n) => n.slice(db.host.length + 1)).join(',');
     for (const tls of [false, true]) {
-      const args = [join(ROOT, 'bench', 'floor.cjs'), db.host, ports, db.user, tls ? 'tls' : 'plain', STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
-      commands.push({ label: `floor-cluster${tls ? '-tls' : ''}`, file: process.execPath, args, env: { MYSQL_PWD: db.password }, expect: new RegExp(`^(healthy${tls ? ' tls' : ''}\\n){${nodes.length}}$`) });
+      const args = [
+        join(ROOT, 'bench', 'floor.cjs'),
+        db.host,
+        ports,
+        db.user,
+        tls ? 'tls' : 'plain',
+        STATUS_SQL,
+        VARIABLES_SQL,
+        MEMBERS_SQL,
+      ];
+      commands.push({
+        label: `floor-cluster${tls ? '-tls' : ''}`,
+        file: process.execPath,
+        args,
+        env: { MYSQL_PWD: db.password },
+        expect: new RegExp(`^(healthy${tls ? ' tls' : ''}\\n){${nodes.length}}$`),
+      });
     }
   }
-  commands.push({ label: 'cluster', file: process.execPath, args: cluster(false), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^cluster healthy: ${nodes.length} of ${nodes.length} nodes`, 'm') });
+  commands.push({
+    label: 'cluster',
+    file: process.execPath,
+    args: cluster(false),
+    env: { MYSQL_PWD: db.password },
+    expect: new RegExp(`^cluster healthy: ${nodes.length} of ${nodes.length} nodes`, 'm'),
+  });
   // Every node's result must say TLS.
-  commands.push({ label: 'cluster-tls', file: process.execPath, args: cluster(true), env: { MYSQL_PWD: db.password }, expect: new RegExp(`^\\{"verdict":"healthy"(.*"tls":true){${nodes.length}}`, 's') });
+  commands.push({
+    label: 'cluster-tls',
+    file: process.execPath,
+    args: cluster(true),
+    env: { MYSQL_PWD: db.password },
+    expect: new RegExp(`^\\{"verdict":"healthy"(.*"tls":true){${nodes.length}}`, 's'),
+  });
 } else {
-  process.stderr.write('bench: the cluster\'s nodes are unknown (galera-cluster.sh env, GP_BENCH_TARGETS); measuring without `cluster`\n');
+  process.stderr.write(
+    "bench: the cluster's nodes are unknown (galera-cluster.sh env, GP_BENCH_TARGETS); measuring without `cluster`\n",
+  );
 }
 const sea = join(ROOT, 'dist', `galera-probe-${process.platform}-${process.arch}`);
 if (existsSync(sea)) {
-  commands.push({ label: 'sea', file: sea, args: oursArgs(false), env: { MYSQL_PWD: db.password }, expect: OURS_PLAIN });
-  commands.push({ label: 'sea-tls', file: sea, args: oursArgs(true), env: { MYSQL_PWD: db.password }, expect: OURS_TLS });
+  commands.push({
+    label: 'sea',
+    file: sea,
+    args: oursArgs(false),
+    env: { MYSQL_PWD: db.password },
+    expect: OURS_PLAIN,
+  });
+  commands.push({
+    label: 'sea-tls',
+    file: sea,
+    args: oursArgs(true),
+    env: { MYSQL_PWD: db.password },
+    expect: OURS_TLS,
+  });
 } else {
   process.stderr.write(`bench: ${sea} not found (npm run build:sea); measuring without it\n`);
 }
@@ -115,16 +222,55 @@ c.query(${JSON.stringify(STATUS_SQL)}, (err, status) => {
 });
 `,
   );
-  commands.push({ label: 'mysql2', file: process.execPath, args: [script, db.host, String(db.port), db.user], env: { MYSQL_PWD: db.password }, expect: /^healthy\n$/ });
-  commands.push({ label: 'mysql2-tls', file: process.execPath, args: [script, db.host, String(db.port), db.user, 'tls'], env: { MYSQL_PWD: db.password }, expect: /^healthy tls\n$/ });
+  commands.push({
+    label: 'mysql2',
+    file: process.execPath,
+    args: [script, db.host, String(db.port), db.user],
+    env: { MYSQL_PWD: db.password },
+    expect: /^healthy\n$/,
+  });
+  commands.push({
+    label: 'mysql2-tls',
+    file: process.execPath,
+    args: [script, db.host, String(db.port), db.user, 'tls'],
+    env: { MYSQL_PWD: db.password },
+    expect: /^healthy tls\n$/,
+  });
 } else {
   skipped.push('mysql2 (could not be installed)');
 }
 if (spawnSync('mariadb', ['--version']).status === 0) {
-  const sql = (tls: boolean): string => `${STATUS_SQL}; ${VARIABLES_SQL}${tls ? "; SHOW STATUS LIKE 'Ssl_version'" : ''}`;
-  const mariadb = (tls: boolean): string[] => ['--no-defaults', '--protocol=TCP', tls ? '--ssl' : '--skip-ssl', '-h', db.host, '-P', String(db.port), '-u', db.user, '-N', '-B', '-e', sql(tls)];
-  commands.push({ label: 'mariadb-cli', file: 'mariadb', args: mariadb(false), env: { MYSQL_PWD: db.password }, expect: /wsrep_cluster_status\tPrimary/ });
-  commands.push({ label: 'mariadb-cli-tls', file: 'mariadb', args: mariadb(true), env: { MYSQL_PWD: db.password }, expect: /wsrep_cluster_status\tPrimary.*Ssl_version\tTLSv1/s });
+  const sql = (tls: boolean): string =>
+    `${STATUS_SQL}; ${VARIABLES_SQL}${tls ? "; SHOW STATUS LIKE 'Ssl_version'" : ''}`;
+  const mariadb = (tls: boolean): string[] => [
+    '--no-defaults',
+    '--protocol=TCP',
+    tls ? '--ssl' : '--skip-ssl',
+    '-h',
+    db.host,
+    '-P',
+    String(db.port),
+    '-u',
+    db.user,
+    '-N',
+    '-B',
+    '-e',
+    sql(tls),
+  ];
+  commands.push({
+    label: 'mariadb-cli',
+    file: 'mariadb',
+    args: mariadb(false),
+    env: { MYSQL_PWD: db.password },
+    expect: /wsrep_cluster_status\tPrimary/,
+  });
+  commands.push({
+    label: 'mariadb-cli-tls',
+    file: 'mariadb',
+    args: mariadb(true),
+    env: { MYSQL_PWD: db.password },
+    expect: /wsrep_cluster_status\tPrimary.*Ssl_version\tTLSv1/s,
+  });
 } else {
   skipped.push('mariadb-cli (the mariadb client is not installed)');
 }
@@ -151,13 +297,17 @@ const results: Record<string, unknown> = {};
 const median = (label: string): number => summary(times.get(label) ?? []).median;
 for (const c of commands) {
   results[c.label] = {
-    command: [c.file === process.execPath ? 'node' : c.file, ...c.args].join(' ').replace(ROOT + '/', '').replace(PEER_DIR + '/', '$PEERS/'),
+    command: [c.file === process.execPath ? 'node' : c.file, ...c.args]
+      .join(' ')
+      .replace(ROOT + '/', '')
+      .replace(PEER_DIR + '/', '$PEERS/'),
     ...summary(times.get(c.label)!),
     cpuMs: summary(cpuTimes.get(c.label)!),
   };
 }
 const cpu = (label: string): number => summary(cpuTimes.get(label) ?? []).median;
-const cpuPair = (a: string, b: string): [string, number][] => (cpuTimes.has(a) && cpuTimes.has(b) ? [[`${a} / ${b}`, ratio(cpu(a), cpu(b))]] : []);
+const cpuPair = (a: string, b: string): [string, number][] =>
+  cpuTimes.has(a) && cpuTimes.has(b) ? [[`${a} / ${b}`, ratio(cpu(a), cpu(b))]] : [];
 const floor = median('node-floor');
 const ours = median('galera-probe');
 const oursTls = median('galera-probe-tls');
@@ -168,7 +318,7 @@ report('cli', {
   runs,
   warmup,
   interleaved: true,
-  unit: 'ms: wall clock, spawn to exit, and cpuMs (user + system), both as bash\'s time reports them',
+  unit: "ms: wall clock, spawn to exit, and cpuMs (user + system), both as bash's time reports them",
   results,
   ratios: {
     'galera-probe / floor': ratio(ours, floorPlain),
@@ -178,7 +328,9 @@ report('cli', {
     'galera-probe / node-floor': ratio(ours, floor),
     'galera-probe-tls / node-floor': ratio(oursTls, floor),
     'galera-probe-tls / galera-probe': ratio(oursTls, ours),
-    ...(times.has('sea') ? { 'sea / node-floor': ratio(median('sea'), floor), 'sea-tls / node-floor': ratio(median('sea-tls'), floor) } : {}),
+    ...(times.has('sea')
+      ? { 'sea / node-floor': ratio(median('sea'), floor), 'sea-tls / node-floor': ratio(median('sea-tls'), floor) }
+      : {}),
     ...(times.has('mysql2')
       ? {
           'galera-probe / mysql2': ratio(ours, median('mysql2')),
@@ -188,7 +340,10 @@ report('cli', {
         }
       : {}),
     ...(times.has('cluster')
-      ? { 'cluster / galera-probe': ratio(median('cluster'), ours), 'cluster-tls / galera-probe-tls': ratio(median('cluster-tls'), oursTls) }
+      ? {
+          'cluster / galera-probe': ratio(median('cluster'), ours),
+          'cluster-tls / galera-probe-tls': ratio(median('cluster-tls'), oursTls),
+        }
       : {}),
     ...(times.has('floor-cluster')
       ? {
@@ -198,7 +353,12 @@ report('cli', {
           'floor-cluster-tls / floor-tls': ratio(median('floor-cluster-tls'), floorTls),
         }
       : {}),
-    ...(times.has('mariadb-cli') ? { 'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')), 'galera-probe-tls / mariadb-cli-tls': ratio(oursTls, median('mariadb-cli-tls')) } : {}),
+    ...(times.has('mariadb-cli')
+      ? {
+          'galera-probe / mariadb-cli': ratio(ours, median('mariadb-cli')),
+          'galera-probe-tls / mariadb-cli-tls': ratio(oursTls, median('mariadb-cli-tls')),
+        }
+      : {}),
     ...Object.fromEntries(
       extraLabels.flatMap((label) => [
         [`galera-probe / ${label}`, ratio(ours, median(label))],
@@ -221,13 +381,28 @@ report('cli', {
     ...cpuPair('cluster-tls', 'floor-cluster-tls'),
     ...cpuPair('floor-cluster', 'floor'),
     ...cpuPair('floor-cluster-tls', 'floor-tls'),
-    ...extraLabels.flatMap((label) => [...cpuPair('galera-probe', label), ...cpuPair('galera-probe-tls', `${label}-tls`), ...cpuPair(label, 'floor'), ...cpuPair(`${label}-tls`, 'floor-tls')]),
+    ...extraLabels.flatMap((label) => [
+      ...cpuPair('galera-probe', label),
+      ...cpuPair('galera-probe-tls', `${label}-tls`),
+      ...cpuPair(label, 'floor'),
+      ...cpuPair(`${label}-tls`, 'floor-tls'),
+    ]),
   ]),
   targets: {
     'galera-probe <= 1.10x floor': ours <= 1.1 * floorPlain,
     'galera-probe-tls <= 1.10x floor-tls': oursTls <= 1.1 * floorTls,
-    ...(times.has('cluster') ? { 'cluster <= 1.10x galera-probe': median('cluster') <= 1.1 * ours, 'cluster-tls <= 1.10x galera-probe-tls': median('cluster-tls') <= 1.1 * oursTls } : {}),
-    ...(times.has('mysql2') ? { 'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2'), 'galera-probe-tls <= 0.6x mysql2-tls': oursTls <= 0.6 * median('mysql2-tls') } : {}),
+    ...(times.has('cluster')
+      ? {
+          'cluster <= 1.10x galera-probe': median('cluster') <= 1.1 * ours,
+          'cluster-tls <= 1.10x galera-probe-tls': median('cluster-tls') <= 1.1 * oursTls,
+        }
+      : {}),
+    ...(times.has('mysql2')
+      ? {
+          'galera-probe <= 0.7x mysql2': ours <= 0.7 * median('mysql2'),
+          'galera-probe-tls <= 0.6x mysql2-tls': oursTls <= 0.6 * median('mysql2-tls'),
+        }
+      : {}),
   },
   ...(skipped.length > 0 ? { skipped } : {}),
 });

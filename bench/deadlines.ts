@@ -78,7 +78,8 @@ if (!flagArg('no-busy')) {
   }
 }
 
-const worstP99 = (r: Record<string, PhaseFigures>): number => Math.max(...Object.values(r).map((f) => f.overshootMs.p99));
+const worstP99 = (r: Record<string, PhaseFigures>): number =>
+  Math.max(...Object.values(r).map((f) => f.overshootMs.p99));
 const anyEarly = (r: Record<string, PhaseFigures>): boolean => Object.values(r).some((f) => f.early > 0);
 report('deadlines', {
   count,

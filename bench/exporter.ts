@@ -44,7 +44,11 @@ function procStats(pid: number): { cpuMs: number; rssMiB: number; peakRssMiB: nu
 }
 
 async function startFleet(tls: boolean): Promise<{ child: ChildProcess; ports: number[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fleet-nodes.ts'), String(targets), PASSWORD, ...(tls ? ['tls'] : [])], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'fleet-nodes.ts'), String(targets), PASSWORD, ...(tls ? ['tls'] : [])],
+    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout! });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [line] = (await once(lines, 'line')) as [string];
@@ -53,8 +57,26 @@ async function startFleet(tls: boolean): Promise<{ child: ChildProcess; ports: n
 }
 
 async function startExporter(tls: boolean): Promise<{ child: ChildProcess; port: number }> {
-  const args = [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'off', '-u', 'bench', '--timeout', '5s', '--allow-target', '127.0.0.1:*'];
-  args.push(...(tls ? ['--ssl-mode', 'VERIFY_CA', '--ssl-ca', join(ROOT, 'fixtures', 'tls', 'ca.pem')] : ['--ssl-mode', 'DISABLED']));
+  const args = [
+    join(ROOT, 'bin', 'galera-probe'),
+    'serve',
+    '--no-defaults',
+    '--listen',
+    '127.0.0.1:0',
+    '--log',
+    'off',
+    '-u',
+    'bench',
+    '--timeout',
+    '5s',
+    '--allow-target',
+    '127.0.0.1:*',
+  ];
+  args.push(
+    ...(tls
+      ? ['--ssl-mode', 'VERIFY_CA', '--ssl-ca', join(ROOT, 'fixtures', 'tls', 'ca.pem')]
+      : ['--ssl-mode', 'DISABLED']),
+  );
   // --log off hides the listening line: find the port through /metrics on a port chosen here.
   const probePort = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -63,9 +85,15 @@ async function startExporter(tls: boolean): Promise<{ child: ChildProcess; port:
     });
   });
   args[args.indexOf('127.0.0.1:0')] = `127.0.0.1:${probePort}`;
-  const child = spawn(process.execPath, args, { env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: PASSWORD }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: PASSWORD },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   for (let i = 0; i < 200; i++) {
-    const ok = await get(probePort, '/metrics', undefined).then((r) => r.status === 200, () => false);
+    const ok = await get(probePort, '/metrics', undefined).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return { child, port: probePort };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -79,12 +107,21 @@ const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
 
 function get(port: number, path: string, scrapeTimeout: string | undefined): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, headers: scrapeTimeout ? { 'X-Prometheus-Scrape-Timeout-Seconds': scrapeTimeout } : {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent,
+        headers: scrapeTimeout ? { 'X-Prometheus-Scrape-Timeout-Seconds': scrapeTimeout } : {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -125,9 +162,11 @@ async function scrape(port: number, ports: number[], count: number, first: numbe
           pass.durationsMs.push(performance.now() - t0);
           const probe = /^probe_duration_seconds (\S+)$/m.exec(r.body);
           if (probe) pass.probeMs.push(Number(probe[1]) * 1000);
-          for (const m of r.body.matchAll(/^galera_probe_phase_duration_seconds\{phase="(\w+)"\} (\S+)$/gm)) (pass.phaseMs[m[1]!] ??= []).push(Number(m[2]) * 1000);
+          for (const m of r.body.matchAll(/^galera_probe_phase_duration_seconds\{phase="(\w+)"\} (\S+)$/gm))
+            (pass.phaseMs[m[1]!] ??= []).push(Number(m[2]) * 1000);
           if (r.status !== 200) fail(`http-${r.status}`);
-          else if (!/^probe_success 1$/m.test(r.body)) fail(/^galera_probe_outcome\{outcome="([\w-]+)"\} 1$/m.exec(r.body)?.[1] ?? 'no result in time');
+          else if (!/^probe_success 1$/m.test(r.body))
+            fail(/^galera_probe_outcome\{outcome="([\w-]+)"\} 1$/m.exec(r.body)?.[1] ?? 'no result in time');
         },
         () => fail('error'),
       ),
@@ -172,7 +211,12 @@ for (const mode of modes) {
       probes: measured.requests,
       probesPerSecond: Math.round((measured.requests / wallMs) * 10000) / 10,
       failures: measured.failures + warm.failures,
-      failedBy: Object.fromEntries([...new Set([...Object.keys(warm.failedBy), ...Object.keys(measured.failedBy)])].map((k) => [k, (warm.failedBy[k] ?? 0) + (measured.failedBy[k] ?? 0)])),
+      failedBy: Object.fromEntries(
+        [...new Set([...Object.keys(warm.failedBy), ...Object.keys(measured.failedBy)])].map((k) => [
+          k,
+          (warm.failedBy[k] ?? 0) + (measured.failedBy[k] ?? 0),
+        ]),
+      ),
       exporterCpuMsPerProbe: Math.round((cpuMs / measured.requests) * 1000) / 1000,
       exporterCoreShare: Math.round((cpuMs / wallMs) * 1000) / 1000,
       exporterRssMiB: after.rssMiB,
@@ -181,7 +225,9 @@ for (const mode of modes) {
       fleetRssMiB: fleetAfter.rssMiB,
       scrapeMs: { p50: d.median, p90: d.p90, p99: d.p99, max: d.max },
       probeMs: { p50: p.median, p90: p.p90, p99: p.p99, max: p.max },
-      phaseMs: Object.fromEntries(Object.entries(measured.phaseMs).map(([phase, v]) => [phase, { p50: summary(v).median, p99: summary(v).p99 }])),
+      phaseMs: Object.fromEntries(
+        Object.entries(measured.phaseMs).map(([phase, v]) => [phase, { p50: summary(v).median, p99: summary(v).p99 }]),
+      ),
       loadAverage1m: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
     };
   } finally {
@@ -190,4 +236,11 @@ for (const mode of modes) {
   }
 }
 agent.destroy();
-report('exporter', { targets, intervalSeconds: intervalS, measuredSeconds: seconds, priority, scrapesPerSecond: Math.round(rate * 10) / 10, results });
+report('exporter', {
+  targets,
+  intervalSeconds: intervalS,
+  measuredSeconds: seconds,
+  priority,
+  scrapesPerSecond: Math.round(rate * 10) / 10,
+  results,
+});

@@ -13,9 +13,12 @@ import { galeraNode, startFakeServer, SYNCED_NODE, type FakeServer } from '../te
 const count = Number(process.argv[2]);
 const password = process.argv[3];
 const tls = process.argv[4] === 'tls';
-if (!Number.isInteger(count) || count < 1 || count > 5000 || !password) throw new Error('usage: fleet-nodes.ts COUNT PASSWORD [tls]');
+if (!Number.isInteger(count) || count < 1 || count > 5000 || !password)
+  throw new Error('usage: fleet-nodes.ts COUNT PASSWORD [tls]');
 const pem = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
-const secureContext = tls ? createSecureContext({ cert: pem('server-cert.pem'), key: pem('server-key.pem') }) : undefined;
+const secureContext = tls
+  ? createSecureContext({ cert: pem('server-cert.pem'), key: pem('server-key.pem') })
+  : undefined;
 const script = galeraNode(SYNCED_NODE, { password, ...(secureContext ? { tls: { secureContext } } : {}) });
 const servers: FakeServer[] = [];
 for (let i = 0; i < count; i++) {

@@ -26,7 +26,12 @@ function handles(): Record<string, number> {
   for (const kind of process.getActiveResourcesInfo()) out[kind] = (out[kind] ?? 0) + 1;
   return out;
 }
-async function snapshot(): Promise<{ fds: number; rssMiB: number; heapUsedMiB: number; handles: Record<string, number> }> {
+async function snapshot(): Promise<{
+  fds: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  handles: Record<string, number>;
+}> {
   for (let i = 0; i < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     gc!();
@@ -38,7 +43,9 @@ async function snapshot(): Promise<{ fds: number; rssMiB: number; heapUsedMiB: n
 
 // The servers live in a child process: only the probing side is measured here.
 const servers = await startStallProcess();
-const only = process.argv.includes('--phases') ? process.argv[process.argv.indexOf('--phases') + 1]!.split(',') : undefined;
+const only = process.argv.includes('--phases')
+  ? process.argv[process.argv.indexOf('--phases') + 1]!.split(',')
+  : undefined;
 const stalls = servers.stalls.filter((s) => !only || only.includes(s.phase));
 
 const outcomes: Record<string, number> = {};
@@ -88,7 +95,11 @@ report('leaks', {
   start,
   end,
   checkpoints,
-  growth: { fds: end.fds - start.fds, rssMiB: Math.round((end.rssMiB - start.rssMiB) * 100) / 100, heapUsedMiB: Math.round((end.heapUsedMiB - start.heapUsedMiB) * 100) / 100 },
+  growth: {
+    fds: end.fds - start.fds,
+    rssMiB: Math.round((end.rssMiB - start.rssMiB) * 100) / 100,
+    heapUsedMiB: Math.round((end.heapUsedMiB - start.heapUsedMiB) * 100) / 100,
+  },
   targets: {
     'fds back to the start count': end.fds <= start.fds,
     'RSS growth < 5 MiB': end.rssMiB - start.rssMiB < 5,

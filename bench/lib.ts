@@ -76,13 +76,19 @@ export function peer(name: string, version: string): string | undefined {
   if (existsSync(join(dir, 'package.json'))) return dir;
   mkdirSync(PEER_DIR, { recursive: true });
   if (!existsSync(join(PEER_DIR, 'package.json'))) writeFileSync(join(PEER_DIR, 'package.json'), '{"private":true}\n');
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', PEER_DIR, `${name}@${version}`], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_'))),
-  });
+  const r = spawnSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', PEER_DIR, `${name}@${version}`],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_'))),
+    },
+  );
   if (r.status !== 0 || !existsSync(join(dir, 'package.json'))) {
-    process.stderr.write(`bench: could not install ${name}@${version} into ${PEER_DIR}: ${(r.stderr ?? '').trim().split('\n').at(-1) ?? r.error?.message}\n`);
+    process.stderr.write(
+      `bench: could not install ${name}@${version} into ${PEER_DIR}: ${(r.stderr ?? '').trim().split('\n').at(-1) ?? r.error?.message}\n`,
+    );
     return undefined;
   }
   return dir;
@@ -99,10 +105,26 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
 }
 
-export function summary(values: readonly number[]): { median: number; p10: number; p90: number; p99: number; min: number; max: number; n: number } {
+export function summary(values: readonly number[]): {
+  median: number;
+  p10: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+  n: number;
+} {
   const s = [...values].sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 100) / 100;
-  return { median: r(quantile(s, 0.5)), p10: r(quantile(s, 0.1)), p90: r(quantile(s, 0.9)), p99: r(quantile(s, 0.99)), min: r(s[0] ?? NaN), max: r(s.at(-1) ?? NaN), n: s.length };
+  return {
+    median: r(quantile(s, 0.5)),
+    p10: r(quantile(s, 0.1)),
+    p90: r(quantile(s, 0.9)),
+    p99: r(quantile(s, 0.99)),
+    min: r(s[0] ?? NaN),
+    max: r(s.at(-1) ?? NaN),
+    n: s.length,
+  };
 }
 
 export function ratio(a: number, b: number): number {
@@ -121,11 +143,17 @@ export function machine(): Record<string, unknown> {
 
 /** Prints the benchmark's JSON (one object) on stdout. */
 export function report(name: string, body: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ benchmark: name, date: new Date().toISOString(), machine: machine(), ...body }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: name, date: new Date().toISOString(), machine: machine(), ...body }, null, 2)}\n`,
+  );
 }
 
 /** Runs `rounds` rounds; each runs every entry once, in an order that rotates from round to round. */
-export async function interleave<T>(entries: readonly T[], rounds: number, run: (entry: T, round: number) => Promise<void> | void): Promise<void> {
+export async function interleave<T>(
+  entries: readonly T[],
+  rounds: number,
+  run: (entry: T, round: number) => Promise<void> | void,
+): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < entries.length; k++) await run(entries[(k + round) % entries.length]!, round);
   }
@@ -136,14 +164,16 @@ export function intArg(name: string, fallback: number, min: number, max: number)
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name}: expected an integer from ${min} to ${max}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new Error(`--${name}: expected an integer from ${min} to ${max}`);
   return v;
 }
 
 /** Every value of a repeatable `--name VALUE` in argv. */
 export function listArg(name: string): string[] {
   const values: string[] = [];
-  for (let i = 0; i < process.argv.length - 1; i++) if (process.argv[i] === `--${name}`) values.push(process.argv[i + 1]!);
+  for (let i = 0; i < process.argv.length - 1; i++)
+    if (process.argv[i] === `--${name}`) values.push(process.argv[i + 1]!);
   return values;
 }
 
@@ -156,9 +186,18 @@ export function flagArg(name: string): boolean {
  * CPU time (user + system) of the command and its children. CPU time is the steadier figure
  * on a machine that other work loads: waiting for a core adds to wall time, not to CPU time.
  */
-export function spawnTimed(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): { status: number | null; stdout: string; stderr: string; wallMs: number; cpuMs: number } {
+export function spawnTimed(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 10_000,
+): { status: number | null; stdout: string; stderr: string; wallMs: number; cpuMs: number } {
   const errFile = join(tmpdir(), `gp-bench-${process.pid}.stderr`);
-  const r = spawnSync('/bin/bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; err=$1; shift; time "$@" 2>"$err"', 'bash', errFile, file, ...args], { encoding: 'utf8', env, timeout: timeoutMs });
+  const r = spawnSync(
+    '/bin/bash',
+    ['-c', 'TIMEFORMAT="%3R %3U %3S"; err=$1; shift; time "$@" 2>"$err"', 'bash', errFile, file, ...args],
+    { encoding: 'utf8', env, timeout: timeoutMs },
+  );
   let stderr = '';
   try {
     stderr = readFileSync(errFile, 'utf8');
@@ -167,6 +206,19 @@ export function spawnTimed(file: string, args: readonly string[], env: NodeJS.Pr
     // The command never ran.
   }
   const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stderr ?? '');
-  if (r.error || !m) return { status: r.status ?? null, stdout: r.stdout ?? '', stderr: `${stderr}${r.error?.message ?? r.stderr ?? ''}`, wallMs: NaN, cpuMs: NaN };
-  return { status: r.status, stdout: r.stdout, stderr, wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000 };
+  if (r.error || !m)
+    return {
+      status: r.status ?? null,
+      stdout: r.stdout ?? '',
+      stderr: `${stderr}${r.error?.message ?? r.stderr ?? ''}`,
+      wallMs: NaN,
+      cpuMs: NaN,
+    };
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr,
+    wallMs: Number(m[1]) * 1000,
+    cpuMs: (Number(m[2]) + Number(m[3])) * 1000,
+  };
 }

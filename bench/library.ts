@@ -44,8 +44,22 @@ const key = (r: Run): string => `${r.impl}${r.transport === 'tls' ? ' tls' : ''}
 await interleave(runs, rounds, (r) => {
   const child = spawnSync(
     process.execPath,
-    [join(ROOT, 'bench', 'library-worker.mjs'), r.impl, db.host, String(db.port), db.user, String(count), String(r.concurrency), r.transport, ...(mysql2 ? [mysql2] : [])],
-    { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password }, timeout: 600_000 },
+    [
+      join(ROOT, 'bench', 'library-worker.mjs'),
+      r.impl,
+      db.host,
+      String(db.port),
+      db.user,
+      String(count),
+      String(r.concurrency),
+      r.transport,
+      ...(mysql2 ? [mysql2] : []),
+    ],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password },
+      timeout: 600_000,
+    },
   );
   if (child.status !== 0) throw new Error(`${key(r)} failed (exit ${child.status}): ${child.stderr}`);
   const m = JSON.parse(child.stdout) as Measured;
@@ -67,7 +81,9 @@ const cpuRatio = (c: number, tls = ''): number | undefined =>
     : undefined;
 const withTls = !flagArg('plain-only');
 const floorRatio = (c: number, tls = ''): number | undefined =>
-  results[`floor${tls} x${c}`] ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`floor${tls} x${c}`]!.cpuMsPerProbe) : undefined;
+  results[`floor${tls} x${c}`]
+    ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`floor${tls} x${c}`]!.cpuMsPerProbe)
+    : undefined;
 report('library', {
   database: db.target,
   count,
@@ -77,7 +93,12 @@ report('library', {
   floorRatios: {
     'cpu per probe, galera-probe / floor, sequential': floorRatio(1),
     'cpu per probe, galera-probe / floor, 32 at a time': floorRatio(32),
-    ...(withTls ? { 'cpu per probe over TLS, galera-probe / floor, sequential': floorRatio(1, ' tls'), 'cpu per probe over TLS, galera-probe / floor, 32 at a time': floorRatio(32, ' tls') } : {}),
+    ...(withTls
+      ? {
+          'cpu per probe over TLS, galera-probe / floor, sequential': floorRatio(1, ' tls'),
+          'cpu per probe over TLS, galera-probe / floor, 32 at a time': floorRatio(32, ' tls'),
+        }
+      : {}),
   },
   ratios: mysql2
     ? {

@@ -24,7 +24,11 @@ const db = database();
 function ensureWrk(): boolean {
   if (spawnSync('wrk', ['--version']).error === undefined) return true;
   process.stderr.write('bench: installing wrk (apt-get)\n');
-  const r = spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 300_000 });
+  const r = spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], {
+    encoding: 'utf8',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    timeout: 300_000,
+  });
   return r.status === 0 && spawnSync('wrk', ['--version']).error === undefined;
 }
 
@@ -42,15 +46,36 @@ const nodePorts = clusterPorts();
 function dbConnections(port = db.port): number {
   const out = execFileSync(
     'mariadb',
-    ['--no-defaults', '--protocol=TCP', '-h', db.host, '-P', String(port), '-u', db.adminUser, '-N', '-B', '-e', "SHOW GLOBAL STATUS LIKE 'Connections'"],
+    [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      db.host,
+      '-P',
+      String(port),
+      '-u',
+      db.adminUser,
+      '-N',
+      '-B',
+      '-e',
+      "SHOW GLOBAL STATUS LIKE 'Connections'",
+    ],
     { encoding: 'utf8', env: { ...process.env, MYSQL_PWD: db.adminPassword } },
   );
   return Number(out.trim().split('\t')[1]);
 }
 
 /** Starts a child that logs (stderr or stdout) the line `pattern` holding its port. */
-async function startServer(file: string, args: string[], env: NodeJS.ProcessEnv, pattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(file, args, { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(file, args, {
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (text += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (text += d));
@@ -93,10 +118,14 @@ function ms(text: string): number {
 function wrk(port: number): Omit<WrkFigures, 'dbConnections'> {
   // One wrk thread: on two cores, a second one would compete with the server it measures.
   const threads = '1';
-  const out = execFileSync('wrk', ['-t', threads, '-c', String(connections), '-d', `${duration}s`, '--latency', `http://127.0.0.1:${port}/health`], {
-    encoding: 'utf8',
-    timeout: (duration + 30) * 1000,
-  });
+  const out = execFileSync(
+    'wrk',
+    ['-t', threads, '-c', String(connections), '-d', `${duration}s`, '--latency', `http://127.0.0.1:${port}/health`],
+    {
+      encoding: 'utf8',
+      timeout: (duration + 30) * 1000,
+    },
+  );
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
@@ -112,11 +141,28 @@ function wrk(port: number): Omit<WrkFigures, 'dbConnections'> {
 type Label = 'galera-probe serve' | 'galera-probe serve --cluster' | 'clustercheck-style';
 
 async function measure(label: Label): Promise<WrkFigures> {
-  const serveArgs = [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', `${cacheMs}ms`, '-u', db.user];
+  const serveArgs = [
+    join(ROOT, 'bin', 'galera-probe'),
+    'serve',
+    '--no-defaults',
+    '--listen',
+    '127.0.0.1:0',
+    '--log',
+    'json',
+    '--cache',
+    `${cacheMs}ms`,
+    '-u',
+    db.user,
+  ];
   const list = nodePorts.map((p) => `${db.host}:${p}`).join(',');
   const server =
     label === 'clustercheck-style'
-      ? await startServer(process.execPath, [join(ROOT, 'bench', 'clustercheck-peer.mjs'), db.host, String(db.port), db.user], { MYSQL_PWD: db.password }, /listening on (\d+)/)
+      ? await startServer(
+          process.execPath,
+          [join(ROOT, 'bench', 'clustercheck-peer.mjs'), db.host, String(db.port), db.user],
+          { MYSQL_PWD: db.password },
+          /listening on (\d+)/,
+        )
       : await startServer(
           process.execPath,
           [...serveArgs, ...(label === 'galera-probe serve --cluster' ? ['--cluster', list] : []), db.target],
@@ -169,7 +215,8 @@ const bound = Math.ceil((duration * 1000) / cacheMs) + 1;
 const clusterTargets: Record<string, boolean> = withCluster
   ? {
       '--cluster: >= 10,000 requests/s': med(withCluster, (x) => x.requestsPerSecond) >= 10_000,
-      [`--cluster: database connections <= nodes x (duration / cache + 1) (${nodePorts.length * bound}) in every run`]: withCluster.every((x) => x.dbConnections <= nodePorts.length * bound),
+      [`--cluster: database connections <= nodes x (duration / cache + 1) (${nodePorts.length * bound}) in every run`]:
+        withCluster.every((x) => x.dbConnections <= nodePorts.length * bound),
     }
   : {};
 report('serve', {
@@ -183,7 +230,9 @@ report('serve', {
   targets: {
     '>= 10,000 requests/s': med(ours, (x) => x.requestsPerSecond) >= 10_000,
     'p99 < 10 ms': med(ours, (x) => x.p99Ms) < 10,
-    [`database connections <= duration / cache + 1 (${bound}) in every run`]: ours.every((x) => x.dbConnections <= bound),
+    [`database connections <= duration / cache + 1 (${bound}) in every run`]: ours.every(
+      (x) => x.dbConnections <= bound,
+    ),
     ...clusterTargets,
   },
 });

@@ -54,11 +54,19 @@ if (flagArg('sea')) {
 for (const extra of listArg('extra')) {
   const at = extra.indexOf('=');
   if (at < 1) throw new Error(`--extra ${extra}: expected LABEL=FLAGS`);
-  all.push({ label: extra.slice(0, at), sslMode: 'PREFERRED', nodeFlags: extra.slice(at + 1).split(' ').filter((f) => f !== '') });
+  all.push({
+    label: extra.slice(0, at),
+    sslMode: 'PREFERRED',
+    nodeFlags: extra
+      .slice(at + 1)
+      .split(' ')
+      .filter((f) => f !== ''),
+  });
 }
 for (const spec of listArg('launcher')) {
   const at = spec.indexOf('=');
-  if (at < 1 || !existsSync(spec.slice(at + 1))) throw new Error(`--launcher ${spec}: expected LABEL=PATH to an existing bin/galera-probe`);
+  if (at < 1 || !existsSync(spec.slice(at + 1)))
+    throw new Error(`--launcher ${spec}: expected LABEL=PATH to an existing bin/galera-probe`);
   all.push({ label: spec.slice(0, at), sslMode: 'PREFERRED', nodeFlags: [], launcher: spec.slice(at + 1) });
 }
 const only = listArg('only');
@@ -92,12 +100,32 @@ interface Running {
 }
 
 async function start(variant: Variant): Promise<Running> {
-  const [file, ...launcher] = variant.sea ? [variant.sea] : [process.execPath, ...variant.nodeFlags, variant.launcher ?? join(ROOT, 'bin', 'galera-probe')];
+  const [file, ...launcher] = variant.sea
+    ? [variant.sea]
+    : [process.execPath, ...variant.nodeFlags, variant.launcher ?? join(ROOT, 'bin', 'galera-probe')];
   const child = spawn(
     file!,
-    [...launcher, 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--log', 'json', '--cache', '0', '--ssl-mode', variant.sslMode, '-u', db.user, db.target],
+    [
+      ...launcher,
+      'serve',
+      '--no-defaults',
+      '--listen',
+      '127.0.0.1:0',
+      '--log',
+      'json',
+      '--cache',
+      '0',
+      '--ssl-mode',
+      variant.sslMode,
+      '-u',
+      db.user,
+      db.target,
+    ],
     // A clean environment: no NODE_EXTRA_CA_CERTS or NODE_OPTIONS from this shell.
-    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let text = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -149,7 +177,8 @@ try {
   const until = t0 + seconds * 1000;
   const sample = (): void => {
     const atS = Math.round((performance.now() - t0) / 1000);
-    for (const r of running) r.samples.push({ atS, rssMiB: rssMiB(r.child.pid!), cpuMs: cpuMs(r.child.pid!), probes: r.ok + r.failed });
+    for (const r of running)
+      r.samples.push({ atS, rssMiB: rssMiB(r.child.pid!), cpuMs: cpuMs(r.child.pid!), probes: r.ok + r.failed });
   };
   sample();
   const sampler = setInterval(sample, sampleSeconds * 1000);
@@ -183,7 +212,12 @@ for (const r of running) {
     probes: last.probes,
     failed: r.failed,
     probesPerSecond: Math.round((last.probes / last.atS) * 10) / 10,
-    rssMiB: { start: s[0]!.rssMiB, max: Math.max(...s.map((x) => x.rssMiB)), end: last.rssMiB, secondHalf: summary(rss) },
+    rssMiB: {
+      start: s[0]!.rssMiB,
+      max: Math.max(...s.map((x) => x.rssMiB)),
+      end: last.rssMiB,
+      secondHalf: summary(rss),
+    },
     secondHalfRangeMiB: Math.round((Math.max(...rss) - Math.min(...rss)) * 10) / 10,
     // The serve process's CPU per probe in the second half, its HTTP side included.
     cpuMsPerProbe: Math.round(((last.cpuMs - first.cpuMs) / Math.max(1, last.probes - first.probes)) * 1000) / 1000,
@@ -213,7 +247,10 @@ report('serve-memory', {
   targets: Object.fromEntries(
     running.map((r) => {
       const x = results[r.variant.label] as { rssMiB: { max: number }; secondHalfRangeMiB: number };
-      return [`${r.variant.label}: RSS <= 64 MiB and flat (second half within 5 MiB)`, x.rssMiB.max <= 64 && x.secondHalfRangeMiB <= 5];
+      return [
+        `${r.variant.label}: RSS <= 64 MiB and flat (second half within 5 MiB)`,
+        x.rssMiB.max <= 64 && x.secondHalfRangeMiB <= 5,
+      ];
     }),
   ),
 });

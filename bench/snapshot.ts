@@ -32,7 +32,11 @@ interface Built {
 /** Builds a snapshot blob from the script at `entry` with node --build-snapshot. */
 function snapshot(entry: string): Built {
   const blob = entry.replace(/\.c?js$/, '.blob');
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { encoding: 'utf8', env, cwd: work });
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    encoding: 'utf8',
+    env,
+    cwd: work,
+  });
   if (r.status === 0) return { blob, bytes: statSync(blob).size };
   const said = `${r.stderr}${r.stdout}`
     .split('\n')
@@ -64,13 +68,22 @@ startupSnapshot.setDeserializeMainFunction(() => {
 `,
   );
   const bundled = join(work, 'cli-bundle.cjs');
-  await build({ entryPoints: [cliEntry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundled, logLevel: 'silent' });
+  await build({
+    entryPoints: [cliEntry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: bundled,
+    logLevel: 'silent',
+  });
   const cli = snapshot(bundled);
 
   // 2. The cost of starting from a user snapshot.
   const empty = snapshotOf('empty', DESERIALIZE_NOTHING);
   const loaded = snapshotOf('net-crypto', `require('node:net');\nrequire('node:crypto');\n${DESERIALIZE_NOTHING}`);
-  if (!empty.blob || !loaded.blob) throw new Error(`snapshot build failed: ${JSON.stringify(empty.failure ?? loaded.failure)}`);
+  if (!empty.blob || !loaded.blob)
+    throw new Error(`snapshot build failed: ${JSON.stringify(empty.failure ?? loaded.failure)}`);
   const commands = [
     { label: 'node-floor', args: ['-e', '0'] },
     { label: 'empty-user-snapshot', args: ['--snapshot-blob', empty.blob] },
@@ -95,10 +108,18 @@ startupSnapshot.setDeserializeMainFunction(() => {
     unit: 'ms (wall clock, spawn to exit)',
     cliSnapshot: cli.failure ? { built: false, ...cli.failure } : { built: true, bytes: cli.bytes },
     blobBytes: { empty: empty.bytes, 'net-crypto': loaded.bytes },
-    results: Object.fromEntries(commands.map((c) => [c.label, { command: ['node', ...c.args.map((a) => a.replace(work, '$TMP'))].join(' '), ...summary(times.get(c.label)!) }])),
+    results: Object.fromEntries(
+      commands.map((c) => [
+        c.label,
+        { command: ['node', ...c.args.map((a) => a.replace(work, '$TMP'))].join(' '), ...summary(times.get(c.label)!) },
+      ]),
+    ),
     ratios: {
       'empty-user-snapshot / node-floor': ratio(median('empty-user-snapshot'), median('node-floor')),
-      'net-crypto-in-snapshot / require-net-crypto': ratio(median('net-crypto-in-snapshot'), median('require-net-crypto')),
+      'net-crypto-in-snapshot / require-net-crypto': ratio(
+        median('net-crypto-in-snapshot'),
+        median('require-net-crypto'),
+      ),
     },
   });
 } finally {

@@ -33,7 +33,10 @@ export async function startStall(phase: Phase): Promise<Stall> {
     case 'greeting':
       return fake(phase, await startFakeServer(() => {}));
     case 'tls':
-      return fake(phase, await startFakeServer((conn) => void conn.greeting({ capabilities: SERVER_CAPS | Capability.SSL })));
+      return fake(
+        phase,
+        await startFakeServer((conn) => void conn.greeting({ capabilities: SERVER_CAPS | Capability.SSL })),
+      );
     case 'auth':
       return fake(phase, await startFakeServer((conn) => void conn.greeting()));
     case 'query':
@@ -52,13 +55,24 @@ export async function startStall(phase: Phase): Promise<Stall> {
 
 /** A python3 listener with `listen(0)` that never accepts; filled by a few probes first. */
 async function backlogFull(): Promise<Stall> {
-  const child: ChildProcess = spawn('python3', ['-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    'python3',
+    [
+      '-c',
+      'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   const port = Number(line.toString().trim());
   // These complete the handshake into the accept queue (never accepted) and fill it.
-  await Promise.all([0, 1, 2].map(() => probe({ host: '127.0.0.1', port, connectTimeout: 150, greetingTimeout: 150, sslMode: 'DISABLED' })));
+  await Promise.all(
+    [0, 1, 2].map(() =>
+      probe({ host: '127.0.0.1', port, connectTimeout: 150, greetingTimeout: 150, sslMode: 'DISABLED' }),
+    ),
+  );
   return {
     phase: 'connect',
     host: '127.0.0.1',
@@ -72,7 +86,13 @@ async function backlogFull(): Promise<Stall> {
 
 /** Probe options that make a stall of `phase` end in that phase at `limitMs`. */
 export function stallOptions(stall: Stall, limitMs: number, overallMs = 10_000): Parameters<typeof probe>[0] {
-  const key = { connect: 'connectTimeout', tls: 'tlsTimeout', greeting: 'greetingTimeout', auth: 'authTimeout', query: 'queryTimeout' } as const;
+  const key = {
+    connect: 'connectTimeout',
+    tls: 'tlsTimeout',
+    greeting: 'greetingTimeout',
+    auth: 'authTimeout',
+    query: 'queryTimeout',
+  } as const;
   return {
     host: stall.host,
     port: stall.port,
@@ -93,11 +113,16 @@ export interface StallProcess {
  * scripted server remembers every connection) does not count against the probing process.
  */
 export async function startStallProcess(): Promise<StallProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./stall-server.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./stall-server.ts', import.meta.url).pathname], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8');
   while (!out.includes('\n')) {
-    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [undefined])])) as [string | undefined];
+    const [chunk] = (await Promise.race([
+      once(child.stdout!, 'data'),
+      once(child, 'exit').then(() => [undefined]),
+    ])) as [string | undefined];
     if (chunk === undefined) throw new Error('bench/stall-server.ts exited before it was ready');
     out += chunk;
   }

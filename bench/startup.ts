@@ -62,12 +62,16 @@ interface Command {
 
 /** The scripted node the `-check` commands probe, in its own process (this one blocks in spawnSync). */
 const NODE_PASSWORD = 'bench';
-const node = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'tls-node-server.ts'), NODE_PASSWORD], { stdio: ['pipe', 'pipe', 'inherit'] });
+const node = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'tls-node-server.ts'), NODE_PASSWORD], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
 const nodeExited = onceEvent(node, 'exit');
 let nodeLine = '';
 node.stdout!.setEncoding('utf8');
 while (!nodeLine.includes('\n')) {
-  const [chunk] = (await Promise.race([onceEvent(node.stdout!, 'data'), nodeExited.then(() => [undefined])])) as [string | undefined];
+  const [chunk] = (await Promise.race([onceEvent(node.stdout!, 'data'), nodeExited.then(() => [undefined])])) as [
+    string | undefined,
+  ];
   if (chunk === undefined) throw new Error('bench/tls-node-server.ts exited before it was ready');
   nodeLine += chunk;
 }
@@ -86,17 +90,29 @@ function check(label: string, file: string, launcher: string[], tls: boolean): C
 const VERSION_LINE = /^galera-probe \d+\.\d+\.\d+\S*\n$/;
 const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
-  { label: 'npm-bin', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--version'], expect: VERSION_LINE },
+  {
+    label: 'npm-bin',
+    file: process.execPath,
+    args: [join(root, 'bin', 'galera-probe'), '--version'],
+    expect: VERSION_LINE,
+  },
 ];
-if (!existsSync(join(root, 'dist', 'galera-probe.cjs'))) throw new Error('dist/galera-probe.cjs is missing: run `npm run build` first');
+if (!existsSync(join(root, 'dist', 'galera-probe.cjs')))
+  throw new Error('dist/galera-probe.cjs is missing: run `npm run build` first');
 const HELP_START = /^Usage: galera-probe \[options\] <target>\n/;
-commands.push({ label: 'npm-bin-help', file: process.execPath, args: [join(root, 'bin', 'galera-probe'), '--help'], expect: HELP_START });
+commands.push({
+  label: 'npm-bin-help',
+  file: process.execPath,
+  args: [join(root, 'bin', 'galera-probe'), '--help'],
+  expect: HELP_START,
+});
 commands.push(check('npm-bin-check', process.execPath, [join(root, 'bin', 'galera-probe')], false));
 commands.push(check('npm-bin-check-tls', process.execPath, [join(root, 'bin', 'galera-probe')], true));
 for (const spec of values.launcher) {
   const at = spec.indexOf('=');
   const file = resolve(spec.slice(at + 1));
-  if (at < 1 || !existsSync(file)) throw new Error(`--launcher wants LABEL=PATH to an existing bin/galera-probe, got ${spec}`);
+  if (at < 1 || !existsSync(file))
+    throw new Error(`--launcher wants LABEL=PATH to an existing bin/galera-probe, got ${spec}`);
   const label = spec.slice(0, at);
   commands.push({ label, file: process.execPath, args: [file, '--version'], expect: VERSION_LINE });
   commands.push({ label: `${label}-help`, file: process.execPath, args: [file, '--help'], expect: HELP_START });
@@ -125,7 +141,9 @@ function shown(path: string): string {
 function once(c: Command): { wallMs: number; cpuMs: number } {
   const r = spawnTimed(c.file, c.args, { ...CLEAN_ENV, ...c.env });
   if (r.status !== 0 || !c.expect.test(r.stdout) || r.stderr !== '') {
-    throw new Error(`${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`);
+    throw new Error(
+      `${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`,
+    );
   }
   return r;
 }
@@ -155,12 +173,20 @@ const results: Record<string, unknown> = {};
 for (const c of commands) {
   const sorted = [...samples.get(c.label)!].sort((a, b) => a - b);
   results[c.label] = {
-    command: [c.file === process.execPath ? 'node' : shown(c.file), ...c.args.map((a) => (a.startsWith(root) ? relative(root, a) : a))].join(' '),
+    command: [
+      c.file === process.execPath ? 'node' : shown(c.file),
+      ...c.args.map((a) => (a.startsWith(root) ? relative(root, a) : a)),
+    ].join(' '),
     medianMs: round1(quantile(sorted, 0.5)),
     p10Ms: round1(quantile(sorted, 0.1)),
     p90Ms: round1(quantile(sorted, 0.9)),
     minMs: round1(sorted[0]!),
-    cpuMedianMs: round1(quantile([...cpuSamples.get(c.label)!].sort((a, b) => a - b), 0.5)),
+    cpuMedianMs: round1(
+      quantile(
+        [...cpuSamples.get(c.label)!].sort((a, b) => a - b),
+        0.5,
+      ),
+    ),
     ...(c.file === process.execPath ? {} : { sizeBytes: statSync(c.file).size }),
   };
 }
@@ -170,14 +196,31 @@ const killer = setTimeout(() => node.kill('SIGKILL'), 5000);
 await nodeExited;
 clearTimeout(killer);
 
-const median = (label: string): number => quantile([...samples.get(label)!].sort((a, b) => a - b), 0.5);
-const cpuMedian = (label: string): number => quantile([...cpuSamples.get(label)!].sort((a, b) => a - b), 0.5);
+const median = (label: string): number =>
+  quantile(
+    [...samples.get(label)!].sort((a, b) => a - b),
+    0.5,
+  );
+const cpuMedian = (label: string): number =>
+  quantile(
+    [...cpuSamples.get(label)!].sort((a, b) => a - b),
+    0.5,
+  );
 const cpuRatios: Record<string, number> = {};
-for (const c of commands) if (c.label !== 'node-floor') cpuRatios[`${c.label} / node-floor`] = Math.round((cpuMedian(c.label) / cpuMedian('node-floor')) * 100) / 100;
+for (const c of commands)
+  if (c.label !== 'node-floor')
+    cpuRatios[`${c.label} / node-floor`] = Math.round((cpuMedian(c.label) / cpuMedian('node-floor')) * 100) / 100;
 const ratios: Record<string, number> = {};
-for (const c of commands) if (c.label !== 'node-floor') ratios[`${c.label} / node-floor`] = Math.round((median(c.label) / median('node-floor')) * 100) / 100;
-for (const base of ['npm-bin-check', 'sea-check', ...values.launcher.map((spec) => `${spec.slice(0, spec.indexOf('='))}-check`)]) {
-  if (samples.has(base)) ratios[`${base}-tls / ${base}`] = Math.round((median(`${base}-tls`) / median(base)) * 100) / 100;
+for (const c of commands)
+  if (c.label !== 'node-floor')
+    ratios[`${c.label} / node-floor`] = Math.round((median(c.label) / median('node-floor')) * 100) / 100;
+for (const base of [
+  'npm-bin-check',
+  'sea-check',
+  ...values.launcher.map((spec) => `${spec.slice(0, spec.indexOf('='))}-check`),
+]) {
+  if (samples.has(base))
+    ratios[`${base}-tls / ${base}`] = Math.round((median(`${base}-tls`) / median(base)) * 100) / 100;
 }
 
 const cpu = cpus();

@@ -20,7 +20,18 @@
  * the newest entry of packaging/deb/changelog.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -32,7 +43,13 @@ import { VERSION } from '../src/version.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'packaging', 'deb');
-const { values } = parseArgs({ options: { out: { type: 'string' }, xz: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    xz: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
 
 class BuildError extends Error {}
 function fail(message: string): never {
@@ -47,14 +64,17 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 const arch = ARCH[process.arch] ?? fail(`no Debian architecture known for ${process.arch}`);
 if (process.platform !== 'linux') fail('Debian packages are built on Linux');
 for (const tool of ['dpkg-deb', 'strip']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) fail(`${tool} is missing (apt-get install ${tool === 'strip' ? 'binutils' : 'dpkg'})`);
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+    fail(`${tool} is missing (apt-get install ${tool === 'strip' ? 'binutils' : 'dpkg'})`);
 }
 
 // The changelog's newest entry is this version; its date is the page's and the files' date.
 const changelog = readFileSync(join(src, 'changelog'), 'utf8');
 const head = /^galera-probe \(([^)]+)\) /.exec(changelog);
-if (!head || head[1] !== VERSION) fail(`packaging/deb/changelog starts with version ${head?.[1] ?? '(none)'}, package.json says ${VERSION}`);
-const trailer = /^ -- .+>  (.+)$/m.exec(changelog) ?? fail('packaging/deb/changelog: no trailer line in the newest entry');
+if (!head || head[1] !== VERSION)
+  fail(`packaging/deb/changelog starts with version ${head?.[1] ?? '(none)'}, package.json says ${VERSION}`);
+const trailer =
+  /^ -- .+>  (.+)$/m.exec(changelog) ?? fail('packaging/deb/changelog: no trailer line in the newest entry');
 const released = new Date(trailer[1]!);
 if (Number.isNaN(released.getTime())) fail(`packaging/deb/changelog: unreadable date ${trailer[1]}`);
 const mtime = Math.floor(released.getTime() / 1000);
@@ -69,10 +89,16 @@ try {
   // 1. The single executable, stripped (lintian wants no debug symbols in /usr/bin).
   const exe = join(tree, 'usr/bin/galera-probe');
   mkdirSync(dirname(exe), { recursive: true });
-  run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/build-sea.ts'), '--strip', '--out', exe], {}, root);
+  run(
+    process.execPath,
+    [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/build-sea.ts'), '--strip', '--out', exe],
+    {},
+    root,
+  );
 
   // 2. The manual page from the executable's own --help, command by command.
-  const help = (...args: string[]) => execFileSync(exe, [...args, '--help'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+  const help = (...args: string[]) =>
+    execFileSync(exe, [...args, '--help'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
   const page = manPage({
     version: VERSION,
     date: released.toISOString().slice(0, 10),
@@ -102,10 +128,14 @@ try {
 
   mkdirSync(outDir, { recursive: true });
   const staged = join(outDir, `.${debName}.partial-${process.pid}`);
-  run('dpkg-deb', ['--root-owner-group', values.xz ? '-Zxz' : '-Zgzip', '--build', tree, staged], { SOURCE_DATE_EPOCH: String(mtime) });
+  run('dpkg-deb', ['--root-owner-group', values.xz ? '-Zxz' : '-Zgzip', '--build', tree, staged], {
+    SOURCE_DATE_EPOCH: String(mtime),
+  });
   renameSync(staged, join(outDir, debName));
   const size = statSync(join(outDir, debName)).size;
-  console.log(`${shown(join(outDir, debName))}: ${(size / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `${shown(join(outDir, debName))}: ${(size / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 } finally {
   for (const f of existsSync(outDir) ? readdirSync(outDir) : []) {
     if (f.startsWith(`.${debName}.partial-${process.pid}`)) rmSync(join(outDir, f), { force: true });
@@ -157,8 +187,14 @@ function copyright(): string {
   const holder = /^Copyright \(c\) (.+)$/m.exec(license)?.[1] ?? fail('LICENSE: no copyright line');
   const text = license.slice(license.indexOf('Permission is hereby granted'));
   // The components Node.js bundles, as its own LICENSE file lists them ("- V8, located at ...").
-  const nodeLicense = [join(dirname(process.execPath), '..', 'LICENSE'), '/usr/share/doc/nodejs/LICENSE', '/usr/share/doc/node/LICENSE'].find((p) => existsSync(p));
-  const bundled = nodeLicense ? [...readFileSync(nodeLicense, 'utf8').matchAll(/^- (.+?), located at /gm)].map((m) => m[1]!) : [];
+  const nodeLicense = [
+    join(dirname(process.execPath), '..', 'LICENSE'),
+    '/usr/share/doc/nodejs/LICENSE',
+    '/usr/share/doc/node/LICENSE',
+  ].find((p) => existsSync(p));
+  const bundled = nodeLicense
+    ? [...readFileSync(nodeLicense, 'utf8').matchAll(/^- (.+?), located at /gm)].map((m) => m[1]!)
+    : [];
   const components = bundled.length > 0 ? bundled.join(', ') : 'V8, libuv, OpenSSL, ICU, llhttp, zlib, and others';
   const url = `https://github.com/nodejs/node/blob/${process.version}/LICENSE`;
   return [
@@ -260,5 +296,3 @@ function run(file: string, args: string[], env: Record<string, string> = {}, cwd
     fail(`${[file, ...args].join(' ')} failed (${e.status ?? e.message}):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
 }
-
-

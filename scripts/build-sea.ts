@@ -20,7 +20,17 @@
  * `--strip` runs binutils' `strip` on the copy first (no debug symbols: smaller).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -53,13 +63,17 @@ function isMusl(): boolean {
 }
 
 process.on('uncaughtException', (err) => {
-  process.stderr.write(`build-sea: ${err instanceof BuildError || err instanceof BundleError ? err.message : (err.stack ?? String(err))}\n`);
+  process.stderr.write(
+    `build-sea: ${err instanceof BuildError || err instanceof BundleError ? err.message : (err.stack ?? String(err))}\n`,
+  );
   process.exit(1);
 });
 
-if (process.platform !== 'linux') fail(`only Linux is supported (this is ${process.platform}); macOS and Windows need code-signing steps`);
+if (process.platform !== 'linux')
+  fail(`only Linux is supported (this is ${process.platform}); macOS and Windows need code-signing steps`);
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 12)) fail(`Node.js >= 20.12 is needed for useCodeCache and disableExperimentalSEAWarning (this is ${process.version})`);
+if (major < 20 || (major === 20 && minor < 12))
+  fail(`Node.js >= 20.12 is needed for useCodeCache and disableExperimentalSEAWarning (this is ${process.version})`);
 
 const target = `${process.platform}-${process.arch}${isMusl() ? '-musl' : ''}`;
 const out = resolve(values.out ?? join(root, 'dist', `galera-probe-${target}`));
@@ -69,7 +83,8 @@ const started = performance.now();
 
 try {
   const nodeBinary = readFileSync(process.execPath);
-  if (!nodeBinary.includes(FUSE)) fail(`${process.execPath} has no SEA fuse: this Node.js build cannot make single executables`);
+  if (!nodeBinary.includes(FUSE))
+    fail(`${process.execPath} has no SEA fuse: this Node.js build cannot make single executables`);
 
   // 1. One CommonJS script, as Node 20's SEA wants: the same bundle as dist/galera-probe.cjs.
   const bundle = join(work, 'galera-probe.cjs');
@@ -79,7 +94,10 @@ try {
   const blob = join(work, 'galera-probe.blob');
   const config = join(work, 'sea-config.json');
   const useCodeCache = !values['no-code-cache'];
-  writeFileSync(config, `${JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache }, null, 2)}\n`);
+  writeFileSync(
+    config,
+    `${JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache }, null, 2)}\n`,
+  );
   run(process.execPath, ['--experimental-sea-config', config]);
 
   // 3. A copy of this Node.js, the blob injected.
@@ -87,12 +105,21 @@ try {
   copyFileSync(process.execPath, staged);
   chmodSync(staged, 0o755);
   if (values.strip) run('strip', [staged]);
-  run(process.execPath, [require.resolve('postject/dist/cli.js'), staged, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+  run(process.execPath, [
+    require.resolve('postject/dist/cli.js'),
+    staged,
+    'NODE_SEA_BLOB',
+    blob,
+    '--sentinel-fuse',
+    FUSE,
+  ]);
 
   // 4. It runs, quietly, and is ours.
   const check = spawnSync(staged, ['--version'], { encoding: 'utf8', env: { PATH: '' } });
   if (check.status !== 0 || check.stdout !== `galera-probe ${VERSION}\n` || check.stderr !== '') {
-    fail(`the executable does not answer --version as expected: exit ${check.status}, stdout ${JSON.stringify(check.stdout)}, stderr ${JSON.stringify(check.stderr)}`);
+    fail(
+      `the executable does not answer --version as expected: exit ${check.status}, stdout ${JSON.stringify(check.stdout)}, stderr ${JSON.stringify(check.stderr)}`,
+    );
   }
   renameSync(staged, out);
 

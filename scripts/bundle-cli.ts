@@ -101,7 +101,9 @@ function lazyFunctions(module: string, names: readonly string[]): string {
 const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(tls|os)$/ }, (args) => (args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' }));
+    b.onResolve({ filter: /^node:(tls|os)$/ }, (args) =>
+      args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ contents: LAZY_BUILTINS[args.path]!, loader: 'js' }));
   },
 };
@@ -125,7 +127,12 @@ export async function bundleCli(outfile: string, purpose: string, split = false)
     writeCodeCache(outfile);
     for (const sub of SUBCOMMANDS) {
       const file = join(dirname(outfile), sub.bundle);
-      await bundleOne(file, `galera-probe ${sub.name.replace('Command', '')}`, `export { ${sub.name} } from './${sub.source}';`, false);
+      await bundleOne(
+        file,
+        `galera-probe ${sub.name.replace('Command', '')}`,
+        `export { ${sub.name} } from './${sub.source}';`,
+        false,
+      );
       writeCodeCache(file);
     }
   }
@@ -155,7 +162,9 @@ export function writeCodeCache(bundle: string): number {
   setFlagsFromString('--no-lazy');
   let script: Script;
   try {
-    script = new Script(CODE_CACHE_WRAPPER[0] + marked.replace(/^#!.*/, '') + CODE_CACHE_WRAPPER[1], { filename: bundle });
+    script = new Script(CODE_CACHE_WRAPPER[0] + marked.replace(/^#!.*/, '') + CODE_CACHE_WRAPPER[1], {
+      filename: bundle,
+    });
   } finally {
     setFlagsFromString('--lazy');
   }
@@ -171,11 +180,18 @@ const subcommandsApart: Plugin = {
     // a plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
     b.onResolve({ filter: /^\.\/(check|cluster|watch|serve)-command\.js$/ }, (args) => {
       const sub = SUBCOMMANDS.find((x) => x.module === args.path);
-      if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts'))) return undefined;
+      if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts')))
+        return undefined;
       return { path: sub.bundle, namespace: 'apart' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
-    b.onResolve({ filter: /^\.\/cli-(check|cluster|watch|serve)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({
+      contents: `module.exports = require('./${args.path}');`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/cli-(check|cluster|watch|serve)\.cjs$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 
@@ -193,14 +209,20 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
     banner: { js: `#!/usr/bin/env node\n// galera-probe ${VERSION}: ${purpose} (scripts/bundle-cli.ts)` },
   });
   if (result.warnings.length > 0) {
-    throw new BundleError(`esbuild warnings:\n${result.warnings.map((w) => `  ${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`).join('\n')}`);
+    throw new BundleError(
+      `esbuild warnings:\n${result.warnings.map((w) => `  ${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`).join('\n')}`,
+    );
   }
   const output = Object.values(result.metafile.outputs)[0];
   if (!output) throw new BundleError('esbuild produced no output');
   const apart = new Set<string>(SUBCOMMANDS.map((x) => `./${x.bundle}`));
-  const outside = output.imports.filter((i) => i.external && !isBuiltin(i.path) && !(split && apart.has(i.path))).map((i) => `${i.kind} ${i.path}`);
+  const outside = output.imports
+    .filter((i) => i.external && !isBuiltin(i.path) && !(split && apart.has(i.path)))
+    .map((i) => `${i.kind} ${i.path}`);
   if (outside.length > 0) throw new BundleError(`imports left outside the bundle: ${outside.join(', ')}`);
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('src/') && !p.startsWith('lazy:') && !(split && p.startsWith('apart:')));
+  const inputs = Object.keys(result.metafile.inputs).filter(
+    (p) => !p.startsWith('src/') && !p.startsWith('lazy:') && !(split && p.startsWith('apart:')),
+  );
   if (inputs.length > 0) throw new BundleError(`the bundle holds files outside src/: ${inputs.join(', ')}`);
   // esbuild bundles `import('./x.js')` but leaves a computed `import(name)` or `require(name)`
   // alone, silently; those could only fail at run time.
@@ -209,7 +231,8 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
   const loose = [...code.matchAll(/\bimport\(|\brequire\((?!"node:[\w/]+"\))/g)]
     .map((m) => code.slice(m.index, m.index + 40).split('\n')[0]!)
     .filter((text) => !own.test(text));
-  if (loose.length > 0) throw new BundleError(`dynamic imports or requires the bundle cannot resolve: ${loose.join('; ')}`);
+  if (loose.length > 0)
+    throw new BundleError(`dynamic imports or requires the bundle cannot resolve: ${loose.join('; ')}`);
   chmodSync(outfile, 0o755);
   return Buffer.byteLength(code);
 }
@@ -219,7 +242,9 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   try {
     await bundleCli(outfile, 'the CLI (its subcommands in cli-*.cjs beside it)', true);
   } catch (err) {
-    process.stderr.write(`bundle-cli: ${err instanceof BundleError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    process.stderr.write(
+      `bundle-cli: ${err instanceof BundleError ? err.message : ((err as Error).stack ?? String(err))}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -33,7 +33,7 @@ export async function statusScriptModule(): Promise<string> {
   const lines = out.outputFiles[0]!.text.trimEnd().split('\n');
   return [
     '// Written by scripts/bundle-status-script.ts from browser/status.ts (`npm run build`); do not edit.',
-    '/** The status page\'s script, served at /status.js. */',
+    "/** The status page's script, served at /status.js. */",
     'export const STATUS_JS = [',
     ...lines.map((l) => `  ${JSON.stringify(l)},`),
     "  '',",

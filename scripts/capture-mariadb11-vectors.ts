@@ -30,7 +30,12 @@ async function capture(host: string, port: number, user: string, password: strin
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const channel = new PacketChannel(socket);
   const greeting = await readGreeting(channel);
-  channel.write(buildSslRequest(clientCapabilities(greeting.capabilities, { ssl: true, connectAttrs: true }), channel.takeSequenceId()));
+  channel.write(
+    buildSslRequest(
+      clientCapabilities(greeting.capabilities, { ssl: true, connectAttrs: true }),
+      channel.takeSequenceId(),
+    ),
+  );
   channel.detach();
   const secure: TLSSocket = tlsConnect({ socket, rejectUnauthorized: false });
   await new Promise((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));

@@ -28,12 +28,16 @@ if (!existsSync(built)) {
   process.exit(1);
 }
 
-const donor = withState(SYNCED_NODE, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, { wsrep_desync: 'ON' });
+const donor = withState(
+  SYNCED_NODE,
+  { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
+  { wsrep_desync: 'ON' },
+);
 const nodes: [string, FakeServer, string[]][] = [
   ['a synced node', await startFakeServer(galeraNode(SYNCED_NODE)), []],
   ['a node cut off from its cluster', await startFakeServer(galeraNode(NON_PRIMARY_NODE)), []],
   ['a desynced donor', await startFakeServer(galeraNode(donor)), []],
-  ['the same donor, donors allowed', (await startFakeServer(galeraNode(donor))), ['--available-when-donor']],
+  ['the same donor, donors allowed', await startFakeServer(galeraNode(donor)), ['--available-when-donor']],
   ['a node that accepts and never speaks', await startFakeServer(() => {}), ['--greeting-timeout', '1s']],
 ];
 
@@ -56,13 +60,25 @@ const states: GaleraNodeState[] = [];
 const split = [];
 for (let i = 0; i < 3; i++) split.push(await startFakeServer((conn) => galeraNode(states[i]!)(conn)));
 const [a, b, c] = split.map((x) => x.target) as [string, string, string];
-states.push(syncedState('node1', [['node1', a], ['node2', b]]), syncedState('node2', [['node1', a], ['node2', b]]), syncedState('node3', [['node3', c]]));
+states.push(
+  syncedState('node1', [
+    ['node1', a],
+    ['node2', b],
+  ]),
+  syncedState('node2', [
+    ['node1', a],
+    ['node2', b],
+  ]),
+  syncedState('node3', [['node3', c]]),
+);
 const clusterArgs = ['cluster', '--no-defaults', '-u', 'demo', a, b, c];
 const judged = await run(process.execPath, [bin, ...clusterArgs]).then(
   (r) => ({ stdout: r.stdout, code: 0 }),
   (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
 );
-console.log(`# three nodes in a split brain, judged together\n$ galera-probe ${clusterArgs.join(' ')}\n${judged.stdout.trimEnd()}\n(exit ${judged.code})\n`);
+console.log(
+  `# three nodes in a split brain, judged together\n$ galera-probe ${clusterArgs.join(' ')}\n${judged.stdout.trimEnd()}\n(exit ${judged.code})\n`,
+);
 await Promise.all(split.map((x) => x.close()));
 
 // serve: the HTTP endpoint a load balancer asks, here for the donor.

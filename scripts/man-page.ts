@@ -51,7 +51,7 @@ export function manPage(input: ManPageInput): string {
     '.SH DESCRIPTION',
     'The text of',
     '.BR "galera\\-probe \\-\\-help" ,',
-    'then of each command\'s',
+    "then of each command's",
     '.BR \\-\\-help .',
     '.PP',
     ...verbatim(rest.join('\n')),

@@ -17,10 +17,14 @@ const lab = newLab();
 const targets = cluster().nodes.map(({ n }) => node(n).target);
 const port = await startServe(lab, 1, ['--cluster', targets.join(','), '--timeout', '1s']);
 const { user, password } = cluster().user.native;
-const watch = spawn(process.execPath, [join(ROOT, 'bin', 'galera-probe'), 'watch', '--no-defaults', '--no-tty', '-u', user, '--timeout', '1s', ...targets], {
-  env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const watch = spawn(
+  process.execPath,
+  [join(ROOT, 'bin', 'galera-probe'), 'watch', '--no-defaults', '--no-tty', '-u', user, '--timeout', '1s', ...targets],
+  {
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 let lines = '';
 watch.stdout.setEncoding('utf8').on('data', (d: string) => (lines += d));
 const browser = Chromium.launch();

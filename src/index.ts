@@ -1,6 +1,17 @@
 export { probe } from './probe/probe.js';
 export type { ProbeOptions, SslMode, PemSource } from './probe/options.js';
-export type { Check, Member, NodeInfo, Outcome, Phase, ProbeError, ProbeEvent, ProbeResult, ServerVerification, Timings } from './probe/types.js';
+export type {
+  Check,
+  Member,
+  NodeInfo,
+  Outcome,
+  Phase,
+  ProbeError,
+  ProbeEvent,
+  ProbeResult,
+  ServerVerification,
+  Timings,
+} from './probe/types.js';
 export { OUTCOMES } from './probe/types.js';
 export type { Target } from './probe/target.js';
 export { probeCluster, judgeCluster, CLUSTER_EXIT_CODES, clusterExitCodeFor } from './cluster/index.js';

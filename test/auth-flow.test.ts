@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { probe, type ProbeOptions } from '../src/index.js';
 import { cachingSha2Scramble } from '../src/protocol/auth/caching-sha2.js';
 import { ed25519PublicKey } from '../src/protocol/auth/ed25519.js';
-import { type FakeConnection, type FakeServer, galeraNode, SYNCED_NODE, type NodeScriptOptions } from './support/fake-server.js';
+import {
+  type FakeConnection,
+  type FakeServer,
+  galeraNode,
+  SYNCED_NODE,
+  type NodeScriptOptions,
+} from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
 
 const PASSWORD = 'plugin-secret';
@@ -23,7 +29,15 @@ function node(o: NodeScriptOptions, path?: string): Promise<FakeServer> {
 }
 
 function opts(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {
-  return { host: server.host, port: server.port, user: 'probe', password: PASSWORD, timeout: 5000, sslMode: 'DISABLED', ...extra };
+  return {
+    host: server.host,
+    port: server.port,
+    user: 'probe',
+    password: PASSWORD,
+    timeout: 5000,
+    sslMode: 'DISABLED',
+    ...extra,
+  };
 }
 
 const sent: string[] = [];
@@ -36,9 +50,14 @@ async function next(conn: FakeConnection): Promise<{ seq: number; data: Buffer }
 }
 
 /** caching_sha2_password: `mode` says which exchange the server leads the client through. */
-function cachingSha2Server(mode: 'fast' | 'full-clear' | 'full-rsa' | 'full-rsa-known-key'): NonNullable<NodeScriptOptions['authenticate']> {
+function cachingSha2Server(
+  mode: 'fast' | 'full-clear' | 'full-rsa' | 'full-rsa-known-key',
+): NonNullable<NodeScriptOptions['authenticate']> {
   return async (conn, response, nonce) => {
-    if (!response.authResponse.equals(cachingSha2Scramble(Buffer.from(PASSWORD), nonce)) || response.plugin !== 'caching_sha2_password') {
+    if (
+      !response.authResponse.equals(cachingSha2Scramble(Buffer.from(PASSWORD), nonce)) ||
+      response.plugin !== 'caching_sha2_password'
+    ) {
       conn.err(response.sequenceId + 1, 1045, 'Access denied');
       return undefined;
     }
@@ -57,7 +76,10 @@ function cachingSha2Server(mode: 'fast' | 'full-clear' | 'full-rsa' | 'full-rsa-
       conn.send(Buffer.concat([Buffer.from([0x01]), RSA_PUBLIC]), reply.seq + 1);
       reply = await next(conn);
     }
-    const clear = privateDecrypt({ key: RSA_PRIVATE, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, reply.data);
+    const clear = privateDecrypt(
+      { key: RSA_PRIVATE, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      reply.data,
+    );
     for (let i = 0; i < clear.length; i++) clear[i]! ^= nonce[i % nonce.length]!;
     seq = reply.seq + 1;
     if (clear.equals(Buffer.from(`${PASSWORD}\0`))) return seq;
@@ -73,20 +95,39 @@ describe('caching_sha2_password', () => {
   });
 
   it('full auth over TLS a CA verified sends the password in clear, inside TLS', async () => {
-    const server = await node({ plugin: 'caching_sha2_password', tls: SERVER_TLS, authenticate: cachingSha2Server('full-clear') });
-    expect(await probe(opts(server, { sslMode: 'VERIFY_CA', sslCa: CA }))).toMatchObject({ healthy: true, node: { tls: true, serverVerification: 'ca' } });
+    const server = await node({
+      plugin: 'caching_sha2_password',
+      tls: SERVER_TLS,
+      authenticate: cachingSha2Server('full-clear'),
+    });
+    expect(await probe(opts(server, { sslMode: 'VERIFY_CA', sslCa: CA }))).toMatchObject({
+      healthy: true,
+      node: { tls: true, serverVerification: 'ca' },
+    });
   });
 
   it('full auth over TLS no CA verified sends the password only with getServerPublicKey', async () => {
-    const server = await node({ plugin: 'caching_sha2_password', tls: SERVER_TLS, authenticate: cachingSha2Server('full-clear') });
-    expect(await probe(opts(server, { sslMode: 'REQUIRED', getServerPublicKey: true }))).toMatchObject({ healthy: true, node: { tls: true, serverVerification: 'none' } });
+    const server = await node({
+      plugin: 'caching_sha2_password',
+      tls: SERVER_TLS,
+      authenticate: cachingSha2Server('full-clear'),
+    });
+    expect(await probe(opts(server, { sslMode: 'REQUIRED', getServerPublicKey: true }))).toMatchObject({
+      healthy: true,
+      node: { tls: true, serverVerification: 'none' },
+    });
   });
 
   it('full auth over a unix socket sends the password in clear', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-auth-'));
     try {
-      const server = await node({ plugin: 'caching_sha2_password', authenticate: cachingSha2Server('full-clear') }, join(dir, 's.sock'));
-      expect(await probe({ socketPath: server.host, user: 'probe', password: PASSWORD })).toMatchObject({ healthy: true });
+      const server = await node(
+        { plugin: 'caching_sha2_password', authenticate: cachingSha2Server('full-clear') },
+        join(dir, 's.sock'),
+      );
+      expect(await probe({ socketPath: server.host, user: 'probe', password: PASSWORD })).toMatchObject({
+        healthy: true,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -100,14 +141,25 @@ describe('caching_sha2_password', () => {
   });
 
   it('full auth over plain TCP with --server-public-key skips the request', async () => {
-    const server = await node({ plugin: 'caching_sha2_password', authenticate: cachingSha2Server('full-rsa-known-key') });
+    const server = await node({
+      plugin: 'caching_sha2_password',
+      authenticate: cachingSha2Server('full-rsa-known-key'),
+    });
     expect(await probe(opts(server, { serverPublicKey: RSA_PUBLIC }))).toMatchObject({ healthy: true });
   });
 
   it.each([
-    ['is not an RSA key', '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n', 'is not a PEM RSA public key'],
+    [
+      'is not an RSA key',
+      '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n',
+      'is not a PEM RSA public key',
+    ],
     // 512 bits hold 22 bytes under OAEP/SHA-1: the password and its terminator do not fit.
-    ['is too small for the password', generateKeyPairSync('rsa', { modulusLength: 512 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'is too small for the password'],
+    [
+      'is too small for the password',
+      generateKeyPairSync('rsa', { modulusLength: 512 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      'is too small for the password',
+    ],
   ])('a public key from the server that %s is a protocol error in auth', async (_name, pem, problem) => {
     const server = await node({
       plugin: 'caching_sha2_password',
@@ -149,7 +201,10 @@ describe('auth switches', () => {
       authenticate: async (conn, response) => {
         conn.send(Buffer.concat([Buffer.from('\xfeclient_ed25519\0', 'latin1'), nonce]), response.sequenceId + 1);
         const reply = await next(conn);
-        const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: ed25519PublicKey(Buffer.from(PASSWORD)).toString('base64url') }, format: 'jwk' });
+        const key = createPublicKey({
+          key: { kty: 'OKP', crv: 'Ed25519', x: ed25519PublicKey(Buffer.from(PASSWORD)).toString('base64url') },
+          format: 'jwk',
+        });
         return reply.data.length === 64 && verify(null, nonce, key, reply.data) ? reply.seq + 1 : undefined;
       },
     });
@@ -181,12 +236,18 @@ describe('auth switches', () => {
 
   it('mysql_clear_password over TLS a CA verified is sent', async () => {
     const server = await clearPasswordServer();
-    expect(await probe(opts(server, { sslMode: 'VERIFY_CA', sslCa: CA }))).toMatchObject({ healthy: true, node: { authPlugin: 'mysql_clear_password' } });
+    expect(await probe(opts(server, { sslMode: 'VERIFY_CA', sslCa: CA }))).toMatchObject({
+      healthy: true,
+      node: { authPlugin: 'mysql_clear_password' },
+    });
   });
 
   it('mysql_clear_password over TLS no CA verified is sent only with getServerPublicKey', async () => {
     const server = await clearPasswordServer();
-    expect(await probe(opts(server, { sslMode: 'REQUIRED', getServerPublicKey: true }))).toMatchObject({ healthy: true, node: { authPlugin: 'mysql_clear_password' } });
+    expect(await probe(opts(server, { sslMode: 'REQUIRED', getServerPublicKey: true }))).toMatchObject({
+      healthy: true,
+      node: { authPlugin: 'mysql_clear_password' },
+    });
     const refused = await probe(opts(server, { sslMode: 'REQUIRED' }));
     expect(refused).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'PASSWORD_WITHHELD' } });
     expect(refused.reason).toContain('--get-server-public-key');
@@ -196,7 +257,10 @@ describe('auth switches', () => {
     const server = await node({
       authenticate: async (conn, response) => {
         const nonce = Buffer.alloc(20, 0x33);
-        conn.send(Buffer.concat([Buffer.from('\xfecaching_sha2_password\0', 'latin1'), nonce, Buffer.from([0])]), response.sequenceId + 1);
+        conn.send(
+          Buffer.concat([Buffer.from('\xfecaching_sha2_password\0', 'latin1'), nonce, Buffer.from([0])]),
+          response.sequenceId + 1,
+        );
         const reply = await next(conn);
         if (!reply.data.equals(cachingSha2Scramble(Buffer.from(PASSWORD), nonce))) return undefined;
         conn.send(Buffer.from([0x01, 0x03]), reply.seq + 1);

@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeOptions, ProbeResult } from '../src/index.js';
 import { cachingSha2Scramble } from '../src/protocol/auth/caching-sha2.js';
 import { parseParsecExtSalt, parsecPublicKey, parsecSeed } from '../src/protocol/auth/parsec.js';
-import { type FakeConnection, type FakeServer, galeraNode, type NodeScriptOptions, SYNCED_NODE } from './support/fake-server.js';
+import {
+  type FakeConnection,
+  type FakeServer,
+  galeraNode,
+  type NodeScriptOptions,
+  SYNCED_NODE,
+} from './support/fake-server.js';
 import { probeLeavingNothing } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
 import { PacketWriter } from '../src/protocol/writer.js';
@@ -42,9 +48,13 @@ function parsecServer(o: { factor?: number; bare?: boolean } = {}): NonNullable<
     const answer = await conn.readPacket();
     if (!answer) return undefined;
     const seed = await parsecSeed(Buffer.from(PASSWORD), parseParsecExtSalt(ext));
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: parsecPublicKey(seed).toString('base64url') }, format: 'jwk' });
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: parsecPublicKey(seed).toString('base64url') },
+      format: 'jwk',
+    });
     const nonce = answer.payload.subarray(0, 32);
-    const good = answer.payload.length === 96 && verify(null, Buffer.concat([SCRAMBLE, nonce]), key, answer.payload.subarray(32));
+    const good =
+      answer.payload.length === 96 && verify(null, Buffer.concat([SCRAMBLE, nonce]), key, answer.payload.subarray(32));
     if (good) return answer.sequenceId + 1;
     conn.err(answer.sequenceId + 1, 1045, "Access denied for user 'probe'@'localhost' (using password: YES)", '28000');
     return undefined;
@@ -56,7 +66,10 @@ const node = (o: NodeScriptOptions): Promise<FakeServer> => serve(galeraNode(SYN
 describe('parsec', () => {
   it('logs in: empty request for the ext-salt, then nonce ‖ signature', async () => {
     const server = await node({ authenticate: parsecServer() });
-    expect(await probeLeavingNothing(server, opts(server), PASSWORD)).toMatchObject({ healthy: true, node: { authPlugin: 'parsec' } });
+    expect(await probeLeavingNothing(server, opts(server), PASSWORD)).toMatchObject({
+      healthy: true,
+      node: { authPlugin: 'parsec' },
+    });
   });
 
   it('takes the ext-salt without its 0x01 header too (MariaDB escapes only 0x00, 0x01, 0xFE, 0xFF)', async () => {
@@ -71,7 +84,11 @@ describe('parsec', () => {
 
   it('a wrong password is access denied (exit 4)', async () => {
     const server = await node({ authenticate: parsecServer() });
-    expect(await probe(server, { password: 'not-it' })).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { errno: 1045 } });
+    expect(await probe(server, { password: 'not-it' })).toMatchObject({
+      outcome: 'access-denied',
+      phase: 'auth',
+      error: { errno: 1045 },
+    });
   });
 
   it('a server asking for more iterations than the cap is refused at once, before any PBKDF2', async () => {
@@ -84,7 +101,11 @@ describe('parsec', () => {
 
   it('a server that announces parsec in its greeting gets a native response and must switch (the greeting nonce is not parsec’s)', async () => {
     let plugin = '';
-    const server = await node({ plugin: 'parsec', onHandshake: (r) => (plugin = r.plugin), authenticate: parsecServer() });
+    const server = await node({
+      plugin: 'parsec',
+      onHandshake: (r) => (plugin = r.plugin),
+      authenticate: parsecServer(),
+    });
     expect(await probe(server)).toMatchObject({ healthy: true });
     expect(plugin).toBe('mysql_native_password');
   });
@@ -108,7 +129,9 @@ function expectAuthTimeout(result: ProbeResult): void {
 }
 
 /** Switches to parsec and reads the ext-salt request; `then` does the rest. */
-function afterSaltRequest(then: (conn: FakeConnection, seq: number) => Promise<void>): NonNullable<NodeScriptOptions['authenticate']> {
+function afterSaltRequest(
+  then: (conn: FakeConnection, seq: number) => Promise<void>,
+): NonNullable<NodeScriptOptions['authenticate']> {
   return async (conn, response) => {
     conn.send(Buffer.concat([Buffer.from('\xfeparsec\0', 'latin1'), SCRAMBLE]), response.sequenceId + 1);
     const ask = await conn.readPacket();
@@ -118,7 +141,9 @@ function afterSaltRequest(then: (conn: FakeConnection, seq: number) => Promise<v
 }
 
 /** Asks for caching_sha2 full auth and reads the key request; `then` does the rest. */
-function afterKeyRequest(then: (conn: FakeConnection, seq: number) => Promise<void>): NonNullable<NodeScriptOptions['authenticate']> {
+function afterKeyRequest(
+  then: (conn: FakeConnection, seq: number) => Promise<void>,
+): NonNullable<NodeScriptOptions['authenticate']> {
   return async (conn, response, nonce) => {
     if (!response.authResponse.equals(cachingSha2Scramble(Buffer.from(PASSWORD), nonce))) return undefined;
     conn.send(Buffer.from([0x01, 0x04]), response.sequenceId + 1);
@@ -140,28 +165,40 @@ describe('deadlines of the new exchanges (inside the auth phase)', () => {
 
   it('parsec: the ext-salt trickled a byte at a time', async () => {
     const server = await node({
-      authenticate: afterSaltRequest((conn, seq) => conn.trickle(new PacketWriter(32).u8(0x01).u8(0x50).u8(0).bytes(SALT).finish(seq), 40)),
+      authenticate: afterSaltRequest((conn, seq) =>
+        conn.trickle(new PacketWriter(32).u8(0x01).u8(0x50).u8(0).bytes(SALT).finish(seq), 40),
+      ),
     });
     expectAuthTimeout(await probeLeavingNothing(server, opts(server, { authTimeout: LIMIT }), PASSWORD));
   });
 
   it('caching_sha2_password: silent after the public key request', async () => {
     const server = await node({ plugin: 'caching_sha2_password', authenticate: afterKeyRequest(silence) });
-    expectAuthTimeout(await probeLeavingNothing(server, opts(server, { authTimeout: LIMIT, getServerPublicKey: true }), PASSWORD));
+    expectAuthTimeout(
+      await probeLeavingNothing(server, opts(server, { authTimeout: LIMIT, getServerPublicKey: true }), PASSWORD),
+    );
   });
 
   it('caching_sha2_password: the public key trickled a byte at a time', async () => {
-    const key = Buffer.from('-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n');
+    const key = Buffer.from(
+      '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n',
+    );
     const server = await node({
       plugin: 'caching_sha2_password',
-      authenticate: afterKeyRequest((conn, seq) => conn.trickle(new PacketWriter(256).u8(0x01).bytes(key).finish(seq), 40)),
+      authenticate: afterKeyRequest((conn, seq) =>
+        conn.trickle(new PacketWriter(256).u8(0x01).bytes(key).finish(seq), 40),
+      ),
     });
-    expectAuthTimeout(await probeLeavingNothing(server, opts(server, { authTimeout: LIMIT, getServerPublicKey: true }), PASSWORD));
+    expectAuthTimeout(
+      await probeLeavingNothing(server, opts(server, { authTimeout: LIMIT, getServerPublicKey: true }), PASSWORD),
+    );
   });
 
   it('the overall deadline ends a trickled ext-salt too', async () => {
     const server = await node({
-      authenticate: afterSaltRequest((conn, seq) => conn.trickle(new PacketWriter(32).u8(0x01).u8(0x50).u8(0).bytes(SALT).finish(seq), 40)),
+      authenticate: afterSaltRequest((conn, seq) =>
+        conn.trickle(new PacketWriter(32).u8(0x01).u8(0x50).u8(0).bytes(SALT).finish(seq), 40),
+      ),
     });
     const result = await probeLeavingNothing(server, opts(server, { timeout: LIMIT }), PASSWORD);
     expect(result).toMatchObject({ outcome: 'timeout', phase: 'auth' });

@@ -16,8 +16,12 @@ describe('known-answer vectors (shared/protocol-notes.md)', () => {
 
   it('caching_sha2_password', () => {
     const nonce = hex('0a2f4a6f4b492230584c724a250d035052021715');
-    expect(cachingSha2Scramble(pw('secret'), nonce).toString('hex')).toBe('f490e76f66d9d86665ce54d98c78d0acfe2fb0b08b423da807144873d30b312c');
-    expect(cachingSha2Scramble(pw('secret2'), nonce).toString('hex')).toBe('abc3934a012cf342e876071c8ee202de51785b430258a7a0138bc79c4d800bc6');
+    expect(cachingSha2Scramble(pw('secret'), nonce).toString('hex')).toBe(
+      'f490e76f66d9d86665ce54d98c78d0acfe2fb0b08b423da807144873d30b312c',
+    );
+    expect(cachingSha2Scramble(pw('secret2'), nonce).toString('hex')).toBe(
+      'abc3934a012cf342e876071c8ee202de51785b430258a7a0138bc79c4d800bc6',
+    );
   });
 
   it('client_ed25519 signature and stored public keys', () => {
@@ -40,7 +44,10 @@ describe('client_ed25519 against node:crypto', () => {
     for (let i = 0; i < 5; i++) {
       const password = randomBytes(1 + i * 7);
       const message = randomBytes(32);
-      const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: ed25519PublicKey(password).toString('base64url') }, format: 'jwk' });
+      const key = createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: ed25519PublicKey(password).toString('base64url') },
+        format: 'jwk',
+      });
       const signature = ed25519Sign(password, message);
       expect(verify(null, message, key, signature)).toBe(true);
       signature[i]! ^= 0x01;
@@ -56,7 +63,10 @@ describe('caching_sha2_password RSA exchange', () => {
     const password = pw('a-password-longer-than-the-twenty-byte-nonce');
     const key = parseRsaPublicKey(publicKey.export({ type: 'spki', format: 'pem' }));
     const encrypted = rsaEncryptPassword(password, nonce, key!)!;
-    const plain = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, encrypted);
+    const plain = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      encrypted,
+    );
     for (let i = 0; i < plain.length; i++) plain[i]! ^= nonce[i % nonce.length]!;
     expect(plain).toEqual(Buffer.concat([password, Buffer.from([0])]));
   });
@@ -64,14 +74,19 @@ describe('caching_sha2_password RSA exchange', () => {
   it('only RSA public keys are taken: garbage and an EC key are not', () => {
     expect(parseRsaPublicKey('not a key')).toBeUndefined();
     expect(parseRsaPublicKey(Buffer.alloc(0))).toBeUndefined();
-    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' });
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
     expect(parseRsaPublicKey(ec)).toBeUndefined();
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
     expect(parseRsaPublicKey(rsa.export({ type: 'pkcs1', format: 'pem' }))?.asymmetricKeyType).toBe('rsa');
   });
 
   it('a key too small for the password gives nothing rather than an OpenSSL exception', () => {
-    const key = parseRsaPublicKey(generateKeyPairSync('rsa', { modulusLength: 512 }).publicKey.export({ type: 'spki', format: 'pem' }))!;
+    const key = parseRsaPublicKey(
+      generateKeyPairSync('rsa', { modulusLength: 512 }).publicKey.export({ type: 'spki', format: 'pem' }),
+    )!;
     // 64-byte modulus: OAEP/SHA-1 holds 22 bytes, the password and its 0x00 terminator.
     expect(rsaEncryptPassword(pw('x'.repeat(21)), randomBytes(20), key)).toHaveLength(64);
     expect(rsaEncryptPassword(pw('x'.repeat(22)), randomBytes(20), key)).toBeUndefined();

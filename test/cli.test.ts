@@ -61,22 +61,37 @@ describe('galera-probe CLI', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0]!);
-    expect(result).toMatchObject({ target: server.target, healthy: true, outcome: 'healthy', reason: 'synced', node: { clusterSize: 3 } });
-    expect(Object.keys(result.timings)).toEqual(expect.arrayContaining(['connect', 'greeting', 'auth', 'query', 'total']));
+    expect(result).toMatchObject({
+      target: server.target,
+      healthy: true,
+      outcome: 'healthy',
+      reason: 'synced',
+      node: { clusterSize: 3 },
+    });
+    expect(Object.keys(result.timings)).toEqual(
+      expect.arrayContaining(['connect', 'greeting', 'auth', 'query', 'total']),
+    );
   });
 
   it('--json for a failure names phase and error', async () => {
     const server = await startServer(() => {});
     const { code, stdout } = await run(['--json', '--greeting-timeout', '200ms', server.target]);
     expect(code).toBe(3);
-    expect(JSON.parse(stdout)).toMatchObject({ healthy: false, outcome: 'timeout', phase: 'greeting', error: { code: 'TIMEOUT', limitMs: 200 } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      healthy: false,
+      outcome: 'timeout',
+      phase: 'greeting',
+      error: { code: 'TIMEOUT', limitMs: 200 },
+    });
   });
 
   it('the timeout line says phase and limit', async () => {
     const server = await startServer(() => {});
     const { code, stdout } = await run(['--timeout', '0.25', server.target]);
     expect(code).toBe(3);
-    expect(stdout).toBe(`${server.target} timeout in greeting after 250 ms: connected, but the server sent no greeting (overall deadline)\n`);
+    expect(stdout).toBe(
+      `${server.target} timeout in greeting after 250 ms: connected, but the server sent no greeting (overall deadline)\n`,
+    );
   });
 
   it('reads the password from MYSQL_PWD, --password-file and --password (with a warning)', async () => {
@@ -163,7 +178,9 @@ describe('--help and --version: answered in one place, main.ts', () => {
     [['cluster', '-h'], CLUSTER_HELP],
     [['watch', '--help'], WATCH_HELP],
   ])('%o, alone on the line, before any command loads', async (argv, out) => {
-    expect(preamble(argv[0] === 'cluster' || argv[0] === 'watch' || argv[0] === 'serve' ? argv.slice(1) : argv)).toBeDefined();
+    expect(
+      preamble(argv[0] === 'cluster' || argv[0] === 'watch' || argv[0] === 'serve' ? argv.slice(1) : argv),
+    ).toBeDefined();
     expect(await run(argv)).toEqual({ code: 0, stdout: out, stderr: '' });
   });
 
@@ -217,7 +234,9 @@ describe('bin/galera-probe as a process', () => {
   it('runs from the checkout and exits with the documented code', async () => {
     const server = await node(NON_PRIMARY_NODE);
     const exec = promisify(execFile);
-    const err = await exec(process.execPath, ['bin/galera-probe', server.target], { env: { HOME: home } }).catch((e) => e);
+    const err = await exec(process.execPath, ['bin/galera-probe', server.target], { env: { HOME: home } }).catch(
+      (e) => e,
+    );
     expect(err.code).toBe(1);
     expect(err.stdout).toMatch(/unhealthy: non-Primary/);
   });
@@ -234,8 +253,15 @@ describe('a reader that goes away', () => {
         s.close(() => resolve(p));
       });
     });
-    for (const argv of [['--no-defaults', '--json', `127.0.0.1:${port}`], ['--help'], ['cluster', '--no-defaults', '--json', `127.0.0.1:${port}`]]) {
-      const child = spawn(process.execPath, ['bin/galera-probe', ...argv], { env: { HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const argv of [
+      ['--no-defaults', '--json', `127.0.0.1:${port}`],
+      ['--help'],
+      ['cluster', '--no-defaults', '--json', `127.0.0.1:${port}`],
+    ]) {
+      const child = spawn(process.execPath, ['bin/galera-probe', ...argv], {
+        env: { HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       // Close our end of its stdout before it writes: its write gets EPIPE.
       child.stdout.destroy();
       let stderr = '';

@@ -16,7 +16,17 @@ describe('judgeCluster', () => {
     const j = judgeCluster([node(1), node(2), node(3)]);
     expect(j).toMatchObject({ verdict: 'healthy', writer: T[0], bootstrapCandidate: null, otherCluster: [] });
     expect(j.components).toEqual([
-      { members: ['n1', 'n2', 'n3'], primary: true, minority: false, size: 3, confId: 3, stateUuid: UUID, targets: [...T], identifiedBy: 'members', changing: false },
+      {
+        members: ['n1', 'n2', 'n3'],
+        primary: true,
+        minority: false,
+        size: 3,
+        confId: 3,
+        stateUuid: UUID,
+        targets: [...T],
+        identifiedBy: 'members',
+        changing: false,
+      },
     ]);
     expect(j.reason).toBe('3 of 3 nodes healthy in one Primary component {n1,n2,n3}');
   });
@@ -32,10 +42,18 @@ describe('judgeCluster', () => {
   });
 
   it('an unhealthy first node (a donor) makes it degraded and the writer moves on', () => {
-    const donor = node(1, [1, 2, 3], { localState: 2, localStateComment: 'Donor/Desynced' }, false, 'not synced: Donor/Desynced (state 2)');
+    const donor = node(
+      1,
+      [1, 2, 3],
+      { localState: 2, localStateComment: 'Donor/Desynced' },
+      false,
+      'not synced: Donor/Desynced (state 2)',
+    );
     const j = judgeCluster([donor, node(2), node(3)]);
     expect(j).toMatchObject({ verdict: 'degraded', writer: T[1] });
-    expect(j.reason).toBe('2 of 3 nodes healthy in the Primary component {n1,n2,n3}; 127.0.0.1:3311 not synced: Donor/Desynced (state 2)');
+    expect(j.reason).toBe(
+      '2 of 3 nodes healthy in the Primary component {n1,n2,n3}; 127.0.0.1:3311 not synced: Donor/Desynced (state 2)',
+    );
   });
 
   it('an unreachable node: degraded, and the writer stays where it was', () => {
@@ -45,7 +63,10 @@ describe('judgeCluster', () => {
   });
 
   it('an isolated node (non-Primary): degraded; the writer moves when it was the writer', () => {
-    expect(judgeCluster([node(1, [1, 2]), node(2, [1, 2]), nonPrimary(3)])).toMatchObject({ verdict: 'degraded', writer: T[0] });
+    expect(judgeCluster([node(1, [1, 2]), node(2, [1, 2]), nonPrimary(3)])).toMatchObject({
+      verdict: 'degraded',
+      writer: T[0],
+    });
     const moved = judgeCluster([nonPrimary(1), node(2, [2, 3]), node(3, [2, 3])]);
     expect(moved).toMatchObject({ verdict: 'degraded', writer: T[1] });
     // The isolated node vouches for itself only, not for the peers its stale addresses list.
@@ -87,14 +108,20 @@ describe('judgeCluster', () => {
     ]);
     expect(j.notes).toEqual([]);
     expect(j).toMatchObject({ verdict: 'no-primary', writer: null, bootstrapCandidate: T[1] });
-    expect(j.reason).toBe('no answering node is in a Primary component (quorum lost); bootstrap candidate 127.0.0.1:3312 (last committed 12)');
+    expect(j.reason).toBe(
+      'no answering node is in a Primary component (quorum lost); bootstrap candidate 127.0.0.1:3312 (last committed 12)',
+    );
     const silent = judgeCluster([nonPrimary(1, 10), unreachable(2), nonPrimary(3, 9)]);
     expect(silent.bootstrapCandidate).toBe(T[0]);
     expect(silent.reason).toMatch(/1 target\(s\) did not answer and may hold newer data/);
   });
 
   it('nobody answered: unreachable', () => {
-    expect(judgeCluster([unreachable(1), unreachable(2), unreachable(3)])).toMatchObject({ verdict: 'unreachable', writer: null, components: [] });
+    expect(judgeCluster([unreachable(1), unreachable(2), unreachable(3)])).toMatchObject({
+      verdict: 'unreachable',
+      writer: null,
+      components: [],
+    });
   });
 
   it('a clean shrink: the last node standing is a legitimate Primary (degraded), unless --expect-size says otherwise', () => {
@@ -143,16 +170,30 @@ describe('judgeCluster', () => {
     const split = judgeCluster([statusOnly(node(1, [1, 2])), statusOnly(node(2, [1, 2])), statusOnly(node(3, [3]))]);
     expect(split).toMatchObject({ verdict: 'split-brain', writer: T[0] });
     expect(split.notes.join(' ')).toMatch(/size and configuration id only/);
-    expect(judgeCluster([statusOnly(node(1)), statusOnly(node(2)), statusOnly(node(3))])).toMatchObject({ verdict: 'healthy', writer: T[0] });
+    expect(judgeCluster([statusOnly(node(1)), statusOnly(node(2)), statusOnly(node(3))])).toMatchObject({
+      verdict: 'healthy',
+      writer: T[0],
+    });
   });
 
   it('a plain MySQL server among the targets is outside the component', () => {
-    const plain: ProbeResult = { target: T[2], healthy: false, outcome: 'unhealthy', reason: 'not a Galera node (no wsrep status)', node: { version: '8.0.40' }, timings: { total: 2 } };
-    expect(judgeCluster([node(1, [1, 2]), node(2, [1, 2]), plain])).toMatchObject({ verdict: 'degraded', writer: T[0] });
+    const plain: ProbeResult = {
+      target: T[2],
+      healthy: false,
+      outcome: 'unhealthy',
+      reason: 'not a Galera node (no wsrep status)',
+      node: { version: '8.0.40' },
+      timings: { total: 2 },
+    };
+    expect(judgeCluster([node(1, [1, 2]), node(2, [1, 2]), plain])).toMatchObject({
+      verdict: 'degraded',
+      writer: T[0],
+    });
   });
 
   it('one Primary component whose nodes are all unhealthy is degraded without a writer', () => {
-    const desynced = (n: number) => node(n, [1, 2, 3], { localState: 2, localStateComment: 'Donor/Desynced' }, false, 'not synced');
+    const desynced = (n: number) =>
+      node(n, [1, 2, 3], { localState: 2, localStateComment: 'Donor/Desynced' }, false, 'not synced');
     const j = judgeCluster([desynced(1), desynced(2), desynced(3)]);
     expect(j).toMatchObject({ verdict: 'degraded', writer: null });
     expect(j.reason).toMatch(/^no healthy node in the Primary component/);

@@ -38,7 +38,11 @@ async function judged(servers: FakeServer[], extra: Record<string, unknown> = {}
 describe('probeCluster', () => {
   it('probes every node, judges the cluster healthy, and leaves nothing open', async () => {
     const servers = await three((a) => {
-      const members: [string, string][] = [['n1', a[0]!], ['n2', a[1]!], ['n3', a[2]!]];
+      const members: [string, string][] = [
+        ['n1', a[0]!],
+        ['n2', a[1]!],
+        ['n3', a[2]!],
+      ];
       return [galeraNode(synced('n1', members)), galeraNode(synced('n2', members)), galeraNode(synced('n3', members))];
     });
     const before = handleCounts();
@@ -46,11 +50,27 @@ describe('probeCluster', () => {
     await Promise.all(servers.map((s) => s.allClosed()));
     await settle();
     const after = handleCounts();
-    expect(result).toMatchObject({ verdict: 'healthy', writer: servers[0]!.target, bootstrapCandidate: null, expectSize: null });
+    expect(result).toMatchObject({
+      verdict: 'healthy',
+      writer: servers[0]!.target,
+      bootstrapCandidate: null,
+      expectSize: null,
+    });
     expect(result.nodes.map((n) => n.target)).toEqual(servers.map((s) => s.target));
     expect(result.components).toHaveLength(1);
     expect(result.components[0]!.members).toEqual(['n1', 'n2', 'n3']);
-    expect(Object.keys(result)).toEqual(['verdict', 'reason', 'writer', 'bootstrapCandidate', 'expectSize', 'components', 'nodes', 'otherCluster', 'notes', 'timings']);
+    expect(Object.keys(result)).toEqual([
+      'verdict',
+      'reason',
+      'writer',
+      'bootstrapCandidate',
+      'expectSize',
+      'components',
+      'nodes',
+      'otherCluster',
+      'notes',
+      'timings',
+    ]);
     expect(after['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
     expect(after['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
     for (const s of servers) expect(s.connections[0]!.quitReceived).toBe(true);
@@ -59,7 +79,10 @@ describe('probeCluster', () => {
   it('one silent node among three cannot delay the answer past the overall deadline', async () => {
     const limit = 400;
     const servers = await three((a) => {
-      const members: [string, string][] = [['n1', a[0]!], ['n2', a[1]!]];
+      const members: [string, string][] = [
+        ['n1', a[0]!],
+        ['n2', a[1]!],
+      ];
       return [galeraNode(synced('n1', members)), () => {}, galeraNode(synced('n2', members))];
     });
     const started = performance.now();
@@ -74,8 +97,15 @@ describe('probeCluster', () => {
 
   it('a real-looking split brain is split-brain, and the lone node is never the writer', async () => {
     const servers = await three((a) => {
-      const pair: [string, string][] = [['n1', a[0]!], ['n2', a[1]!]];
-      return [galeraNode(synced('n3', [['n3', a[2]!]])), galeraNode(synced('n1', pair)), galeraNode(synced('n2', pair))];
+      const pair: [string, string][] = [
+        ['n1', a[0]!],
+        ['n2', a[1]!],
+      ];
+      return [
+        galeraNode(synced('n3', [['n3', a[2]!]])),
+        galeraNode(synced('n1', pair)),
+        galeraNode(synced('n2', pair)),
+      ];
     });
     const result = await judged([servers[0]!, servers[1]!, servers[2]!]);
     expect(result).toMatchObject({ verdict: 'split-brain', writer: servers[1]!.target });
@@ -83,13 +113,19 @@ describe('probeCluster', () => {
 
   it('--discover adds the addresses the nodes publish, after the seeds', async () => {
     const servers = await three((a) => {
-      const members: [string, string][] = [['n1', a[0]!], ['n2', a[1]!], ['n3', a[2]!]];
+      const members: [string, string][] = [
+        ['n1', a[0]!],
+        ['n2', a[1]!],
+        ['n3', a[2]!],
+      ];
       return [galeraNode(synced('n1', members)), galeraNode(synced('n2', members)), galeraNode(synced('n3', members))];
     });
     const result = await probeCluster({ targets: [servers[1]!.target], user: 'probe', timeout: 3000, discover: true });
     expect(result.nodes.map((n) => n.target)).toEqual([servers[1]!.target, servers[0]!.target, servers[2]!.target]);
     expect(result).toMatchObject({ verdict: 'healthy', writer: servers[1]!.target });
-    expect(result.notes).toEqual([`discovery: 2 target(s) added from wsrep_incoming_addresses: ${servers[0]!.target}, ${servers[2]!.target}`]);
+    expect(result.notes).toEqual([
+      `discovery: 2 target(s) added from wsrep_incoming_addresses: ${servers[0]!.target}, ${servers[2]!.target}`,
+    ]);
   });
 
   it('--discover with AUTO everywhere says that nothing usable is published', async () => {
@@ -105,7 +141,11 @@ describe('probeCluster', () => {
       galeraNode(withState(NON_PRIMARY_NODE, { wsrep_last_committed: '11' })),
       galeraNode(withState(NON_PRIMARY_NODE, { wsrep_last_committed: '9' })),
     ]);
-    expect(await judged(servers)).toMatchObject({ verdict: 'no-primary', writer: null, bootstrapCandidate: servers[1]!.target });
+    expect(await judged(servers)).toMatchObject({
+      verdict: 'no-primary',
+      writer: null,
+      bootstrapCandidate: servers[1]!.target,
+    });
   });
 
   it('an abort ends every probe at once', async () => {
@@ -123,7 +163,9 @@ describe('probeCluster', () => {
     await expect(probeCluster({ targets: [] })).rejects.toThrow(/option targets/);
     await expect(probeCluster({ targets: ['a:1', 'a:1'] })).rejects.toThrow(/given twice/);
     await expect(probeCluster({ targets: ['a:99999'] })).rejects.toThrow(/invalid port/);
-    await expect(probeCluster({ targets: Array.from({ length: 65 }, (_, i) => `h${i}:3306`) })).rejects.toThrow(/at most 64/);
+    await expect(probeCluster({ targets: Array.from({ length: 65 }, (_, i) => `h${i}:3306`) })).rejects.toThrow(
+      /at most 64/,
+    );
   });
 });
 
@@ -132,28 +174,51 @@ const run = runMain;
 describe('galera-probe cluster', () => {
   it('prints one line per node and one for the cluster; exit 0 when healthy', async () => {
     const servers = await three((a) => {
-      const members: [string, string][] = [['n1', a[0]!], ['n2', a[1]!], ['n3', a[2]!]];
+      const members: [string, string][] = [
+        ['n1', a[0]!],
+        ['n2', a[1]!],
+        ['n3', a[2]!],
+      ];
       return [galeraNode(synced('n1', members)), galeraNode(synced('n2', members)), galeraNode(synced('n3', members))];
     });
     const r = await run(['cluster', '--no-defaults', '-u', 'probe', ...servers.map((s) => s.target)]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(new RegExp(`^${servers[0]!.target.replace(/\./g, '\\.')}\\s+healthy\\s+Primary\\s+Synced\\s+size 3\\s+\\{n1,n2,n3\\}\\s+committed 42\\s+recvq 0\\s+\\d+ ms\\s+writer$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${servers[0]!.target.replace(/\./g, '\\.')}\\s+healthy\\s+Primary\\s+Synced\\s+size 3\\s+\\{n1,n2,n3\\}\\s+committed 42\\s+recvq 0\\s+\\d+ ms\\s+writer$`,
+      ),
+    );
     expect(lines[1]).not.toMatch(/writer$/);
-    expect(lines[3]).toMatch(/^cluster healthy: 3 of 3 nodes healthy in one Primary component \{n1,n2,n3\}; writer 127\.0\.0\.1:\d+ \(\d+ ms\)$/);
+    expect(lines[3]).toMatch(
+      /^cluster healthy: 3 of 3 nodes healthy in one Primary component \{n1,n2,n3\}; writer 127\.0\.0\.1:\d+ \(\d+ ms\)$/,
+    );
   });
 
   it('exit 8 on a split brain, 9 without a Primary component, 1 degraded, 2 when nobody answers', async () => {
     const split = await three((a) => {
-      const pair: [string, string][] = [['n1', a[0]!], ['n2', a[1]!]];
-      return [galeraNode(synced('n1', pair)), galeraNode(synced('n2', pair)), galeraNode(synced('n3', [['n3', a[2]!]]))];
+      const pair: [string, string][] = [
+        ['n1', a[0]!],
+        ['n2', a[1]!],
+      ];
+      return [
+        galeraNode(synced('n1', pair)),
+        galeraNode(synced('n2', pair)),
+        galeraNode(synced('n3', [['n3', a[2]!]])),
+      ];
     });
     const splitRun = await run(['cluster', '--no-defaults', '-u', 'probe', ...split.map((s) => s.target)]);
     expect(splitRun.code).toBe(8);
-    expect(splitRun.stdout).toMatch(/^cluster split-brain: 2 Primary components \(\{n1,n2\}, \{n3\}\); \{n1,n2\} holds a majority of 3; writer 127\.0\.0\.1:\d+/m);
+    expect(splitRun.stdout).toMatch(
+      /^cluster split-brain: 2 Primary components \(\{n1,n2\}, \{n3\}\); \{n1,n2\} holds a majority of 3; writer 127\.0\.0\.1:\d+/m,
+    );
 
-    const lost = await three(() => [galeraNode(NON_PRIMARY_NODE), galeraNode(NON_PRIMARY_NODE), galeraNode(NON_PRIMARY_NODE)]);
+    const lost = await three(() => [
+      galeraNode(NON_PRIMARY_NODE),
+      galeraNode(NON_PRIMARY_NODE),
+      galeraNode(NON_PRIMARY_NODE),
+    ]);
     const lostRun = await run(['cluster', '--no-defaults', '-u', 'probe', '--json', ...lost.map((s) => s.target)]);
     expect(lostRun.code).toBe(9);
     expect(JSON.parse(lostRun.stdout)).toMatchObject({ verdict: 'no-primary', writer: null });

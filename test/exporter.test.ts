@@ -13,7 +13,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeOptions } from '../src/probe/options.js';
 import { probe } from '../src/probe/probe.js';
 import type { ProbeResult } from '../src/probe/types.js';
-import { Exporter, parsePattern, parseTargetAddress, parseTargetsFile, probeBudgetMs, serviceDiscovery, Slots, TargetPolicy, TargetPolicyError, TargetsFileError, type ExporterOptions } from '../src/serve/exporter/index.js';
+import {
+  Exporter,
+  parsePattern,
+  parseTargetAddress,
+  parseTargetsFile,
+  probeBudgetMs,
+  serviceDiscovery,
+  Slots,
+  TargetPolicy,
+  TargetPolicyError,
+  TargetsFileError,
+  type ExporterOptions,
+} from '../src/serve/exporter/index.js';
 import { createHealthServer, shutdownHealthServer } from '../src/serve/health/index.js';
 import { escapeLabelValue, nodeGauges, probeGauges, PromText } from '../src/serve/prom/index.js';
 import { parseWebConfig, WebConfigError } from '../src/serve/web/index.js';
@@ -84,7 +96,9 @@ describe('GET /probe', () => {
     expect(sample(r.body, 'galera_probe_wsrep_local_state')).toBe(4);
     expect(sample(r.body, 'galera_probe_wsrep_ready')).toBe(1);
     expect(sample(r.body, 'galera_probe_wsrep_local_recv_queue')).toBe(0);
-    expect(r.body).toMatch(/^galera_probe_node_info\{version="10\.11\.6-MariaDB",cluster_status="Primary",local_state_comment="Synced",.*\} 1$/m);
+    expect(r.body).toMatch(
+      /^galera_probe_node_info\{version="10\.11\.6-MariaDB",cluster_status="Primary",local_state_comment="Synced",.*\} 1$/m,
+    );
     // Every family is declared once, before its samples.
     const types = r.body.split('\n').filter((l) => l.startsWith('# TYPE '));
     expect(new Set(types).size).toBe(types.length);
@@ -111,10 +125,13 @@ describe('GET /probe', () => {
     expect(r.body).not.toContain('galera_probe_wsrep_');
   });
 
-  it('the target of the request replaces serve\'s own, a unix socket included', async () => {
+  it("the target of the request replaces serve's own, a unix socket included", async () => {
     const fake = await serve(galeraNode(SYNCED_NODE));
     const counting = countingProbe();
-    const { port } = await exporterEndpoint({ base: { user: 'monitor', sslMode: 'DISABLED', socketPath: '/run/mysqld/own.sock', host: '10.9.9.9', port: 1 }, probe: counting.probe });
+    const { port } = await exporterEndpoint({
+      base: { user: 'monitor', sslMode: 'DISABLED', socketPath: '/run/mysqld/own.sock', host: '10.9.9.9', port: 1 },
+      probe: counting.probe,
+    });
     expect(sample((await get(port, `/probe?target=${fake.target}`)).body, 'probe_success')).toBe(1);
     expect(counting.calls[0]).toMatchObject({ host: fake.host, port: fake.port });
     expect(counting.calls[0]!.socketPath).toBeUndefined();
@@ -123,8 +140,19 @@ describe('GET /probe', () => {
   it('a target not allowed: 403, and no probe, connection or DNS lookup happens', async () => {
     const fake = await serve(galeraNode(SYNCED_NODE));
     const counting = countingProbe();
-    const { port } = await exporterEndpoint({ policy: new TargetPolicy({ patterns: ['*.db.example.com:3306', '10.0.0.0/8:3306'] }), probe: counting.probe });
-    for (const target of [fake.target, 'db1.db.example.com:3307', 'evil.example.org:3306', 'a.b.db.example.com:3306', '10.0.0.1:3307', '[::1]:3306', '11.0.0.1:3306']) {
+    const { port } = await exporterEndpoint({
+      policy: new TargetPolicy({ patterns: ['*.db.example.com:3306', '10.0.0.0/8:3306'] }),
+      probe: counting.probe,
+    });
+    for (const target of [
+      fake.target,
+      'db1.db.example.com:3307',
+      'evil.example.org:3306',
+      'a.b.db.example.com:3306',
+      '10.0.0.1:3307',
+      '[::1]:3306',
+      '11.0.0.1:3306',
+    ]) {
       const r = await get(port, `/probe?target=${encodeURIComponent(target)}`);
       expect([target, r.status, r.body]).toEqual([target, 403, 'target not allowed\n']);
     }
@@ -137,11 +165,36 @@ describe('GET /probe', () => {
     const { port } = await exporterEndpoint({ policy: new TargetPolicy({ patterns: ['*:*'] }), probe: counting.probe });
     expect(await get(port, '/probe')).toMatchObject({ status: 400, body: 'missing target parameter\n' });
     expect(await get(port, '/probe?target=')).toMatchObject({ status: 400, body: 'missing target parameter\n' });
-    expect(await get(port, '/probe?target=a:1&target=b:1')).toMatchObject({ status: 400, body: 'more than one target parameter\n' });
-    const bad = ['<script>:1', 'host:0', 'host:65536', 'host:x', '::1:3306', '[::1', '[nothex]:1', 'user@host:1', '/run/mysqld.sock', 'a..b:1', '10.1:3306', '0x7f000001:3306', '127.1:3306', 'fe80::1%25eth0', `${'a'.repeat(400)}:1`, 'h:1/path', 'host:1:2'];
+    expect(await get(port, '/probe?target=a:1&target=b:1')).toMatchObject({
+      status: 400,
+      body: 'more than one target parameter\n',
+    });
+    const bad = [
+      '<script>:1',
+      'host:0',
+      'host:65536',
+      'host:x',
+      '::1:3306',
+      '[::1',
+      '[nothex]:1',
+      'user@host:1',
+      '/run/mysqld.sock',
+      'a..b:1',
+      '10.1:3306',
+      '0x7f000001:3306',
+      '127.1:3306',
+      'fe80::1%25eth0',
+      `${'a'.repeat(400)}:1`,
+      'h:1/path',
+      'host:1:2',
+    ];
     for (const target of bad) {
       const r = await get(port, `/probe?target=${encodeURIComponent(target)}`);
-      expect([target, r.status, r.body]).toEqual([target, 400, 'malformed target: expected host:port or [ipv6]:port\n']);
+      expect([target, r.status, r.body]).toEqual([
+        target,
+        400,
+        'malformed target: expected host:port or [ipv6]:port\n',
+      ]);
     }
     expect(counting.calls).toEqual([]);
   });
@@ -161,8 +214,13 @@ describe('GET /probe', () => {
     // Group names are case-insensitive, as in option files.
     expect(sample((await get(port, `/probe?target=${fake.target}&auth_module=PROD`)).body, 'probe_success')).toBe(1);
     expect(counting.calls.map((c) => c.user)).toEqual(['monitor', 'prodmon', 'prodmon']);
-    expect(await get(port, `/probe?target=${fake.target}&auth_module=staging`)).toMatchObject({ status: 400, body: 'unknown auth_module\n' });
-    expect(await get(port, `/probe?target=${fake.target}&auth_module=prod&auth_module=x`)).toMatchObject({ status: 400 });
+    expect(await get(port, `/probe?target=${fake.target}&auth_module=staging`)).toMatchObject({
+      status: 400,
+      body: 'unknown auth_module\n',
+    });
+    expect(await get(port, `/probe?target=${fake.target}&auth_module=prod&auth_module=x`)).toMatchObject({
+      status: 400,
+    });
     expect(counting.calls).toHaveLength(3);
     for (const r of [plain, withModule]) expect(r.body).not.toContain('module-pw');
   });
@@ -172,7 +230,9 @@ describe('GET /probe', () => {
     const counting = countingProbe();
     const { port } = await exporterEndpoint({ timeoutMs: 1500, timeoutOffsetMs: 500, probe: counting.probe });
     const started = performance.now();
-    const r = await get(port, `/probe?target=${silent.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.2' } });
+    const r = await get(port, `/probe?target=${silent.target}`, {
+      headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.2' },
+    });
     const elapsed = performance.now() - started;
     expect(sample(r.body, 'galera_probe_outcome{outcome="timeout"}')).toBe(1);
     expect(counting.calls[0]!.timeout).toBeCloseTo(700, -1);
@@ -184,7 +244,9 @@ describe('GET /probe', () => {
     // No header: --timeout.
     await get(port, `/probe?target=${silent.target}`);
     expect(counting.calls[2]!.timeout).toBeCloseTo(1500, -1);
-    expect(await get(port, `/probe?target=${silent.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': 'soon' } })).toMatchObject({ status: 400, body: 'invalid X-Prometheus-Scrape-Timeout-Seconds header\n' });
+    expect(
+      await get(port, `/probe?target=${silent.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': 'soon' } }),
+    ).toMatchObject({ status: 400, body: 'invalid X-Prometheus-Scrape-Timeout-Seconds header\n' });
     expect(counting.calls).toHaveLength(3);
   });
 
@@ -194,7 +256,8 @@ describe('GET /probe', () => {
     expect(probeBudgetMs('1.5', 2000, 500)).toBe(1000);
     expect(probeBudgetMs('0.4', 2000, 500)).toBe(200); // not above the offset: half the header
     expect(probeBudgetMs('1', 2000, 0)).toBe(1000);
-    for (const bad of ['0', '-1', '', 'NaN', '1e3', ' 1 2', 'Infinity']) expect(probeBudgetMs(bad, 2000, 500), bad).toBeUndefined();
+    for (const bad of ['0', '-1', '', 'NaN', '1e3', ' 1 2', 'Infinity'])
+      expect(probeBudgetMs(bad, 2000, 500), bad).toBeUndefined();
     expect(probeBudgetMs(['1', '2'], 2000, 500)).toBeUndefined();
   });
 
@@ -224,7 +287,9 @@ describe('GET /probe', () => {
     await sleep(50);
     const started = performance.now();
     // A 0.5 s scrape while the only slot is taken for 1.5 s: it waits half its budget for a slot, then gives up.
-    const second = await get(port, `/probe?target=${other.target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' } });
+    const second = await get(port, `/probe?target=${other.target}`, {
+      headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' },
+    });
     const elapsed = performance.now() - started;
     expect(sample(second.body, 'galera_probe_outcome{outcome="timeout"}')).toBe(1);
     expect(sample(second.body, 'probe_success')).toBe(0);
@@ -245,11 +310,15 @@ describe('GET /probe', () => {
     const busy = await exporterEndpoint({ maxTargets: 2, idleMs: 600_000 });
     await get(busy.port, `/probe?target=${a.target}`);
     await get(busy.port, `/probe?target=${b.target}`);
-    expect(await get(busy.port, `/probe?target=${c.target}`)).toMatchObject({ status: 503, body: 'too many targets\n' });
+    expect(await get(busy.port, `/probe?target=${c.target}`)).toMatchObject({
+      status: 503,
+      body: 'too many targets\n',
+    });
     expect(busy.exporter.size).toBe(2);
 
     const idle = await exporterEndpoint({ maxTargets: 2, idleMs: 0 });
-    for (const f of [a, b, c, a]) expect(sample((await get(idle.port, `/probe?target=${f.target}`)).body, 'probe_success')).toBe(1);
+    for (const f of [a, b, c, a])
+      expect(sample((await get(idle.port, `/probe?target=${f.target}`)).body, 'probe_success')).toBe(1);
     expect(idle.exporter.size).toBeLessThanOrEqual(2);
   });
 
@@ -279,25 +348,84 @@ describe('GET /probe', () => {
 
 describe('the allow list', () => {
   it('parses targets into one canonical key, and refuses the rest', () => {
-    expect(parseTargetAddress('DB1.Example.com:3307')).toEqual({ host: 'db1.example.com', port: 3307, ip: 0, key: 'db1.example.com:3307' });
+    expect(parseTargetAddress('DB1.Example.com:3307')).toEqual({
+      host: 'db1.example.com',
+      port: 3307,
+      ip: 0,
+      key: 'db1.example.com:3307',
+    });
     expect(parseTargetAddress('10.0.0.1')).toMatchObject({ port: 3306, ip: 4, key: '10.0.0.1:3306' });
     expect(parseTargetAddress('[0:0::1]:3306').key).toBe('[::1]:3306');
     expect(parseTargetAddress('[FD00::1]').key).toBe('[fd00::1]:3306');
-    for (const bad of ['', ':3306', 'a:', 'a b', '[::1]x', '[1.2.3.4]:1', '1.2.3.04:1', '-a.b:1', 'a-.b:1', 'a.b.:1', '%41:1']) {
+    for (const bad of [
+      '',
+      ':3306',
+      'a:',
+      'a b',
+      '[::1]x',
+      '[1.2.3.4]:1',
+      '1.2.3.04:1',
+      '-a.b:1',
+      'a-.b:1',
+      'a.b.:1',
+      '%41:1',
+    ]) {
       expect(() => parseTargetAddress(bad), bad).toThrow(TargetPolicyError);
     }
   });
 
   it('globs match within a label, ports and ranges hold, CIDRs match addresses only', () => {
-    const p = new TargetPolicy({ patterns: ['*.db.example.com:3306', 'node-?.example.com:3306-3308', '10.1.0.0/16:*', '[fd00::/8]:3306', '192.168.1.7:3306'], exact: ['db.example.net:4000'] });
+    const p = new TargetPolicy({
+      patterns: [
+        '*.db.example.com:3306',
+        'node-?.example.com:3306-3308',
+        '10.1.0.0/16:*',
+        '[fd00::/8]:3306',
+        '192.168.1.7:3306',
+      ],
+      exact: ['db.example.net:4000'],
+    });
     const allows = (t: string): boolean => p.allows(parseTargetAddress(t));
-    expect(['x.db.example.com:3306', 'X.DB.example.com:3306', 'node-1.example.com:3308', '10.1.200.3:1', '[fd12::3]:3306', '192.168.1.7:3306', 'db.example.net:4000'].filter((t) => !allows(t))).toEqual([]);
-    expect(['db.example.com:3306', 'a.b.db.example.com:3306', 'x.db.example.com:3307', 'node-10.example.com:3306', 'node-1.example.com:3309', '10.2.0.1:3306', '[fe80::1]:3306', '192.168.1.8:3306', 'db.example.net:4001', '10.1.0.1.nip.io:3306'].filter((t) => allows(t))).toEqual([]);
+    expect(
+      [
+        'x.db.example.com:3306',
+        'X.DB.example.com:3306',
+        'node-1.example.com:3308',
+        '10.1.200.3:1',
+        '[fd12::3]:3306',
+        '192.168.1.7:3306',
+        'db.example.net:4000',
+      ].filter((t) => !allows(t)),
+    ).toEqual([]);
+    expect(
+      [
+        'db.example.com:3306',
+        'a.b.db.example.com:3306',
+        'x.db.example.com:3307',
+        'node-10.example.com:3306',
+        'node-1.example.com:3309',
+        '10.2.0.1:3306',
+        '[fe80::1]:3306',
+        '192.168.1.8:3306',
+        'db.example.net:4001',
+        '10.1.0.1.nip.io:3306',
+      ].filter((t) => allows(t)),
+    ).toEqual([]);
     expect(p.size).toBe(6);
   });
 
   it('a pattern must have a port and a valid host part', () => {
-    for (const bad of ['db.example.com', 'db:0', 'db:3306-3300', 'a b:1', '10.0.0.0/40:1', '[10.0.0.0/8]:1', '[nope]:1', 'db:x', ':1']) {
+    for (const bad of [
+      'db.example.com',
+      'db:0',
+      'db:3306-3300',
+      'a b:1',
+      '10.0.0.0/40:1',
+      '[10.0.0.0/8]:1',
+      '[nope]:1',
+      'db:x',
+      ':1',
+    ]) {
       expect(() => parsePattern(bad), bad).toThrow(TargetPolicyError);
     }
   });
@@ -325,7 +453,16 @@ describe('Prometheus text', () => {
       outcome: 'healthy',
       reason: 'synced',
       timings: { connect: 1, total: 5 },
-      node: { version: '10.11', clusterSize: 2, clusterStatus: 'Primary', localState: 4, lastCommitted: 1234, flowControlPausedNs: 2_500_000_000, nodeName: 'db "one"', clusterStateUuid: 'u-1' },
+      node: {
+        version: '10.11',
+        clusterSize: 2,
+        clusterStatus: 'Primary',
+        localState: 4,
+        lastCommitted: 1234,
+        flowControlPausedNs: 2_500_000_000,
+        nodeName: 'db "one"',
+        clusterStateUuid: 'u-1',
+      },
     } as unknown as ProbeResult;
     const out = new PromText();
     nodeGauges(out, result, { instance: 'db1:3306' });
@@ -336,11 +473,20 @@ describe('Prometheus text', () => {
     expect(sample(text, 'galera_probe_wsrep_last_committed{instance="db1:3306"}')).toBe(1234);
     expect(sample(text, 'galera_probe_wsrep_flow_control_paused_seconds_total{instance="db1:3306"}')).toBe(2.5);
     expect(text).toContain('# TYPE galera_probe_wsrep_flow_control_paused_seconds_total counter');
-    expect(text).toContain('galera_probe_node_info{instance="db1:3306",version="10.11",cluster_status="Primary",cluster_state_uuid="u-1",node_name="db \\"one\\""} 1');
+    expect(text).toContain(
+      'galera_probe_node_info{instance="db1:3306",version="10.11",cluster_status="Primary",cluster_state_uuid="u-1",node_name="db \\"one\\""} 1',
+    );
     expect(text.match(/# TYPE galera_probe_wsrep_cluster_size /g)).toHaveLength(1);
 
     const failed = new PromText();
-    probeGauges(failed, { target: 'x', healthy: false, outcome: 'timeout', phase: 'greeting', reason: 'r', timings: { connect: 1, greeting: 1000, total: 1001 } });
+    probeGauges(failed, {
+      target: 'x',
+      healthy: false,
+      outcome: 'timeout',
+      phase: 'greeting',
+      reason: 'r',
+      timings: { connect: 1, greeting: 1000, total: 1001 },
+    });
     expect(sample(failed.render(), 'probe_duration_seconds')).toBe(1.001);
     expect(failed.render()).not.toContain('node_info');
   });
@@ -387,7 +533,10 @@ describe('targets file', () => {
       { target: '[fd00::12]:3306', labels: {} },
       { target: '10.0.1.11:3306', name: 'db1b', labels: {}, authModule: 'other' },
     ]);
-    expect(serviceDiscovery(entries)[1]).toEqual({ targets: ['db2.example.com:3306'], labels: { cluster: 'prod', dc: 'eu "west"', name: 'db2', __param_auth_module: 'prod' } });
+    expect(serviceDiscovery(entries)[1]).toEqual({
+      targets: ['db2.example.com:3306'],
+      labels: { cluster: 'prod', dc: 'eu "west"', name: 'db2', __param_auth_module: 'prod' },
+    });
   });
 
   it('malformed lines name the file and line, never the values', () => {
@@ -399,7 +548,7 @@ describe('targets file', () => {
       ['db1:3306 db1 dc="open', /^f:1: unterminated quote/],
       ['db1:3306 db1 a=1 a=2', /^f:1: a label is given twice/],
       ['db1:3306\ndb1:3306', /^f:2: this target is listed already/],
-      ['db1:3306 db1 dc=it\'s', /^f:1: invalid label value/],
+      ["db1:3306 db1 dc=it's", /^f:1: invalid label value/],
     ];
     for (const [text, error] of cases) {
       expect(() => parseTargetsFile(text, 'f'), text).toThrow(TargetsFileError);
@@ -424,8 +573,14 @@ describe('galera-probe serve as an exporter, the process', () => {
     dirs = [];
   });
 
-  function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  function start(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', ...args], {
+      env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -454,23 +609,34 @@ describe('galera-probe serve as an exporter, the process', () => {
     const b = await serve(galeraNode(SYNCED_NODE, { password: 'pw-b' }), '127.0.0.2');
     const dir = tempDir();
     const cnf = join(dir, 'my.cnf');
-    writeFileSync(cnf, '[client]\nuser = monitor\npassword = pw-a\nssl-mode = DISABLED\n[client.other]\nuser = other\npassword = pw-b\n');
+    writeFileSync(
+      cnf,
+      '[client]\nuser = monitor\npassword = pw-a\nssl-mode = DISABLED\n[client.other]\nuser = other\npassword = pw-b\n',
+    );
     const targets = join(dir, 'targets');
     writeFileSync(targets, `# fleet\n${a.target} node-a cluster=one\n`);
     const s = start(['--defaults-file', cnf, '--targets-file', targets]);
     const port = Number((await waitFor(s.stderr, /on http:\/\/127\.0\.0\.1:(\d+) /))[1]);
-    await waitFor(s.stderr, /exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/);
+    await waitFor(
+      s.stderr,
+      /exporter: 1 targets from .*targets, 0 patterns, 1 auth modules, at most 64 probes at once/,
+    );
 
     expect(sample((await get(port, `/probe?target=${a.target}`)).body, 'probe_success')).toBe(1);
     expect((await get(port, `/probe?target=${b.target}`)).status).toBe(403);
-    expect(JSON.parse((await get(port, '/targets')).body)).toEqual([{ targets: [a.target], labels: { cluster: 'one', name: 'node-a' } }]);
+    expect(JSON.parse((await get(port, '/targets')).body)).toEqual([
+      { targets: [a.target], labels: { cluster: 'one', name: 'node-a' } },
+    ]);
     expect((await get(port, '/health')).status).toBe(404);
 
     writeFileSync(targets, `${a.target} node-a cluster=one\n${b.target} node-b auth_module=other\n`);
     s.child.kill('SIGHUP');
     await waitFor(s.stderr, /SIGHUP: .*targets re-read: 2 targets/);
     expect(sample((await get(port, `/probe?target=${b.target}&auth_module=other`)).body, 'probe_success')).toBe(1);
-    expect(JSON.parse((await get(port, '/targets')).body)[1]).toEqual({ targets: [b.target], labels: { name: 'node-b', __param_auth_module: 'other' } });
+    expect(JSON.parse((await get(port, '/targets')).body)[1]).toEqual({
+      targets: [b.target],
+      labels: { name: 'node-b', __param_auth_module: 'other' },
+    });
 
     writeFileSync(targets, `${a.target}\nnot a [target\n`);
     s.child.kill('SIGHUP');
@@ -508,7 +674,10 @@ describe('galera-probe serve as an exporter, the process', () => {
       [['--targets-file', targets], /targets:1: invalid label name/],
       [['--targets-file', join(dir, 'missing')], /missing: cannot read \(ENOENT\)/],
       [['--allow-target', 'db.example.com'], /--allow-target "db\.example\.com": a port is required/],
-      [['--allow-target', '*:*', '--max-concurrent-probes', '0'], /--max-concurrent-probes: expected a number from 1 to 10000/],
+      [
+        ['--allow-target', '*:*', '--max-concurrent-probes', '0'],
+        /--max-concurrent-probes: expected a number from 1 to 10000/,
+      ],
       [['--allow-target', '*:*', '--timeout-offset', 'soon'], /--timeout-offset: expected a duration/],
       [[], /missing target/],
     ];
@@ -528,27 +697,44 @@ describe('damaged input', () => {
     const stub = async (o: ProbeOptions): Promise<ProbeResult> => {
       calls.push(o);
       if (`${o.host}:${o.port}` === fake.target) return probe(o);
-      return { target: `${o.host}:${o.port}`, healthy: false, outcome: 'unreachable', reason: 'stub', timings: { total: 0 } };
+      return {
+        target: `${o.host}:${o.port}`,
+        healthy: false,
+        outcome: 'unreachable',
+        reason: 'stub',
+        timings: { total: 0 },
+      };
     };
     const counting = { calls };
-    const { port } = await exporterEndpoint({ policy: new TargetPolicy({ exact: [fake.target], patterns: ['*.example.com:3306'] }), probe: stub, cacheMs: 60_000, maxAgeMs: 60_000 });
+    const { port } = await exporterEndpoint({
+      policy: new TargetPolicy({ exact: [fake.target], patterns: ['*.example.com:3306'] }),
+      probe: stub,
+      cacheMs: 60_000,
+      maxAgeMs: 60_000,
+    });
     const random = rng(12);
     for (let i = 0; i < 500; i++) {
       const { bytes, ops } = mutate(Buffer.from(i % 2 ? fake.target : 'db1.example.com:3306'), random);
       const text = bytes.toString('latin1');
       const r = await get(port, `/probe?target=${encodeURIComponent(text)}`);
       expect([200, 400, 403], `${ops.join(',')}: ${r.status}`).toContain(r.status);
-      if (r.status !== 200) expect(r.body).toMatch(/^(target not allowed|malformed target: .*|missing target parameter)\n$/);
+      if (r.status !== 200)
+        expect(r.body).toMatch(/^(target not allowed|malformed target: .*|missing target parameter)\n$/);
       if (text.length > 3) expect(r.body).not.toContain(text);
     }
     // Every probe that ran went to the allowed target, or to a name the glob allows.
-    for (const c of counting.calls) expect(`${c.host}:${c.port}` === fake.target || (c.host!.endsWith('.example.com') && c.port === 3306)).toBe(true);
+    for (const c of counting.calls)
+      expect(`${c.host}:${c.port}` === fake.target || (c.host!.endsWith('.example.com') && c.port === 3306)).toBe(true);
   }, 60_000);
 
   it('damaged targets files and web configs parse or fail with their own error, naming a line', () => {
     const random = rng(34);
-    const targets = Buffer.from('# fleet\n10.0.1.11:3306 db1 cluster=prod dc="eu west"\n[fd00::1]:3306\ndb2.example.com db2 auth_module=prod\n');
-    const web = Buffer.from(`tls_server_config:\n  cert_file: a.pem\n  key_file: 'b.pem'\n  client_auth_type: RequireAnyClientCert\nbasic_auth_users:\n  u: "$2y$04$${'a'.repeat(53)}"\n`);
+    const targets = Buffer.from(
+      '# fleet\n10.0.1.11:3306 db1 cluster=prod dc="eu west"\n[fd00::1]:3306\ndb2.example.com db2 auth_module=prod\n',
+    );
+    const web = Buffer.from(
+      `tls_server_config:\n  cert_file: a.pem\n  key_file: 'b.pem'\n  client_auth_type: RequireAnyClientCert\nbasic_auth_users:\n  u: "$2y$04$${'a'.repeat(53)}"\n`,
+    );
     for (let i = 0; i < 1000; i++) {
       const t = mutate(targets, random).bytes.toString('utf8');
       try {

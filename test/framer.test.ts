@@ -22,7 +22,9 @@ describe('PacketFramer', () => {
       [1, 0],
       [2, 300],
     ]);
-    expect(bytewise.map((p) => [p.sequenceId, p.payload.toString('hex')])).toEqual(whole.map((p) => [p.sequenceId, p.payload.toString('hex')]));
+    expect(bytewise.map((p) => [p.sequenceId, p.payload.toString('hex')])).toEqual(
+      whole.map((p) => [p.sequenceId, p.payload.toString('hex')]),
+    );
     expect(framer.bufferedBytes).toBe(0);
   });
 
@@ -40,25 +42,32 @@ describe('PacketFramer', () => {
 
   it('joins 0xFFFFFF continuation frames, including an empty last frame', () => {
     const big = Buffer.alloc(0xffffff, 1);
-    const header = (len: number, seq: number): Buffer => Buffer.from([len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, seq]);
+    const header = (len: number, seq: number): Buffer =>
+      Buffer.from([len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, seq]);
     const framer = new PacketFramer(32 * 1024 * 1024);
     const out = framer.push(Buffer.concat([header(0xffffff, 3), big, header(0, 4)]));
     expect(out).toHaveLength(1);
     expect(out[0]!.payload.length).toBe(0xffffff);
     expect(out[0]!.sequenceId).toBe(4);
-    const two = new PacketFramer(32 * 1024 * 1024).push(Buffer.concat([header(0xffffff, 0), big, header(2, 1), Buffer.from([9, 9])]));
+    const two = new PacketFramer(32 * 1024 * 1024).push(
+      Buffer.concat([header(0xffffff, 0), big, header(2, 1), Buffer.from([9, 9])]),
+    );
     expect(two[0]!.payload.length).toBe(0xffffff + 2);
   });
 
   it('counts continuation frames against the cap', () => {
     const header = Buffer.from([0xff, 0xff, 0xff, 0]);
-    expect(() => new PacketFramer(0xffffff).push(Buffer.concat([header, Buffer.alloc(0xffffff), Buffer.from([1, 0, 0, 1])]))).toThrow(/more than the limit/);
+    expect(() =>
+      new PacketFramer(0xffffff).push(Buffer.concat([header, Buffer.alloc(0xffffff), Buffer.from([1, 0, 0, 1])])),
+    ).toThrow(/more than the limit/);
   });
 
   it('refuses continuation frames out of sequence', () => {
     const header = Buffer.from([0xff, 0xff, 0xff, 5]);
     expect(() =>
-      new PacketFramer(32 * 1024 * 1024).push(Buffer.concat([header, Buffer.alloc(0xffffff), Buffer.from([0, 0, 0, 9])])),
+      new PacketFramer(32 * 1024 * 1024).push(
+        Buffer.concat([header, Buffer.alloc(0xffffff), Buffer.from([0, 0, 0, 9])]),
+      ),
     ).toThrow(/sequence id 9, expected 6/);
   });
 });
@@ -84,7 +93,9 @@ describe('PacketReader', () => {
   });
 
   it('a string without its NUL or shorter than its length is an error, not garbage', () => {
-    expect(() => new PacketReader(Buffer.from('abc')).nulString('version')).toThrow(/version at offset 0 has no terminating NUL/);
+    expect(() => new PacketReader(Buffer.from('abc')).nulString('version')).toThrow(
+      /version at offset 0 has no terminating NUL/,
+    );
     expect(() => new PacketReader(Buffer.from([5, 0x61])).lenencString('name')).toThrow(/name needs 5 byte/);
   });
 });
@@ -92,9 +103,23 @@ describe('PacketReader', () => {
 describe('PacketWriter', () => {
   it('grows past its initial size without losing bytes, whatever the method', () => {
     const text = 'x'.repeat(100);
-    const w = new PacketWriter(16).u8(1).u16(2).u32(3).bytes(Buffer.from(text)).zeros(40).lenencInt(0x10000).lenencInt(0x1000000).lenencBytes(text);
+    const w = new PacketWriter(16)
+      .u8(1)
+      .u16(2)
+      .u32(3)
+      .bytes(Buffer.from(text))
+      .zeros(40)
+      .lenencInt(0x10000)
+      .lenencInt(0x1000000)
+      .lenencBytes(text);
     const r = new PacketReader(w.finish(0).subarray(4));
-    expect([r.u8(), r.u16(), r.u32(), r.bytes(100).toString(), r.bytes(40).every((b) => b === 0)]).toEqual([1, 2, 3, text, true]);
+    expect([r.u8(), r.u16(), r.u32(), r.bytes(100).toString(), r.bytes(40).every((b) => b === 0)]).toEqual([
+      1,
+      2,
+      3,
+      text,
+      true,
+    ]);
     expect([r.lenencInt(), r.lenencInt(), r.lenencString()]).toEqual([0x10000, 0x1000000, text]);
     expect(r.atEnd()).toBe(true);
   });

@@ -19,7 +19,14 @@ import { parseGreeting } from '../src/protocol/handshake.js';
 import { parseEof, parseErr, parseOk } from '../src/protocol/packets.js';
 import { PacketFramer } from '../src/protocol/framer.js';
 import { ProtocolError } from '../src/protocol/errors.js';
-import { type FakeConnection, type FakeServer, galeraNode, NON_PRIMARY_NODE, type NodeScriptOptions, SYNCED_NODE } from './support/fake-server.js';
+import {
+  type FakeConnection,
+  type FakeServer,
+  galeraNode,
+  NON_PRIMARY_NODE,
+  type NodeScriptOptions,
+  SYNCED_NODE,
+} from './support/fake-server.js';
 import { mutate, rng } from './support/damage.js';
 import { serverPool } from './support/server-pool.js';
 import { handleCounts, settle } from './support/resources.js';
@@ -31,7 +38,15 @@ const TIMEOUT = 300;
 /** A probe must end by its deadline; this much is allowed for a loaded machine. */
 const LATE = 1500;
 const CONCURRENCY = 24;
-const OUTCOMES = new Set(['healthy', 'unhealthy', 'unreachable', 'timeout', 'access-denied', 'protocol-error', 'server-error']);
+const OUTCOMES = new Set([
+  'healthy',
+  'unhealthy',
+  'unreachable',
+  'timeout',
+  'access-denied',
+  'protocol-error',
+  'server-error',
+]);
 const RSA_PUBLIC = readFileSync(new URL('../fixtures/tls/rsa-public.pem', import.meta.url));
 
 /** What the server sent, in stages: stage i goes out once the client has sent `after` packets. */
@@ -140,14 +155,19 @@ function damage(stages: Stage[], seed: number, name: string): Case {
   const { bytes, ops } = mutate(stages[which]!.bytes, random);
   const closeAfter = random() < 0.5;
   const damaged: Stage[] = stages.map((s, i) => (i === which ? { after: s.after, bytes, damaged: true } : { ...s }));
-  return { stages: damaged, closeAfter, describe: `${name} seed ${seed}: stage ${which} ${ops.join(' ')}${closeAfter ? ' then close' : ''}` };
+  return {
+    stages: damaged,
+    closeAfter,
+    describe: `${name} seed ${seed}: stage ${which} ${ops.join(' ')}${closeAfter ? ' then close' : ''}`,
+  };
 }
 
 /** Checks one finished probe; returns what was wrong, or nothing. */
 function problems(result: ProbeResult, elapsed: number): string[] {
   const found: string[] = [];
   if (!OUTCOMES.has(result.outcome)) found.push(`outcome ${result.outcome}`);
-  if (/^internal error/.test(result.reason) || result.error?.code === 'UNKNOWN') found.push(`unclassified: ${result.reason}`);
+  if (/^internal error/.test(result.reason) || result.error?.code === 'UNKNOWN')
+    found.push(`unclassified: ${result.reason}`);
   if (elapsed > TIMEOUT + LATE) found.push(`took ${elapsed.toFixed(0)} ms`);
   if (result.outcome === 'timeout' && result.phase === undefined) found.push('timeout without a phase');
   if (result.healthy !== (result.outcome === 'healthy')) found.push('healthy disagrees with outcome');
@@ -156,7 +176,11 @@ function problems(result: ProbeResult, elapsed: number): string[] {
   return found;
 }
 
-async function fuzz(name: string, stages: Stage[], options: ProbeOptions): Promise<{ failures: string[]; outcomes: Record<string, number> }> {
+async function fuzz(
+  name: string,
+  stages: Stage[],
+  options: ProbeOptions,
+): Promise<{ failures: string[]; outcomes: Record<string, number> }> {
   const failures: string[] = [];
   const outcomes: Record<string, number> = {};
   const seeds = Array.from({ length: CASES }, (_, i) => FIRST_SEED + i);
@@ -190,7 +214,11 @@ const CONVERSATIONS: { name: string; node: NodeScriptOptions; options: ProbeOpti
   { name: 'check alive (ping)', node: { password: PASSWORD }, options: { check: 'alive' } },
   // Answers that do not start at sequence id 1, as from servers that keep counting across
   // commands (mysql2's): the first packet of each answer sets the base.
-  { name: 'answers at a running count, EOF packets', node: { password: PASSWORD, deprecateEof: false, replyId: (n) => 4 + 7 * n }, options: {} },
+  {
+    name: 'answers at a running count, EOF packets',
+    node: { password: PASSWORD, deprecateEof: false, replyId: (n) => 4 + 7 * n },
+    options: {},
+  },
   { name: 'answers wrapping past 255', node: { password: PASSWORD, replyId: () => 253 }, options: {} },
   { name: 'ping answered at 0', node: { password: PASSWORD, replyId: () => 0 }, options: { check: 'alive' } },
   {
@@ -213,7 +241,10 @@ const CONVERSATIONS: { name: string; node: NodeScriptOptions; options: ProbeOpti
     name: 'switch to parsec (ext-salt, signature)',
     node: {
       authenticate: async (conn: FakeConnection, response) => {
-        conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('parsec\0'), Buffer.alloc(32, 9)]), response.sequenceId + 1);
+        conn.send(
+          Buffer.concat([Buffer.from([0xfe]), Buffer.from('parsec\0'), Buffer.alloc(32, 9)]),
+          response.sequenceId + 1,
+        );
         const ask = await conn.readPacket();
         if (!ask) return undefined;
         conn.send(Buffer.concat([Buffer.from([0x01, 0x50, 0x00]), Buffer.alloc(18, 3)]), ask.sequenceId + 1);
@@ -228,7 +259,10 @@ const CONVERSATIONS: { name: string; node: NodeScriptOptions; options: ProbeOpti
     node: {
       authenticate: async (conn: FakeConnection, response) => {
         const nonce = Buffer.alloc(32, 7);
-        conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('client_ed25519\0'), nonce]), response.sequenceId + 1);
+        conn.send(
+          Buffer.concat([Buffer.from([0xfe]), Buffer.from('client_ed25519\0'), nonce]),
+          response.sequenceId + 1,
+        );
         const signature = await conn.readPacket();
         return signature ? signature.sequenceId + 1 : undefined;
       },
@@ -273,7 +307,8 @@ describe('damaged conversations end as classified results', () => {
 
 describe('parsers given random bytes', () => {
   const random = rng(FIRST_SEED);
-  const randomBytes = (max: number): Buffer => Buffer.from(Array.from({ length: Math.floor(random() * max) }, () => Math.floor(random() * 256)));
+  const randomBytes = (max: number): Buffer =>
+    Buffer.from(Array.from({ length: Math.floor(random() * max) }, () => Math.floor(random() * 256)));
   /** Runs `parse` on each input: it may return or throw ProtocolError, nothing else. */
   const check = (parse: (b: Buffer) => unknown, inputs: Buffer[]): string[] => {
     const wrong: string[] = [];
@@ -310,9 +345,24 @@ describe('parsers given random bytes', () => {
   });
 
   it('OK, ERR and EOF parsers: 5,000 random payloads each, with their header byte', () => {
-    expect(check(parseOk, Array.from({ length: 5000 }, () => Buffer.concat([Buffer.from([0x00]), randomBytes(40)])))).toEqual([]);
-    expect(check(parseErr, Array.from({ length: 5000 }, () => Buffer.concat([Buffer.from([0xff]), randomBytes(40)])))).toEqual([]);
-    expect(check(parseEof, Array.from({ length: 5000 }, () => Buffer.concat([Buffer.from([0xfe]), randomBytes(8)])))).toEqual([]);
+    expect(
+      check(
+        parseOk,
+        Array.from({ length: 5000 }, () => Buffer.concat([Buffer.from([0x00]), randomBytes(40)])),
+      ),
+    ).toEqual([]);
+    expect(
+      check(
+        parseErr,
+        Array.from({ length: 5000 }, () => Buffer.concat([Buffer.from([0xff]), randomBytes(40)])),
+      ),
+    ).toEqual([]);
+    expect(
+      check(
+        parseEof,
+        Array.from({ length: 5000 }, () => Buffer.concat([Buffer.from([0xfe]), randomBytes(8)])),
+      ),
+    ).toEqual([]);
   });
 
   it('the framer: any split of a valid stream gives the same packets; random streams give packets or ProtocolError', () => {
@@ -321,17 +371,20 @@ describe('parsers given random bytes', () => {
     for (let round = 0; round < 200; round++) {
       const framer = new PacketFramer();
       const got: Buffer[] = [];
-      for (let at = 0; at < stream.length; ) {
+      for (let at = 0; at < stream.length;) {
         const len = 1 + Math.floor(random() * 64);
         for (const p of framer.push(stream.subarray(at, at + len))) got.push(Buffer.from(p.payload));
         at += len;
       }
       expect(got).toEqual(payloads);
     }
-    const wrong = check((b) => {
-      const framer = new PacketFramer(4096);
-      for (const _ of framer.push(b));
-    }, Array.from({ length: 5000 }, () => randomBytes(200)));
+    const wrong = check(
+      (b) => {
+        const framer = new PacketFramer(4096);
+        for (const _ of framer.push(b));
+      },
+      Array.from({ length: 5000 }, () => randomBytes(200)),
+    );
     expect(wrong).toEqual([]);
   });
 });

@@ -8,7 +8,11 @@ const CHILD = new URL('./support/young-generation.ts', import.meta.url).pathname
 function child(flags: string[], nodeOptions?: string): { applied: boolean; newSpaceMiB: number } {
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
   if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD], { encoding: 'utf8', env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD], {
+    encoding: 'utf8',
+    env,
+    timeout: 60_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { applied: boolean; newSpaceMiB: number };
 }
@@ -26,7 +30,12 @@ describe("serve's young generation", () => {
 
   it('is left to the operator when node was started with a young-generation flag', () => {
     expect(child([], '--max-semi-space-size=8').applied).toBe(false);
-    for (const flag of ['--max-semi-space-size=4', '--max_semi_space_size=4', '--min-semi-space-size=2', '--semi-space-growth-factor=2']) {
+    for (const flag of [
+      '--max-semi-space-size=4',
+      '--max_semi_space_size=4',
+      '--min-semi-space-size=2',
+      '--semi-space-growth-factor=2',
+    ]) {
       expect(keepYoungGenerationSmall([flag], undefined)).toBe(false);
       expect(keepYoungGenerationSmall([], `--enable-source-maps ${flag}`)).toBe(false);
     }

@@ -33,7 +33,11 @@ function copy(name: string): string {
   return join(dir, 'bin', 'galera-probe');
 }
 
-async function run(launcher: string, argv: string[], preload?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  launcher: string,
+  argv: string[],
+  preload?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = [...(preload ? ['--require', preload] : []), launcher, ...argv];
   try {
     const { stdout, stderr } = await exec(process.execPath, args, { env: { PATH: process.env['PATH'], HOME: work } });
@@ -49,10 +53,15 @@ function compile(bundle: string, cachedData: Buffer): Script {
   return new Script(CODE_CACHE_WRAPPER[0] + source + CODE_CACHE_WRAPPER[1], { filename: bundle, cachedData });
 }
 
-describe('the launcher\'s code caches', () => {
+describe("the launcher's code caches", () => {
   it('the launcher wraps a bundle exactly as the build did when it made the cache', () => {
     const launcher = readFileSync(join(root, 'bin', 'galera-probe'), 'utf8');
-    expect(launcher).toContain(`const WRAPPER = ${JSON.stringify([...CODE_CACHE_WRAPPER]).replace(/","/, "', '").replace(/^\["/, "['").replace(/"\]$/, "']")};`);
+    expect(launcher).toContain(
+      `const WRAPPER = ${JSON.stringify([...CODE_CACHE_WRAPPER])
+        .replace(/","/, "', '")
+        .replace(/^\["/, "['")
+        .replace(/"\]$/, "']")};`,
+    );
   });
 
   it.each(BUNDLES)('%s: its cache carries its build id and V8 accepts it', (name) => {
@@ -68,7 +77,9 @@ describe('the launcher\'s code caches', () => {
     const bundle = join(launcher, '..', '..', 'dist', 'galera-probe.cjs');
     // "Another build": the same length, another text, another id; the old cache left beside it.
     const text = readFileSync(bundle, 'utf8');
-    const rebuilt = text.replace('Usage: galera-probe [options]', 'USAGE: galera-probe [options]').replace(/^\/\/ build [0-9a-f]{16}$/m, '// build 0123456789abcdef');
+    const rebuilt = text
+      .replace('Usage: galera-probe [options]', 'USAGE: galera-probe [options]')
+      .replace(/^\/\/ build [0-9a-f]{16}$/m, '// build 0123456789abcdef');
     expect(rebuilt.length).toBe(text.length);
     writeFileSync(bundle, rebuilt);
     expect(compile(bundle, readFileSync(`${bundle}.cache`).subarray(16)).cachedDataRejected).toBe(false);
@@ -85,7 +96,12 @@ describe('the launcher\'s code caches', () => {
       cache.fill(0xa5, 16, 48); // V8's header: magic number, version and flags hashes
       writeFileSync(file, cache);
     }
-    expect(compile(join(launcher, '..', '..', 'dist', 'cli-check.cjs'), readFileSync(join(launcher, '..', '..', 'dist', 'cli-check.cjs.cache')).subarray(16)).cachedDataRejected).toBe(true);
+    expect(
+      compile(
+        join(launcher, '..', '..', 'dist', 'cli-check.cjs'),
+        readFileSync(join(launcher, '..', '..', 'dist', 'cli-check.cjs.cache')).subarray(16),
+      ).cachedDataRejected,
+    ).toBe(true);
     expect(await run(launcher, ['--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
     const r = await run(launcher, ['--no-defaults', '--bogus']);
     expect(r.code).toBe(64);
@@ -100,18 +116,22 @@ describe('the launcher\'s code caches', () => {
 });
 
 describe('what a command line loads', () => {
-  it('--help and --version, for every command, load no command\'s bundle', async () => {
+  it("--help and --version, for every command, load no command's bundle", async () => {
     const launcher = copy('no-commands');
     for (const name of BUNDLES.filter((b) => b.startsWith('cli-'))) rmSync(join(launcher, '..', '..', 'dist', name));
     expect(await run(launcher, ['--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
     expect(await run(launcher, ['-h'])).toEqual({ code: 0, stdout: HELP, stderr: '' });
     expect(await run(launcher, ['cluster', '--help'])).toEqual({ code: 0, stdout: CLUSTER_HELP, stderr: '' });
-    expect(await run(launcher, ['serve', '--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
+    expect(await run(launcher, ['serve', '--version'])).toEqual({
+      code: 0,
+      stdout: `galera-probe ${VERSION}\n`,
+      stderr: '',
+    });
     // Anything more on the line is the command's to check first: its bundle is needed (and gone here).
     expect((await run(launcher, ['--json', '--help'])).code).not.toBe(0);
   });
 
-  it('a plain check loads none of Node\'s TLS modules; one over TLS would', async () => {
+  it("a plain check loads none of Node's TLS modules; one over TLS would", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
@@ -120,7 +140,11 @@ describe('what a command line loads', () => {
     });
     const preload = join(work, 'modules.cjs');
     writeFileSync(preload, "process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));\n");
-    const r = await run(join(root, 'bin', 'galera-probe'), ['--no-defaults', '-u', 'probe', '--ssl-mode', 'DISABLED', `127.0.0.1:${port}`], preload);
+    const r = await run(
+      join(root, 'bin', 'galera-probe'),
+      ['--no-defaults', '-u', 'probe', '--ssl-mode', 'DISABLED', `127.0.0.1:${port}`],
+      preload,
+    );
     expect(r.code).toBe(2); // unreachable
     const loaded = JSON.parse(r.stderr) as string[];
     expect(loaded).toContain('NativeModule net');

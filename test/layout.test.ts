@@ -11,13 +11,19 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Relative imports of a module (static and dynamic), as paths of .ts files under src/. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const found = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|(?:^|\n)\s*import\s+'(\.[^']+)'/g)];
+  const found = [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|(?:^|\n)\s*import\s+'(\.[^']+)'/g,
+    ),
+  ];
   return found.map((m) => resolve(dirname(file), (m[1] ?? m[2] ?? m[3])!).replace(/\.js$/, '.ts'));
 }
 
@@ -36,7 +42,8 @@ const SERVE_FEATURES = ['exporter', 'cluster-view', 'status', 'web'];
  * each serve folder through its index only; nothing but index.ts at serve's root.
  */
 function serveRuleBreaks(edges: readonly (readonly [string, string])[]): string[] {
-  const folder = (p: string): string | undefined => (p.startsWith('serve/') ? (p.split('/').length > 2 ? p.split('/')[1] : '') : undefined);
+  const folder = (p: string): string | undefined =>
+    p.startsWith('serve/') ? (p.split('/').length > 2 ? p.split('/')[1] : '') : undefined;
   const mayImport = (from: string): string[] => {
     if (SERVE_SHARED.includes(from)) return [];
     if (SERVE_BASE.includes(from)) return SERVE_SHARED;
@@ -47,14 +54,16 @@ function serveRuleBreaks(edges: readonly (readonly [string, string])[]): string[
   const seen = new Set<string>();
   for (const [from, to] of edges) {
     for (const p of [from, to]) {
-      if (folder(p) === '' && p !== 'serve/index.ts' && !seen.has(p)) breaks.push(`${p}: only index.ts at serve's root`);
+      if (folder(p) === '' && p !== 'serve/index.ts' && !seen.has(p))
+        breaks.push(`${p}: only index.ts at serve's root`);
       seen.add(p);
     }
     const a = folder(from);
     const b = folder(to);
     if (b === undefined || b === '' || a === b) continue;
     const viaIndex = to === `serve/${b}/index.ts`;
-    if (from.startsWith('cli/') && !viaIndex) breaks.push(`${from} -> ${to}: src/cli imports serve/${b} through its index only`);
+    if (from.startsWith('cli/') && !viaIndex)
+      breaks.push(`${from} -> ${to}: src/cli imports serve/${b} through its index only`);
     if (a === undefined) continue;
     if (a !== '' && !mayImport(a).includes(b)) breaks.push(`${from} -> ${to}: serve/${a} may not import serve/${b}`);
     else if (!viaIndex) breaks.push(`${from} -> ${to}: between serve's folders only through index.ts`);
@@ -67,7 +76,9 @@ const ROUTE_LITERAL = /(['"`])\/[a-z][a-z0-9._/-]*\1/;
 
 describe('src/ layout', () => {
   it('every relative import names a module that exists', () => {
-    const missing = [...graph].flatMap(([f, deps]) => deps.filter((d) => !graph.has(d)).map((d) => `${name(f)} -> ${name(d)}`));
+    const missing = [...graph].flatMap(([f, deps]) =>
+      deps.filter((d) => !graph.has(d)).map((d) => `${name(f)} -> ${name(d)}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -114,11 +125,19 @@ describe('src/ layout', () => {
   it('serve is by feature: shared layers, the check layer, features that never import each other', () => {
     const edges = [...graph].flatMap(([f, deps]) => deps.map((d) => [name(f), name(d)] as const));
     expect(serveRuleBreaks(edges)).toEqual([]);
-    for (const room of [...SERVE_SHARED, ...SERVE_BASE, ...SERVE_FEATURES]) expect(graph.has(join(SRC, 'serve', room, 'index.ts')), room).toBe(true);
+    for (const room of [...SERVE_SHARED, ...SERVE_BASE, ...SERVE_FEATURES])
+      expect(graph.has(join(SRC, 'serve', room, 'index.ts')), room).toBe(true);
   });
 
   it('web/ knows no route names: its callers pass the paths it protects', () => {
-    const named = [...graph.keys()].filter((f) => name(f).startsWith('serve/web/')).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l) && ROUTE_LITERAL.test(l)).map((l) => `${name(f)}: ${l.trim()}`));
+    const named = [...graph.keys()]
+      .filter((f) => name(f).startsWith('serve/web/'))
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l) && ROUTE_LITERAL.test(l))
+          .map((l) => `${name(f)}: ${l.trim()}`),
+      );
     expect(named).toEqual([]);
   });
 
@@ -129,8 +148,15 @@ describe('src/ layout', () => {
     expect(serveRuleBreaks([['serve/status/sampler.ts', 'serve/cluster-view/index.ts']])).toHaveLength(1);
     expect(serveRuleBreaks([['serve/exporter/service.ts', 'serve/http/route.ts']])).toHaveLength(1);
     expect(serveRuleBreaks([['cli/serve-command.ts', 'serve/health/health-check.ts']])).toHaveLength(1);
-    expect(serveRuleBreaks([['cli/serve-command.ts', 'serve/server.ts']])).toEqual(['serve/server.ts: only index.ts at serve\'s root']);
-    expect(serveRuleBreaks([['cli/serve-command.ts', 'serve/health/index.ts'], ['serve/web/basic-auth.ts', 'serve/http/index.ts']])).toEqual([]);
+    expect(serveRuleBreaks([['cli/serve-command.ts', 'serve/server.ts']])).toEqual([
+      "serve/server.ts: only index.ts at serve's root",
+    ]);
+    expect(
+      serveRuleBreaks([
+        ['cli/serve-command.ts', 'serve/health/index.ts'],
+        ['serve/web/basic-auth.ts', 'serve/http/index.ts'],
+      ]),
+    ).toEqual([]);
     expect(ROUTE_LITERAL.test("if (path === '/probe')")).toBe(true);
     expect(ROUTE_LITERAL.test("import x from './bcrypt.js'")).toBe(false);
   });

@@ -30,7 +30,12 @@ describe('the manual page from --help', () => {
     expect(description).not.toContain('Usage');
     expect(page).toContain('.SS serve\n.nf\nUsage: galera\\-probe serve\n\\&.dot line\n.fi\n');
     // No line of the page is a request it did not mean.
-    const requests = page.split('\n').filter((l) => /^[.']/.test(l)).map((l) => l.split(' ')[0]);
-    expect(new Set(requests)).toEqual(new Set(['.TH', '.SH', '.nf', '.fi', '.sp', '.PP', '.BR', '.SS', '.TP', '.I', '.B']));
+    const requests = page
+      .split('\n')
+      .filter((l) => /^[.']/.test(l))
+      .map((l) => l.split(' ')[0]);
+    expect(new Set(requests)).toEqual(
+      new Set(['.TH', '.SH', '.nf', '.fi', '.sp', '.PP', '.BR', '.SS', '.TP', '.I', '.B']),
+    );
   });
 });

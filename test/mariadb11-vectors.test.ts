@@ -31,18 +31,28 @@ interface Login {
   plugin: string;
   proof: string;
 }
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/mariadb-11.8/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/mariadb-11.8/${name}`, import.meta.url), 'utf8'));
 const logins = fixture('logins.json') as Login[];
 const accounts = (fixture('accounts.json') as { accounts: { user: string; authentication_string: string }[] }).accounts;
 const login = (plugin: string): Login => logins.find((l) => l.plugin === plugin)!;
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const stored = (user: string): string => accounts.find((a) => a.user === user)!.authentication_string;
 const sha1 = (b: Buffer): Buffer => createHash('sha1').update(b).digest();
-const ctx = (password: string) => ({ password: Buffer.from(password), encrypted: true, passwordAllowed: false, getServerPublicKey: false });
+const ctx = (password: string) => ({
+  password: Buffer.from(password),
+  encrypted: true,
+  passwordAllowed: false,
+  getServerPublicKey: false,
+});
 
 describe('MariaDB 11.8: what the server stores', () => {
   it('native: SHA1(SHA1(pw)) is the hash after the *', () => {
-    expect(sha1(sha1(Buffer.from('native-pw'))).toString('hex').toUpperCase()).toBe(stored('pnative').slice(1));
+    expect(
+      sha1(sha1(Buffer.from('native-pw')))
+        .toString('hex')
+        .toUpperCase(),
+    ).toBe(stored('pnative').slice(1));
   });
 
   it('ed25519: the public key the server stores', () => {
@@ -52,7 +62,10 @@ describe('MariaDB 11.8: what the server stores', () => {
   it('parsec: P<factor>:salt:public key, the key from PBKDF2-SHA512 of the password', async () => {
     const [kdf, salt, key] = stored('pparsec').split(':') as [string, string, string];
     expect(kdf).toBe('P0');
-    const seed = await parsecSeed(Buffer.from('parsec-pw'), parseParsecExtSalt(Buffer.concat([Buffer.from([0x50, 0]), Buffer.from(salt, 'base64')])));
+    const seed = await parsecSeed(
+      Buffer.from('parsec-pw'),
+      parseParsecExtSalt(Buffer.concat([Buffer.from([0x50, 0]), Buffer.from(salt, 'base64')])),
+    );
     expect(parsecPublicKey(seed).toString('base64').replace(/=+$/, '')).toBe(key);
   });
 });
@@ -89,32 +102,43 @@ describe('MariaDB 11.8: the logins it accepted', () => {
     const step = await plugin.more!(hex(l.packets[3]!.payload).subarray(1), scramble, ctx(l.password));
     expect('send' in step && step.send).toHaveLength(96);
     expect(plugin.proofHash!(ctx(l.password))!.toString('hex')).toBe(
-      Buffer.concat([Buffer.from('P\0', 'latin1'), Buffer.from(stored('pparsec').split(':')[1]!, 'base64'), Buffer.from(stored('pparsec').split(':')[2]!, 'base64')]).toString('hex'),
+      Buffer.concat([
+        Buffer.from('P\0', 'latin1'),
+        Buffer.from(stored('pparsec').split(':')[1]!, 'base64'),
+        Buffer.from(stored('pparsec').split(':')[2]!, 'base64'),
+      ]).toString('hex'),
     );
   });
 
-  it.each(['mysql_native_password', 'client_ed25519', 'parsec'])('%s: the OK carries the proof, and it is SHA-256(H ‖ scramble ‖ SHA-256(certificate))', async (name) => {
-    const l = login(name);
-    const ok = parseOk(hex(l.packets.at(-1)!.payload));
-    const proof = parseServerProof(ok.info);
-    expect(proof?.toString('hex')).toBe(l.proof);
-    const plugin = authPlugin(name)!;
-    if (name === 'parsec') {
-      // The plugin learns H from the exchange.
-      await plugin.more!(hex(l.packets[3]!.payload).subarray(1), hex(l.packets[1]!.payload).subarray(8), ctx(l.password));
-    }
-    const h = plugin.proofHash!(ctx(l.password))!;
-    const der = Buffer.from(l.certificate, 'base64');
-    expect(new X509Certificate(der).subject).toContain('MariaDB Server');
-    const certificate = sha256(der);
-    expect(expectedServerProof(h, hex(l.scramble), certificate).toString('hex')).toBe(l.proof);
-    expect(serverProofMatches(proof!, h, hex(l.scramble), certificate)).toBe(true);
-    // Another certificate, scramble or password: no match.
-    const other = readFileSync(new URL('../fixtures/tls/server-cert.pem', import.meta.url), 'utf8');
-    expect(serverProofMatches(proof!, h, hex(l.scramble), sha256(new X509Certificate(other).raw))).toBe(false);
-    expect(serverProofMatches(proof!, h, Buffer.alloc(20), certificate)).toBe(false);
-    expect(serverProofMatches(proof!, Buffer.alloc(h.length), hex(l.scramble), certificate)).toBe(false);
-  });
+  it.each(['mysql_native_password', 'client_ed25519', 'parsec'])(
+    '%s: the OK carries the proof, and it is SHA-256(H ‖ scramble ‖ SHA-256(certificate))',
+    async (name) => {
+      const l = login(name);
+      const ok = parseOk(hex(l.packets.at(-1)!.payload));
+      const proof = parseServerProof(ok.info);
+      expect(proof?.toString('hex')).toBe(l.proof);
+      const plugin = authPlugin(name)!;
+      if (name === 'parsec') {
+        // The plugin learns H from the exchange.
+        await plugin.more!(
+          hex(l.packets[3]!.payload).subarray(1),
+          hex(l.packets[1]!.payload).subarray(8),
+          ctx(l.password),
+        );
+      }
+      const h = plugin.proofHash!(ctx(l.password))!;
+      const der = Buffer.from(l.certificate, 'base64');
+      expect(new X509Certificate(der).subject).toContain('MariaDB Server');
+      const certificate = sha256(der);
+      expect(expectedServerProof(h, hex(l.scramble), certificate).toString('hex')).toBe(l.proof);
+      expect(serverProofMatches(proof!, h, hex(l.scramble), certificate)).toBe(true);
+      // Another certificate, scramble or password: no match.
+      const other = readFileSync(new URL('../fixtures/tls/server-cert.pem', import.meta.url), 'utf8');
+      expect(serverProofMatches(proof!, h, hex(l.scramble), sha256(new X509Certificate(other).raw))).toBe(false);
+      expect(serverProofMatches(proof!, h, Buffer.alloc(20), certificate)).toBe(false);
+      expect(serverProofMatches(proof!, Buffer.alloc(h.length), hex(l.scramble), certificate)).toBe(false);
+    },
+  );
 });
 
 describe('parsec: the ext-salt is the server’s, and bounded', () => {
@@ -132,10 +156,14 @@ describe('parsec: the ext-salt is the server’s, and bounded', () => {
     expect(parseParsecExtSalt(hex(`5003${'ab'.repeat(18)}`)).factor).toBe(3);
     for (const factor of [4, 20, 255]) {
       const started = performance.now();
-      expect(() => parseParsecExtSalt(hex(`50${factor.toString(16).padStart(2, '0')}${'ab'.repeat(18)}`))).toThrow(AuthUnsupportedError);
+      expect(() => parseParsecExtSalt(hex(`50${factor.toString(16).padStart(2, '0')}${'ab'.repeat(18)}`))).toThrow(
+        AuthUnsupportedError,
+      );
       expect(performance.now() - started).toBeLessThan(50);
     }
-    expect(() => parseParsecExtSalt(hex(`5004${'ab'.repeat(18)}`))).toThrow('the server asks for 16,384 PBKDF2 iterations; galera-probe computes at most 8,192');
+    expect(() => parseParsecExtSalt(hex(`5004${'ab'.repeat(18)}`))).toThrow(
+      'the server asks for 16,384 PBKDF2 iterations; galera-probe computes at most 8,192',
+    );
   });
 });
 
@@ -145,7 +173,10 @@ describe('the proof in an OK packet', () => {
     ['a message', Buffer.from('Rows matched: 1')],
     ['64 hex without 0x01', Buffer.from('A'.repeat(64))],
     ['0x01 and 63 hex', Buffer.concat([Buffer.from([1]), Buffer.from('A'.repeat(63))])],
-    ['0x01 and 64 characters that are not all hex', Buffer.concat([Buffer.from([1]), Buffer.from(`${'A'.repeat(63)}G`)])],
+    [
+      '0x01 and 64 characters that are not all hex',
+      Buffer.concat([Buffer.from([1]), Buffer.from(`${'A'.repeat(63)}G`)]),
+    ],
     ['0x02 and 64 hex', Buffer.concat([Buffer.from([2]), Buffer.from('A'.repeat(64))])],
   ])('%s is no proof', (_name, info) => {
     expect(parseServerProof(info)).toBeUndefined();

@@ -27,7 +27,9 @@ function parseError(text: string, file = '~/.my.cnf'): OptionFileError {
 
 describe('parseOptionFile', () => {
   it('reads groups, key=value with and without blanks, and bare keys', () => {
-    const groups = parse('[client]\nuser=alice\nhost = db1\n  port\t=\t3307  \nskip-ssl\n\n[galera-probe]\nuser = bob\n');
+    const groups = parse(
+      '[client]\nuser=alice\nhost = db1\n  port\t=\t3307  \nskip-ssl\n\n[galera-probe]\nuser = bob\n',
+    );
     expect(Object.fromEntries(groups.get('client') ?? [])).toEqual({
       user: 'alice',
       host: 'db1',
@@ -60,7 +62,9 @@ describe('parseOptionFile', () => {
   });
 
   it('strips a # inline comment after an unquoted value, but not ;', () => {
-    expect(group('[client] # the client group\nuser=alice # the user\npassword=a;b\nhost\t# bare with comment\n')).toEqual({
+    expect(
+      group('[client] # the client group\nuser=alice # the user\npassword=a;b\nhost\t# bare with comment\n'),
+    ).toEqual({
       user: 'alice',
       password: 'a;b',
       host: '',
@@ -198,7 +202,8 @@ describe('parseOptionFile on damaged files', () => {
         parseOptionFile(text, '/home/op/.my.cnf');
       } catch (err) {
         if (!(err instanceof OptionFileError)) wrong.push(`${JSON.stringify(text)}: ${String(err)}`);
-        else if (err.message.includes(SECRET)) wrong.push(`${JSON.stringify(text)}: the password is in "${err.message}"`);
+        else if (err.message.includes(SECRET))
+          wrong.push(`${JSON.stringify(text)}: the password is in "${err.message}"`);
       }
     }
     expect(wrong).toEqual([]);

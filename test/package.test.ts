@@ -32,7 +32,8 @@ interface Run {
  */
 function run(file: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { NO_COLOR: '1', ...extraEnv };
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'NODE_OPTIONS' && !(k in env)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^npm_/i.test(k) && k !== 'NODE_OPTIONS' && !(k in env)) env[k] = v;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -77,7 +78,10 @@ beforeAll(async () => {
 
   consumer = join(work, 'consumer');
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`,
+  );
   await ok('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', tarball], consumer);
 });
 
@@ -87,7 +91,13 @@ afterAll(() => {
 
 const startServer = serverPool();
 /** The CLI's bundles: the launcher's (it picks the command), and one per command, required when asked for; each with its V8 code cache. */
-const BUNDLES = ['dist/galera-probe.cjs', 'dist/cli-check.cjs', 'dist/cli-cluster.cjs', 'dist/cli-watch.cjs', 'dist/cli-serve.cjs'].flatMap((b) => [b, `${b}.cache`]);
+const BUNDLES = [
+  'dist/galera-probe.cjs',
+  'dist/cli-check.cjs',
+  'dist/cli-cluster.cjs',
+  'dist/cli-watch.cjs',
+  'dist/cli-serve.cjs',
+].flatMap((b) => [b, `${b}.cache`]);
 
 describe('npm pack', () => {
   it('ships the built JS, its declarations, the launcher, README, LICENSE and package.json only', () => {
@@ -101,7 +111,19 @@ describe('npm pack', () => {
       expect(entries.filter((p) => p.startsWith(dir))).toEqual([]);
     }
     expect(entries.filter((p) => /\.(tsbuildinfo|map)$|galera-probe-linux/.test(p))).toEqual([]);
-    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', ...BUNDLES, 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'bin/galera-probe',
+        'bin/package.json',
+        ...BUNDLES,
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli/main.js',
+      ]),
+    );
   });
 
   it('holds a .js and a .d.ts for every source file, and nothing compiled from a file that is gone', () => {
@@ -161,14 +183,45 @@ console.log(JSON.stringify({ version: VERSION, healthy: result.healthy, outcome,
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.code).toBe(0);
 
-    const r = await ok(process.execPath, ['out/check.js', server.host, String(server.port)], consumer, { PKG_PW: 'pkg-secret' });
-    expect(JSON.parse(r.stdout)).toEqual({ version: VERSION, healthy: true, outcome: 'healthy', phase: null, exit: 0, clusterSize: 3 });
+    const r = await ok(process.execPath, ['out/check.js', server.host, String(server.port)], consumer, {
+      PKG_PW: 'pkg-secret',
+    });
+    expect(JSON.parse(r.stdout)).toEqual({
+      version: VERSION,
+      healthy: true,
+      outcome: 'healthy',
+      phase: null,
+      exit: 0,
+      clusterSize: 3,
+    });
     await server.allClosed();
   });
 
   it('the type errors a consumer makes are reported against the shipped declarations', async () => {
-    writeFileSync(join(consumer, 'bad.ts'), `import { probe } from 'galera-probe';\nawait probe({ host: 'db1', sslMode: 'SOMETIMES' });\n`);
-    const r = await run(process.execPath, [TSC, '--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'bad.ts'], consumer);
+    writeFileSync(
+      join(consumer, 'bad.ts'),
+      `import { probe } from 'galera-probe';\nawait probe({ host: 'db1', sslMode: 'SOMETIMES' });\n`,
+    );
+    const r = await run(
+      process.execPath,
+      [
+        TSC,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'NodeNext',
+        '--moduleResolution',
+        'NodeNext',
+        '--target',
+        'ES2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(root, 'node_modules', '@types'),
+        'bad.ts',
+      ],
+      consumer,
+    );
     expect(r.code).not.toBe(0);
     expect(r.stdout).toMatch(/bad\.ts\(2,\d+\): error TS2322: Type '"SOMETIMES"' is not assignable to type 'SslMode/);
   });
@@ -180,15 +233,30 @@ console.log(JSON.stringify({ version: VERSION, healthy: result.healthy, outcome,
     expect(version.stdout).toBe(`galera-probe ${VERSION}\n`);
 
     const server = await startServer(galeraNode(SYNCED_NODE));
-    const r = await run('npx', ['--offline', 'galera-probe', '--no-defaults', '-u', 'monitor', server.target], consumer);
+    const r = await run(
+      'npx',
+      ['--offline', 'galera-probe', '--no-defaults', '-u', 'monitor', server.target],
+      consumer,
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ healthy: Synced, Primary, 3 nodes \(\d+ ms\)\n$/);
     // Each subcommand comes from its own bundle in the installed package.
-    for (const [sub, usage] of [['cluster', /^Usage: galera-probe cluster /], ['watch', /^Usage: galera-probe watch /], ['serve', /^Usage: galera-probe serve /]] as const) {
+    for (const [sub, usage] of [
+      ['cluster', /^Usage: galera-probe cluster /],
+      ['watch', /^Usage: galera-probe watch /],
+      ['serve', /^Usage: galera-probe serve /],
+    ] as const) {
       expect((await ok('npx', ['--offline', 'galera-probe', sub, '--help'], consumer)).stdout).toMatch(usage);
     }
-    const cluster = await run('npx', ['--offline', 'galera-probe', 'cluster', '--no-defaults', '-u', 'monitor', server.target], consumer);
-    expect([cluster.code, cluster.stdout]).toEqual([0, expect.stringMatching(/^cluster healthy: 1 of 1 nodes healthy /m)]);
+    const cluster = await run(
+      'npx',
+      ['--offline', 'galera-probe', 'cluster', '--no-defaults', '-u', 'monitor', server.target],
+      consumer,
+    );
+    expect([cluster.code, cluster.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^cluster healthy: 1 of 1 nodes healthy /m),
+    ]);
   });
 
   it('the installed package is only what was packed (no dependencies pulled in)', () => {

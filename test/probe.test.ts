@@ -37,7 +37,12 @@ async function probeAndCheckCleanup(server: FakeServer, opts: ProbeOptions): Pro
 }
 
 function expectTimeout(result: ProbeResult, phase: string, limit = LIMIT): void {
-  expect(result).toMatchObject({ outcome: 'timeout', phase, healthy: false, error: { code: 'TIMEOUT', limitMs: limit } });
+  expect(result).toMatchObject({
+    outcome: 'timeout',
+    phase,
+    healthy: false,
+    error: { code: 'TIMEOUT', limitMs: limit },
+  });
   expect(result.timings.total).toBeGreaterThanOrEqual(limit);
   expect(result.timings.total).toBeLessThan(limit + MARGIN);
 }
@@ -154,10 +159,20 @@ describe('the two SHOW statements', () => {
       const response = await conn.readHandshakeResponse();
       if (!response) return;
       conn.ok(response.sequenceId + 1);
-      await conn.serveCommands((sql) => (/STATUS/.test(sql) ? { errno: 1047, message: 'WSREP has not yet prepared node for application use' } : answerShow(SYNCED_NODE, sql)), true);
+      await conn.serveCommands(
+        (sql) =>
+          /STATUS/.test(sql)
+            ? { errno: 1047, message: 'WSREP has not yet prepared node for application use' }
+            : answerShow(SYNCED_NODE, sql),
+        true,
+      );
     });
     const result = await probeAndCheckCleanup(failing, options(failing));
-    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'not ready: WSREP has not yet prepared node for application use' });
+    expect(result).toMatchObject({
+      healthy: false,
+      outcome: 'unhealthy',
+      reason: 'not ready: WSREP has not yet prepared node for application use',
+    });
   });
 });
 
@@ -165,21 +180,40 @@ describe('verdicts from the node', () => {
   it('non-Primary is unhealthy and says so', async () => {
     const server = await serve(galeraNode(NON_PRIMARY_NODE));
     const result = await probeAndCheckCleanup(server, options(server));
-    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'non-Primary', node: { clusterSize: 1 } });
+    expect(result).toMatchObject({
+      healthy: false,
+      outcome: 'unhealthy',
+      reason: 'non-Primary',
+      node: { clusterSize: 1 },
+    });
     expect(server.connections[0]!.quitReceived).toBe(true);
   });
 
   it('a node without wsrep is not a Galera node', async () => {
     const server = await serve(galeraNode({ status: {}, variables: { read_only: 'OFF' } }, { version: '8.0.40' }));
     const result = await probe(options(server));
-    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'not a Galera node (no wsrep status)' });
+    expect(result).toMatchObject({
+      healthy: false,
+      outcome: 'unhealthy',
+      reason: 'not a Galera node (no wsrep status)',
+    });
   });
 
   it('donor is healthy only when allowed', async () => {
-    const donor = withState(SYNCED_NODE, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, { wsrep_desync: 'ON' });
+    const donor = withState(
+      SYNCED_NODE,
+      { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
+      { wsrep_desync: 'ON' },
+    );
     const server = await serve(galeraNode(donor));
-    expect(await probe(options(server))).toMatchObject({ healthy: false, reason: 'not synced: Donor/Desynced (state 2)' });
-    expect(await probe(options(server, { availableWhenDonor: true }))).toMatchObject({ healthy: true, outcome: 'healthy' });
+    expect(await probe(options(server))).toMatchObject({
+      healthy: false,
+      reason: 'not synced: Donor/Desynced (state 2)',
+    });
+    expect(await probe(options(server, { availableWhenDonor: true }))).toMatchObject({
+      healthy: true,
+      outcome: 'healthy',
+    });
   });
 
   it('a query answered with ERR 1047 means not ready', async () => {
@@ -187,10 +221,17 @@ describe('verdicts from the node', () => {
       conn.greeting();
       await conn.readHandshakeResponse();
       conn.ok(2);
-      await conn.serveCommands(() => ({ errno: 1047, message: 'WSREP has not yet prepared node for application use' }), true);
+      await conn.serveCommands(
+        () => ({ errno: 1047, message: 'WSREP has not yet prepared node for application use' }),
+        true,
+      );
     });
     const result = await probeAndCheckCleanup(server, options(server));
-    expect(result).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'not ready: WSREP has not yet prepared node for application use' });
+    expect(result).toMatchObject({
+      healthy: false,
+      outcome: 'unhealthy',
+      reason: 'not ready: WSREP has not yet prepared node for application use',
+    });
   });
 
   it('another query ERR is a server error in phase query', async () => {
@@ -201,7 +242,11 @@ describe('verdicts from the node', () => {
       await conn.serveCommands(() => ({ errno: 1227, message: 'Access denied; you need the PROCESS privilege' }), true);
     });
     const result = await probeAndCheckCleanup(server, options(server));
-    expect(result).toMatchObject({ outcome: 'server-error', phase: 'query', error: { code: 'SERVER_ERROR', errno: 1227, sqlState: 'HY000' } });
+    expect(result).toMatchObject({
+      outcome: 'server-error',
+      phase: 'query',
+      error: { code: 'SERVER_ERROR', errno: 1227, sqlState: 'HY000' },
+    });
   });
 });
 
@@ -256,7 +301,9 @@ describe('deadlines: a server that', () => {
     try {
       const [line] = (await once(child.stdout!, 'data')) as [Buffer];
       const port = Number(line.toString().trim());
-      const fillers = await Promise.all([0, 1, 2].map(() => probe({ host: '127.0.0.1', port, connectTimeout: 150, greetingTimeout: 150 })));
+      const fillers = await Promise.all(
+        [0, 1, 2].map(() => probe({ host: '127.0.0.1', port, connectTimeout: 150, greetingTimeout: 150 })),
+      );
       expect(fillers.every((r) => !r.healthy)).toBe(true);
       const result = await probe({ host: '127.0.0.1', port, connectTimeout: LIMIT });
       expectTimeout(result, 'connect');
@@ -272,7 +319,10 @@ describe('deadlines: a server that', () => {
     const result = await probeAndCheckCleanup(server, options(server, { signal: controller.signal }));
     expect(result).toMatchObject({ outcome: 'aborted', phase: 'greeting', error: { code: 'ABORTED' } });
     expect(result.timings.total).toBeLessThan(100 + MARGIN);
-    expect(await probe(options(server, { signal: AbortSignal.abort() }))).toMatchObject({ outcome: 'aborted', phase: 'connect' });
+    expect(await probe(options(server, { signal: AbortSignal.abort() }))).toMatchObject({
+      outcome: 'aborted',
+      phase: 'connect',
+    });
   });
 });
 
@@ -284,7 +334,12 @@ describe('broken servers', () => {
     const port = (probeServer.address() as { port: number }).port;
     await new Promise<void>((resolve) => probeServer.close(() => resolve()));
     const result = await probe({ host: '127.0.0.1', port });
-    expect(result).toMatchObject({ outcome: 'unreachable', phase: 'connect', reason: 'connection refused', error: { code: 'ECONNREFUSED' } });
+    expect(result).toMatchObject({
+      outcome: 'unreachable',
+      phase: 'connect',
+      reason: 'connection refused',
+      error: { code: 'ECONNREFUSED' },
+    });
   });
 
   it('resetting is unreachable in greeting', async () => {
@@ -317,7 +372,11 @@ describe('broken servers', () => {
         conn.socket.end();
       });
       const result = await probeAndCheckCleanup(server, options(server));
-      expect(result).toMatchObject({ outcome: 'server-error', phase: 'greeting', error: { code: 'SERVER_ERROR', errno, message } });
+      expect(result).toMatchObject({
+        outcome: 'server-error',
+        phase: 'greeting',
+        error: { code: 'SERVER_ERROR', errno, message },
+      });
     });
   }
 
@@ -337,7 +396,11 @@ describe('broken servers', () => {
   it('protocol version 9 is refused', async () => {
     const server = await serve((conn) => void conn.greeting({ protocolVersion: 9 }));
     const result = await probeAndCheckCleanup(server, options(server));
-    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'greeting', error: { code: 'UNSUPPORTED_PROTOCOL' } });
+    expect(result).toMatchObject({
+      outcome: 'protocol-error',
+      phase: 'greeting',
+      error: { code: 'UNSUPPORTED_PROTOCOL' },
+    });
   });
 
   it('a truncated greeting is a protocol error naming the field', async () => {
@@ -375,7 +438,11 @@ describe('authentication', () => {
   it('a wrong password is access denied with the server error', async () => {
     const server = await serve(galeraNode(SYNCED_NODE, { password: 'the-right-one' }));
     const result = await probeAndCheckCleanup(server, options(server));
-    expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'ACCESS_DENIED', errno: 1045, sqlState: '28000' } });
+    expect(result).toMatchObject({
+      outcome: 'access-denied',
+      phase: 'auth',
+      error: { code: 'ACCESS_DENIED', errno: 1045, sqlState: '28000' },
+    });
   });
 
   it('an empty password sends an empty auth response', async () => {
@@ -395,10 +462,14 @@ describe('authentication', () => {
       conn.greeting({ plugin: 'caching_sha2_password' });
       await conn.readHandshakeResponse();
       const nonce = Buffer.alloc(20, 7);
-      conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), nonce, Buffer.from([0])]), 2);
+      conn.send(
+        Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), nonce, Buffer.from([0])]),
+        2,
+      );
       const answer = await conn.readPacket();
       const { nativePasswordScramble } = await import('../src/protocol/auth/native.js');
-      if (answer?.sequenceId === 3 && answer.payload.equals(nativePasswordScramble(Buffer.from(PASSWORD), nonce))) conn.ok(4);
+      if (answer?.sequenceId === 3 && answer.payload.equals(nativePasswordScramble(Buffer.from(PASSWORD), nonce)))
+        conn.ok(4);
       else conn.err(4, 1045, 'Access denied');
       await conn.serveCommands(() => ({ rows: [] }), true);
     });
@@ -433,7 +504,9 @@ describe('authentication', () => {
 
   it('a server without PLUGIN_AUTH still works with native scrambles', async () => {
     const server = await serve(async (conn) => {
-      conn.greeting({ capabilities: SERVER_CAPS & ~Capability.PLUGIN_AUTH & ~Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA });
+      conn.greeting({
+        capabilities: SERVER_CAPS & ~Capability.PLUGIN_AUTH & ~Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+      });
       const response = await conn.readHandshakeResponse();
       if (response && response.authResponse.length === 20) conn.ok(2);
       else conn.err(2, 1045, 'bad');
@@ -474,7 +547,14 @@ describe('the members of the Primary component', () => {
   });
 
   it.each([
-    ['a user without SELECT on the table', { errno: 1142, message: "SELECT command denied to user 'p'@'localhost' for table `mysql`.`wsrep_cluster_members`" }, '1142 SELECT'],
+    [
+      'a user without SELECT on the table',
+      {
+        errno: 1142,
+        message: "SELECT command denied to user 'p'@'localhost' for table `mysql`.`wsrep_cluster_members`",
+      },
+      '1142 SELECT',
+    ],
     ['a server without the table (Galera 3)', undefined, '1146 Table'],
   ])('%s: the probe still succeeds, without members, saying why', async (_, members, why) => {
     // withState keeps no members: the table is missing.
@@ -501,9 +581,20 @@ describe('the members of the Primary component', () => {
   });
 
   it('--expect-size refuses the node of a minority component; --max-recv-queue a lagging one', async () => {
-    const alone = await serve(galeraNode({ ...SYNCED_NODE, status: { ...SYNCED_NODE.status, wsrep_cluster_size: '1' } }));
-    expect(await probeAndCheckCleanup(alone, options(alone, { expectSize: 3 }))).toMatchObject({ healthy: false, outcome: 'unhealthy', reason: 'minority component: 1 of 3 nodes' });
-    const lagging = await serve(galeraNode({ ...SYNCED_NODE, status: { ...SYNCED_NODE.status, wsrep_local_recv_queue: '120' } }));
-    expect(await probeAndCheckCleanup(lagging, options(lagging, { maxRecvQueue: 100 }))).toMatchObject({ healthy: false, reason: 'lagging: recv queue 120 > 100' });
+    const alone = await serve(
+      galeraNode({ ...SYNCED_NODE, status: { ...SYNCED_NODE.status, wsrep_cluster_size: '1' } }),
+    );
+    expect(await probeAndCheckCleanup(alone, options(alone, { expectSize: 3 }))).toMatchObject({
+      healthy: false,
+      outcome: 'unhealthy',
+      reason: 'minority component: 1 of 3 nodes',
+    });
+    const lagging = await serve(
+      galeraNode({ ...SYNCED_NODE, status: { ...SYNCED_NODE.status, wsrep_local_recv_queue: '120' } }),
+    );
+    expect(await probeAndCheckCleanup(lagging, options(lagging, { maxRecvQueue: 100 }))).toMatchObject({
+      healthy: false,
+      reason: 'lagging: recv queue 120 > 100',
+    });
   });
 });

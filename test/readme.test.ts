@@ -50,9 +50,20 @@ describe('documented options', () => {
   it('the tables were found', () => {
     expect(check.length).toBeGreaterThan(20);
     expect(serve.map((o) => o.flag)).toEqual([
-      '--listen', '--cache', '--max-age', '--maintenance-file', '--log',
-      '--cluster', '--writer-delay',
-      '--allow-target', '--targets-file', '--timeout-offset', '--max-concurrent-probes', '--allow-host', '--web-config', '--web-config-all',
+      '--listen',
+      '--cache',
+      '--max-age',
+      '--maintenance-file',
+      '--log',
+      '--cluster',
+      '--writer-delay',
+      '--allow-target',
+      '--targets-file',
+      '--timeout-offset',
+      '--max-concurrent-probes',
+      '--allow-host',
+      '--web-config',
+      '--web-config-all',
     ]);
   });
 
@@ -100,7 +111,11 @@ describe('documented options', () => {
 describe('documented exit codes', () => {
   it('each row is the code the program uses for that outcome, and every outcome has a row', () => {
     const table = docRows('README.md', '## Exit codes');
-    const byOutcome = new Map(table.filter(([, outcome]) => outcome !== '').map(([code, outcome]) => [outcome!.replace(/`/g, ''), Number(code)]));
+    const byOutcome = new Map(
+      table
+        .filter(([, outcome]) => outcome !== '')
+        .map(([code, outcome]) => [outcome!.replace(/`/g, ''), Number(code)]),
+    );
     for (const [outcome, code] of Object.entries(EXIT_CODES)) {
       // `aborted` is the library's (an AbortSignal), and documented in the Library section.
       if (outcome === 'aborted') continue;
@@ -118,16 +133,22 @@ describe('documented exit codes', () => {
 describe('documented cluster verdicts', () => {
   it('each row is the exit code `cluster` uses for that verdict, and every verdict has a row', () => {
     const table = docRows('docs/galera.md', '## The cluster: `galera-probe cluster`');
-    const byVerdict = new Map(table.filter(([verdict]) => verdict !== '').map(([verdict, code]) => [verdict!.replace(/`/g, ''), Number(code)]));
+    const byVerdict = new Map(
+      table.filter(([verdict]) => verdict !== '').map(([verdict, code]) => [verdict!.replace(/`/g, ''), Number(code)]),
+    );
     const expected = Object.entries(CLUSTER_EXIT_CODES).filter(([v]) => v !== 'usage');
     expect(Object.fromEntries(byVerdict)).toEqual(Object.fromEntries(expected));
-    expect(table.find(([verdict, , when]) => verdict === '' && /^usage error/.test(when!))?.[1]).toBe(String(CLUSTER_EXIT_CODES.usage));
+    expect(table.find(([verdict, , when]) => verdict === '' && /^usage error/.test(when!))?.[1]).toBe(
+      String(CLUSTER_EXIT_CODES.usage),
+    );
   });
 });
 
 describe('documented JSON fields', () => {
   const serve = serverPool();
-  const documented = new Map(docRows('docs/cli.md', '## JSON output').map(([field, content]) => [field!.replace(/`/g, ''), content!]));
+  const documented = new Map(
+    docRows('docs/cli.md', '## JSON output').map(([field, content]) => [field!.replace(/`/g, ''), content!]),
+  );
   // The result's own names are camelCase; snake_case ones in the text are the server's variables.
   const nodeFields = new Set([...documented.get('node')!.matchAll(/`([a-z][a-zA-Z]*)`/g)].map((m) => m[1]!));
 

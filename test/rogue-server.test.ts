@@ -39,14 +39,20 @@ interface RogueLog {
  */
 function rogue(log: RogueLog, how: 'full-auth' | 'clear-password', offerTls: boolean) {
   return async (conn: FakeConnection): Promise<void> => {
-    const nonce = conn.greeting({ capabilities: offerTls ? SERVER_CAPS | Capability.SSL : SERVER_CAPS, plugin: 'caching_sha2_password' });
+    const nonce = conn.greeting({
+      capabilities: offerTls ? SERVER_CAPS | Capability.SSL : SERVER_CAPS,
+      plugin: 'caching_sha2_password',
+    });
     let response = offerTls ? await conn.startTls(ROGUE_TLS) : await conn.readHandshakeResponse();
     if (response) log.all.push(response.raw);
     if (response && response.capabilities & Capability.SSL) response = await conn.readHandshakeResponse();
     if (!response) return;
     log.all.push(response.raw);
     let seq = response.sequenceId + 1;
-    conn.send(how === 'full-auth' ? Buffer.from([0x01, 0x04]) : Buffer.from('\xfemysql_clear_password\0', 'latin1'), seq);
+    conn.send(
+      how === 'full-auth' ? Buffer.from([0x01, 0x04]) : Buffer.from('\xfemysql_clear_password\0', 'latin1'),
+      seq,
+    );
     for (;;) {
       const p = await conn.readPacket();
       if (!p) return;
@@ -58,7 +64,10 @@ function rogue(log: RogueLog, how: 'full-auth' | 'clear-password', offerTls: boo
         continue;
       }
       if (p.payload.length === 256) {
-        const clear = privateDecrypt({ key: ROGUE_RSA_PRIVATE, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, p.payload);
+        const clear = privateDecrypt(
+          { key: ROGUE_RSA_PRIVATE, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+          p.payload,
+        );
         for (let i = 0; i < clear.length; i++) clear[i]! ^= nonce[i % nonce.length]!;
         log.recovered = clear.subarray(0, clear.length - 1).toString();
       } else {
@@ -71,10 +80,19 @@ function rogue(log: RogueLog, how: 'full-auth' | 'clear-password', offerTls: boo
   };
 }
 
-async function attack(sslMode: SslMode, extra: ProbeOptions = {}, how: 'full-auth' | 'clear-password' = 'full-auth', offerTls = true) {
+async function attack(
+  sslMode: SslMode,
+  extra: ProbeOptions = {},
+  how: 'full-auth' | 'clear-password' = 'full-auth',
+  offerTls = true,
+) {
   const log: RogueLog = { after: [], all: [] };
   const server = await serve(rogue(log, how, offerTls));
-  const result = await probeLeavingNothing(server, { host: server.host, port: server.port, user: 'monitor', password: PASSWORD, timeout: 5000, sslMode, ...extra }, PASSWORD);
+  const result = await probeLeavingNothing(
+    server,
+    { host: server.host, port: server.port, user: 'monitor', password: PASSWORD, timeout: 5000, sslMode, ...extra },
+    PASSWORD,
+  );
   return { log, result };
 }
 
@@ -87,20 +105,26 @@ function nothingPasswordDerived(log: RogueLog): void {
 }
 
 describe('a rogue server asking for caching_sha2_password full authentication', () => {
-  it.each(['DISABLED', 'PREFERRED'] as const)('over plain TCP (%s; to PREFERRED the rogue offers no TLS): no key request, no password; the reason names both options', async (mode) => {
-    const { log, result } = await attack(mode, {}, 'full-auth', mode === 'DISABLED');
-    nothingPasswordDerived(log);
-    expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'PASSWORD_WITHHELD' } });
-    expect(result.reason).toContain('--server-public-key');
-    expect(result.reason).toContain('--get-server-public-key');
-  });
+  it.each(['DISABLED', 'PREFERRED'] as const)(
+    'over plain TCP (%s; to PREFERRED the rogue offers no TLS): no key request, no password; the reason names both options',
+    async (mode) => {
+      const { log, result } = await attack(mode, {}, 'full-auth', mode === 'DISABLED');
+      nothingPasswordDerived(log);
+      expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'PASSWORD_WITHHELD' } });
+      expect(result.reason).toContain('--server-public-key');
+      expect(result.reason).toContain('--get-server-public-key');
+    },
+  );
 
-  it.each(['PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const)('inside TLS no CA verified (%s): no password in clear', async (mode) => {
-    const { log, result } = await attack(mode);
-    nothingPasswordDerived(log);
-    expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'PASSWORD_WITHHELD' } });
-    expect(result.reason).toContain('inside TLS no CA verified');
-  });
+  it.each(['PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const)(
+    'inside TLS no CA verified (%s): no password in clear',
+    async (mode) => {
+      const { log, result } = await attack(mode);
+      nothingPasswordDerived(log);
+      expect(result).toMatchObject({ outcome: 'access-denied', phase: 'auth', error: { code: 'PASSWORD_WITHHELD' } });
+      expect(result.reason).toContain('inside TLS no CA verified');
+    },
+  );
 
   it('VERIFY_CA without --ssl-ca keeps the password even with --get-server-public-key: the server has not proved itself', async () => {
     const { log, result } = await attack('VERIFY_CA', { getServerPublicKey: true });
@@ -108,11 +132,14 @@ describe('a rogue server asking for caching_sha2_password full authentication', 
     expect(result).toMatchObject({ outcome: 'access-denied', error: { code: 'PASSWORD_WITHHELD' } });
   });
 
-  it.each(['PREFERRED', 'REQUIRED'] as const)('a switch to mysql_clear_password inside TLS no CA verified (%s): nothing after the switch', async (mode) => {
-    const { log, result } = await attack(mode, {}, 'clear-password');
-    nothingPasswordDerived(log);
-    expect(result).toMatchObject({ outcome: 'access-denied', error: { code: 'PASSWORD_WITHHELD' } });
-  });
+  it.each(['PREFERRED', 'REQUIRED'] as const)(
+    'a switch to mysql_clear_password inside TLS no CA verified (%s): nothing after the switch',
+    async (mode) => {
+      const { log, result } = await attack(mode, {}, 'clear-password');
+      nothingPasswordDerived(log);
+      expect(result).toMatchObject({ outcome: 'access-denied', error: { code: 'PASSWORD_WITHHELD' } });
+    },
+  );
 
   // The same rogue catches the password when the operator allows it: the log above can fail.
   it('with --get-server-public-key over plain TCP, the rogue gets its key used and decrypts the password (what the flag allows)', async () => {
@@ -130,6 +157,10 @@ describe('a rogue server asking for caching_sha2_password full authentication', 
   it('the fast-auth scramble it does get is no password: it is bound to the rogue’s nonce', async () => {
     const { log } = await attack('DISABLED');
     const response = log.all[0]!;
-    expect(response.includes(cachingSha2Scramble(Buffer.from(PASSWORD), Buffer.from('46725c5e01260b743f7217657e671a5f51111815', 'hex')))).toBe(true);
+    expect(
+      response.includes(
+        cachingSha2Scramble(Buffer.from(PASSWORD), Buffer.from('46725c5e01260b743f7217657e671a5f51111815', 'hex')),
+      ),
+    ).toBe(true);
   });
 });

@@ -46,11 +46,15 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
   if (!existsSync(built)) {
-    throw new Error(`${relative(root, built)} is missing: run \`npm run build:sea\` first (npm run test:dist tests the built artefacts)`);
+    throw new Error(
+      `${relative(root, built)} is missing: run \`npm run build:sea\` first (npm run test:dist tests the built artefacts)`,
+    );
   }
   const newest = newestInput();
   if (statSync(built).mtimeMs < newest.mtimeMs) {
-    throw new Error(`${relative(root, built)} is older than ${relative(root, newest.path)}: run \`npm run build:sea\` again`);
+    throw new Error(
+      `${relative(root, built)} is older than ${relative(root, newest.path)}: run \`npm run build:sea\` again`,
+    );
   }
   dir = mkdtempSync(join(tmpdir(), 'gp-sea-'));
   const emptyPath = join(dir, 'empty-path');
@@ -119,13 +123,20 @@ describe('the single executable, alone in an empty directory without node on PAT
     const server = await serve(galeraNode(SYNCED_NODE, { password: 'sea-secret' }));
     const r = await run(['-u', 'probe', '--json', server.target], { MYSQL_PWD: 'sea-secret' });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ target: server.target, healthy: true, outcome: 'healthy', node: { clusterSize: 3, tls: false } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      target: server.target,
+      healthy: true,
+      outcome: 'healthy',
+      node: { clusterSize: 3, tls: false },
+    });
     expect(r.stdout + r.stderr).not.toContain('sea-secret');
   });
 
   it('verifies a TLS server against a CA file (node:tls inside the executable)', async () => {
     const pem = (name: string): Buffer => readFileSync(join(root, 'fixtures', 'tls', name));
-    const server = await serve(galeraNode(SYNCED_NODE, { tls: { key: pem('server-key.pem'), cert: pem('server-cert.pem') } }));
+    const server = await serve(
+      galeraNode(SYNCED_NODE, { tls: { key: pem('server-key.pem'), cert: pem('server-cert.pem') } }),
+    );
     const r = await run(['-u', 'probe', '--json', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', 'ca.pem', server.target]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ healthy: true, node: { tls: true } });
@@ -135,7 +146,11 @@ describe('the single executable, alone in an empty directory without node on PAT
     const server = await serve(() => {});
     const r = await run(['--timeout', '300ms', server.target]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(new RegExp(`^${server.target} timeout in greeting after 300 ms: connected, but the server sent no greeting.*\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^${server.target} timeout in greeting after 300 ms: connected, but the server sent no greeting.*\\n$`,
+      ),
+    );
     expect(r.ms).toBeGreaterThanOrEqual(300);
     expect(r.ms).toBeLessThan(300 + 1500); // the deadline plus generous process start-up and exit
     await server.allClosed();
@@ -143,7 +158,11 @@ describe('the single executable, alone in an empty directory without node on PAT
 
   it('serve answers an HTTP health request, then stops on SIGTERM with exit 0', async () => {
     const server = await serve(galeraNode(SYNCED_NODE));
-    const child = spawn(exe, ['serve', '--listen', '127.0.0.1:0', '-u', 'probe', server.target], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(exe, ['serve', '--listen', '127.0.0.1:0', '-u', 'probe', server.target], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     const exit = new Promise<number | null>((resolve) => child.once('close', resolve));

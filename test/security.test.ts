@@ -32,10 +32,12 @@ function webConfig(text: string): string {
 }
 
 /** A node that is slow to greet: a probe with a budget of a few ms times out, a real scrape does not. */
-const slowGreeting = (ms: number): Script => async (conn) => {
-  await sleep(ms);
-  await galeraNode(SYNCED_NODE)(conn);
-};
+const slowGreeting =
+  (ms: number): Script =>
+  async (conn) => {
+    await sleep(ms);
+    await galeraNode(SYNCED_NODE)(conn);
+  };
 
 /** A node that accepts the connection and never says a word. */
 const silent: Script = () => undefined;
@@ -65,17 +67,29 @@ describe('1. an IPv4-looking glob lets DNS names through (allow-list bypass)', (
   it('each pattern kind against names, addresses and mixtures', () => {
     const table: [pattern: string, allowed: string[], refused: string[]][] = [
       // Labels that look like an address: IP literals only.
-      ['10.0.1.*:3306', ['10.0.1.7:3306', '10.0.1.255:3306'], ['10.0.1.com:3306', '10.0.1.anything:3306', '10.0.1.7x:3306', '10.0.1.7:3307', '10.0.2.7:3306']],
+      [
+        '10.0.1.*:3306',
+        ['10.0.1.7:3306', '10.0.1.255:3306'],
+        ['10.0.1.com:3306', '10.0.1.anything:3306', '10.0.1.7x:3306', '10.0.1.7:3307', '10.0.2.7:3306'],
+      ],
       ['10.0.1.?:3306', ['10.0.1.7:3306'], ['10.0.1.a:3306', '10.0.1.77:3306']],
       ['10.0.*.1*:*', ['10.0.9.1:1', '10.0.9.199:3306'], ['10.0.x.1:3306', '10.0.9.1a:3306']],
       ['*.*.*.*:3306', ['1.2.3.4:3306'], ['a.b.c.d:3306', 'db.example.com:3306', '[::1]:3306']],
       // Host-name patterns: names only, never an IP literal.
-      ['*.db.example.com:3306', ['a.db.example.com:3306', '10.db.example.com:3306'], ['db.example.com:3306', 'a.b.db.example.com:3306', '1.2.3.4:3306']],
+      [
+        '*.db.example.com:3306',
+        ['a.db.example.com:3306', '10.db.example.com:3306'],
+        ['db.example.com:3306', 'a.b.db.example.com:3306', '1.2.3.4:3306'],
+      ],
       ['db-?.example.com:3306-3309', ['db-1.example.com:3309'], ['db-10.example.com:3306', 'db-1.example.com:3310']],
       ['*:3306', ['localhost:3306', 'db1:3306'], ['127.0.0.1:3306', 'db1.example.com:3306', '[::1]:3306']],
       ['local*:*', ['localhost:1'], ['127.0.0.1:1']],
       // CIDRs: addresses only, never names.
-      ['10.0.0.0/8:3306', ['10.1.2.3:3306', '[::ffff:10.1.2.3]:3306'], ['10.1.2.com:3306', '11.0.0.1:3306', '[::ffff:11.1.2.3]:3306']],
+      [
+        '10.0.0.0/8:3306',
+        ['10.1.2.3:3306', '[::ffff:10.1.2.3]:3306'],
+        ['10.1.2.com:3306', '11.0.0.1:3306', '[::ffff:11.1.2.3]:3306'],
+      ],
       ['[fd00::/8]:*', ['[fd00::1]:3306'], ['fd00.example.com:3306', '10.0.0.1:3306']],
     ];
     for (const [pattern, allowed, refused] of table) {
@@ -85,7 +99,8 @@ describe('1. an IPv4-looking glob lets DNS names through (allow-list bypass)', (
   });
 
   it('a pattern that looks like part of an address is refused at start-up (use four labels or a CIDR)', () => {
-    for (const p of ['10.0.*:3306', '10.*:3306', '10.0.1.2.*:3306']) expect(() => new TargetPolicy({ patterns: [p] }), p).toThrow(/four labels|CIDR/);
+    for (const p of ['10.0.*:3306', '10.*:3306', '10.0.1.2.*:3306'])
+      expect(() => new TargetPolicy({ patterns: [p] }), p).toThrow(/four labels|CIDR/);
   });
 
   it('10.0.1.com is refused by /probe before any lookup: no probe runs', async () => {
@@ -100,7 +115,13 @@ describe('1. an IPv4-looking glob lets DNS names through (allow-list bypass)', (
       maxConcurrentProbes: 4,
       probe: async (o) => {
         probed.push(String(o.host));
-        return { target: `${o.host}:${o.port}`, healthy: false, outcome: 'unreachable', reason: 'refused', timings: { total: 1 } };
+        return {
+          target: `${o.host}:${o.port}`,
+          healthy: false,
+          outcome: 'unreachable',
+          reason: 'refused',
+          timings: { total: 1 },
+        };
       },
     });
     expect((await exporter.probe('target=10.0.1.com:3306', undefined)).status).toBe(403);
@@ -118,7 +139,13 @@ describe('2. a bcrypt flood stalls the load balancer', () => {
     const port = await s.port();
     expect((await get(port, '/health')).status).toBe(200);
     const health: Reply[] = [];
-    const attack = flood(36, 12, (i) => get(port, '/metrics', { auth: `prometheus:guess-${i}`, localAddress: `127.0.0.${2 + (i % 6)}`, timeoutMs: 20_000 }));
+    const attack = flood(36, 12, (i) =>
+      get(port, '/metrics', {
+        auth: `prometheus:guess-${i}`,
+        localAddress: `127.0.0.${2 + (i % 6)}`,
+        timeoutMs: 20_000,
+      }),
+    );
     for (let i = 0; i < 8; i++) {
       await sleep(300);
       health.push(await get(port, '/health', { timeoutMs: 10_000 }));
@@ -135,7 +162,11 @@ describe('3. guessing locks the right password out', () => {
     const file = webConfig(`basic_auth_users:\n  prometheus: '${bcryptHash('right', salt(2), 6)}'\n`);
     const s = start(['--listen', '127.0.0.1:0', '--web-config', file, fake.target]);
     const port = await s.port();
-    const guesses = await Promise.all(Array.from({ length: 30 }, (_, i) => get(port, '/metrics', { auth: `prometheus:wrong-${i}`, localAddress: '127.0.0.2' })));
+    const guesses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        get(port, '/metrics', { auth: `prometheus:wrong-${i}`, localAddress: '127.0.0.2' }),
+      ),
+    );
     expect(guesses.some((r) => r.status === 429)).toBe(true);
     expect(guesses.every((r) => r.status === 401 || r.status === 429)).toBe(true);
     expect((await get(port, '/metrics', { auth: 'prometheus:right' })).status).toBe(200);
@@ -145,10 +176,15 @@ describe('3. guessing locks the right password out', () => {
 describe('3. guessing locks the right password out (the memory of verdicts)', () => {
   it('1,010 wrong guesses from many addresses do not evict the verdict for the right password', async () => {
     const pool = new BcryptPool(1, 2000);
-    const auth = new BasicAuth(new Map([['prometheus', parseBcryptHash(bcryptHash('right', salt(7), 4))!]]), { pool, perClientPerSecond: 1000, perClientPending: 1000 });
+    const auth = new BasicAuth(new Map([['prometheus', parseBcryptHash(bcryptHash('right', salt(7), 4))!]]), {
+      pool,
+      perClientPerSecond: 1000,
+      perClientPending: 1000,
+    });
     const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
     expect(await auth.check(basic('prometheus', 'right'), '127.0.0.1')).toBe('ok');
-    for (let i = 0; i < 1010; i++) expect(await auth.check(basic('prometheus', `wrong-${i}`), `10.0.${i >> 8}.${i & 255}`)).toBe('denied');
+    for (let i = 0; i < 1010; i++)
+      expect(await auth.check(basic('prometheus', `wrong-${i}`), `10.0.${i >> 8}.${i & 255}`)).toBe('denied');
     // Still remembered: answered at once (not a promise), without a new verification.
     expect(auth.check(basic('prometheus', 'right'), '10.9.9.9')).toBe('ok');
     await pool.close();
@@ -158,7 +194,16 @@ describe('3. guessing locks the right password out (the memory of verdicts)', ()
 describe('4. scrape poisoning through the single flight', () => {
   it('a request with a 1 ms scrape timeout once a second does not make real scrapes report probe_success 0', async () => {
     const fake = await serveNode(slowGreeting(60));
-    const s = start(['--listen', '127.0.0.1:0', '--allow-target', '127.0.0.1:*', '-u', 'monitor', '--ssl-mode', 'DISABLED']);
+    const s = start([
+      '--listen',
+      '127.0.0.1:0',
+      '--allow-target',
+      '127.0.0.1:*',
+      '-u',
+      'monitor',
+      '--ssl-mode',
+      'DISABLED',
+    ]);
     const port = await s.port();
     const path = `/probe?target=${fake.target}`;
     let poisoning = true;
@@ -184,9 +229,21 @@ describe('4. scrape poisoning through the single flight', () => {
 });
 
 describe('4. scrape poisoning (the check underneath)', () => {
-  it('a failure within a 1 ms budget answers only its own request: the 5 s scrape\'s result and verdict stay', async () => {
-    const ok: ProbeResult = { target: 'x:1', healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } };
-    const cut: ProbeResult = { target: 'x:1', healthy: false, outcome: 'timeout', reason: 'timeout in greeting', timings: { total: 1 } };
+  it("a failure within a 1 ms budget answers only its own request: the 5 s scrape's result and verdict stay", async () => {
+    const ok: ProbeResult = {
+      target: 'x:1',
+      healthy: true,
+      outcome: 'healthy',
+      reason: 'synced',
+      timings: { total: 1 },
+    };
+    const cut: ProbeResult = {
+      target: 'x:1',
+      healthy: false,
+      outcome: 'timeout',
+      reason: 'timeout in greeting',
+      timings: { total: 1 },
+    };
     const budgets: (number | undefined)[] = [];
     const changes: string[] = [];
     const check = new HealthCheck({
@@ -203,7 +260,13 @@ describe('4. scrape poisoning (the check underneath)', () => {
     expect(short.kind === 'result' && short.result.healthy).toBe(true);
     expect(budgets).toEqual([4500]);
     // A failure from a short probe, once the cache is gone, answers the short one only.
-    const expired = new HealthCheck({ probe: async (_s, b) => (b !== undefined && b < 100 ? cut : ok), cacheMs: 0, maxAgeMs: 60_000, waitMs: 1000, onChange: (c) => changes.push(`2:${c.to}`) });
+    const expired = new HealthCheck({
+      probe: async (_s, b) => (b !== undefined && b < 100 ? cut : ok),
+      cacheMs: 0,
+      maxAgeMs: 60_000,
+      waitMs: 1000,
+      onChange: (c) => changes.push(`2:${c.to}`),
+    });
     expect(((await expired.answer(4500)) as { result: ProbeResult }).result.healthy).toBe(true);
     expect(((await expired.answer(1)) as { result: ProbeResult }).result.healthy).toBe(false);
     expect(expired.latest?.healthy).toBe(true);
@@ -253,11 +316,16 @@ describe('5. idle TLS connections are never closed', () => {
     const fake = await serveNode(galeraNode(SYNCED_NODE));
     const s = start(['--listen', '127.0.0.1:0', '--web-config', webConfig(TLS), fake.target]);
     const port = await s.port();
-    const sockets = await Promise.all(Array.from({ length: 300 }, () => idle(port, '127.0.0.2').catch(() => undefined)));
+    const sockets = await Promise.all(
+      Array.from({ length: 300 }, () => idle(port, '127.0.0.2').catch(() => undefined)),
+    );
     let closed = 0;
     for (const sk of sockets) {
       if (!sk) closed++;
-      else sk.once('close', () => closed++).on('error', () => undefined).resume();
+      else
+        sk.once('close', () => closed++)
+          .on('error', () => undefined)
+          .resume();
     }
     await sleep(1000);
     const health = await get(port, '/health', { tls: true });
@@ -282,9 +350,23 @@ describe('7. slots and the target table exhausted through a broad pattern', () =
   it('20 silent targets and 4 slots: a healthy target is still scraped, probe_success 1 within 2 s', async () => {
     const healthy = await serveNode(galeraNode(SYNCED_NODE));
     const silents = await Promise.all(Array.from({ length: 20 }, () => serveNode(silent)));
-    const s = start(['--listen', '127.0.0.1:0', '--allow-target', '127.0.0.1:*', '--max-concurrent-probes', '4', '--timeout', '3s', '-u', 'monitor', '--ssl-mode', 'DISABLED']);
+    const s = start([
+      '--listen',
+      '127.0.0.1:0',
+      '--allow-target',
+      '127.0.0.1:*',
+      '--max-concurrent-probes',
+      '4',
+      '--timeout',
+      '3s',
+      '-u',
+      'monitor',
+      '--ssl-mode',
+      'DISABLED',
+    ]);
     const port = await s.port();
-    const scrape = (target: string): Promise<Reply> => get(port, `/probe?target=${target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '5' } });
+    const scrape = (target: string): Promise<Reply> =>
+      get(port, `/probe?target=${target}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '5' } });
     expect(sample((await scrape(healthy.target)).body, 'probe_success')).toBe(1);
     let attacking = true;
     const attackers = silents.map(async (t) => {
@@ -327,7 +409,15 @@ describe('7. slots and the target table exhausted through a broad pattern', () =
 
   it('a full target table forgets failed targets first: a new target is still probed, a healthy one kept', async () => {
     const result = (host: string, port: number, healthy: boolean): ProbeResult =>
-      healthy ? { target: `${host}:${port}`, healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } } : { target: `${host}:${port}`, healthy: false, outcome: 'unreachable', reason: 'refused', timings: { total: 1 } };
+      healthy
+        ? { target: `${host}:${port}`, healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } }
+        : {
+            target: `${host}:${port}`,
+            healthy: false,
+            outcome: 'unreachable',
+            reason: 'refused',
+            timings: { total: 1 },
+          };
     const probed: string[] = [];
     const exporter = new Exporter({
       policy: new TargetPolicy({ patterns: ['127.0.0.0/8:*'] }),
@@ -344,7 +434,8 @@ describe('7. slots and the target table exhausted through a broad pattern', () =
       },
     });
     expect((await exporter.probe('target=127.0.0.1:1', undefined)).body).toMatch(/^probe_success 1$/m);
-    for (let i = 2; i <= 30; i++) expect((await exporter.probe(`target=127.0.0.1:${i}`, undefined)).status, `target ${i}`).toBe(200);
+    for (let i = 2; i <= 30; i++)
+      expect((await exporter.probe(`target=127.0.0.1:${i}`, undefined)).status, `target ${i}`).toBe(200);
     expect(exporter.size).toBeLessThanOrEqual(10);
     // The healthy one was kept: its cached result answers without a new probe.
     const before = probed.length;
@@ -362,14 +453,20 @@ describe('8. the allow list backtracks', () => {
     expect(r.status).toBe(403);
     expect(r.ms).toBeLessThan(1000);
     // And it still matches what it should, without a lookup: a name that is allowed but not answered.
-    expect(new TargetPolicy({ patterns: ['*a*a*a*a*a*a*b.example.com:3306'] }).allows(parseTargetAddress('xaaaaaayb.example.com:3306'))).toBe(true);
+    expect(
+      new TargetPolicy({ patterns: ['*a*a*a*a*a*a*b.example.com:3306'] }).allows(
+        parseTargetAddress('xaaaaaayb.example.com:3306'),
+      ),
+    ).toBe(true);
   });
 });
 
 describe('9. user names enumerated through bcrypt costs', () => {
   it('an unknown user pays what the costliest known user pays', async () => {
     const fake = await serveNode(galeraNode(SYNCED_NODE));
-    const file = webConfig(`basic_auth_users:\n  alice: '${bcryptHash('a', salt(3), 4)}'\n  bob: '${bcryptHash('b', salt(4), 12)}'\n`);
+    const file = webConfig(
+      `basic_auth_users:\n  alice: '${bcryptHash('a', salt(3), 4)}'\n  bob: '${bcryptHash('b', salt(4), 12)}'\n`,
+    );
     const s = start(['--listen', '127.0.0.1:0', '--web-config', file, fake.target]);
     const port = await s.port();
     const bob: number[] = [];
@@ -378,7 +475,10 @@ describe('9. user names enumerated through bcrypt costs', () => {
       bob.push((await get(port, '/metrics', { auth: `bob:wrong-${i}`, localAddress: `127.0.0.${10 + i}` })).ms);
       nobody.push((await get(port, '/metrics', { auth: `mallory:wrong-${i}`, localAddress: `127.0.0.${20 + i}` })).ms);
     }
-    expect(median(nobody), `unknown ${nobody.map(Math.round).join(' ')} vs bob ${bob.map(Math.round).join(' ')}`).toBeGreaterThan(median(bob) / 2);
+    expect(
+      median(nobody),
+      `unknown ${nobody.map(Math.round).join(' ')} vs bob ${bob.map(Math.round).join(' ')}`,
+    ).toBeGreaterThan(median(bob) / 2);
   });
 });
 
@@ -409,7 +509,10 @@ describe('10. the unguarded JSON forms leak what the guarded paths hide', () => 
 describe('11. secrets on disk and on the command line', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.once('close', (code) => resolve({ code, stderr }));
@@ -429,11 +532,29 @@ describe('11. secrets on disk and on the command line', () => {
     const file = join(tempDir(), 'pw');
     writeFileSync(file, 'pw\n');
     chmodSync(file, 0o644);
-    const readable = await run(['--no-defaults', '-u', 'monitor', '--password-file', file, '--ssl-mode', 'DISABLED', fake.target]);
+    const readable = await run([
+      '--no-defaults',
+      '-u',
+      'monitor',
+      '--password-file',
+      file,
+      '--ssl-mode',
+      'DISABLED',
+      fake.target,
+    ]);
     expect(readable.code).toBe(0);
     expect(readable.stderr).toMatch(/warning: .*pw.* (can be read|is readable) by/);
     chmodSync(file, 0o666);
-    const writable = await run(['--no-defaults', '-u', 'monitor', '--password-file', file, '--ssl-mode', 'DISABLED', fake.target]);
+    const writable = await run([
+      '--no-defaults',
+      '-u',
+      'monitor',
+      '--password-file',
+      file,
+      '--ssl-mode',
+      'DISABLED',
+      fake.target,
+    ]);
     expect(writable.code).toBe(64);
     expect(writable.stderr).toMatch(/world-writable/);
   });
@@ -467,14 +588,26 @@ describe('11. secrets on disk and on the command line', () => {
 
 describe('12. web-config mistakes give a stack trace or silence', () => {
   const cases: [name: string, text: () => string, line: number][] = [
-    ['a cert_file that is not PEM', () => {
-      const bad = join(tempDir(), 'not.pem');
-      writeFileSync(bad, 'hello\n');
-      return `tls_server_config:\n  cert_file: ${bad}\n  key_file: ${FIXTURES}/server-key.pem\n`;
-    }, 2],
-    ['a key that does not match the certificate', () => `tls_server_config:\n  cert_file: ${FIXTURES}/server-cert.pem\n  key_file: ${FIXTURES}/client-key.pem\n`, 3],
+    [
+      'a cert_file that is not PEM',
+      () => {
+        const bad = join(tempDir(), 'not.pem');
+        writeFileSync(bad, 'hello\n');
+        return `tls_server_config:\n  cert_file: ${bad}\n  key_file: ${FIXTURES}/server-key.pem\n`;
+      },
+      2,
+    ],
+    [
+      'a key that does not match the certificate',
+      () => `tls_server_config:\n  cert_file: ${FIXTURES}/server-cert.pem\n  key_file: ${FIXTURES}/client-key.pem\n`,
+      3,
+    ],
     ['min_version above max_version', () => `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, 5],
-    ['a client_ca_file that is not PEM', () => `${TLS}  client_ca_file: ${FIXTURES}/README.md\n  client_auth_type: RequireAndVerifyClientCert\n`, 4],
+    [
+      'a client_ca_file that is not PEM',
+      () => `${TLS}  client_ca_file: ${FIXTURES}/README.md\n  client_auth_type: RequireAndVerifyClientCert\n`,
+      4,
+    ],
     ['an empty file', () => '', 1],
     ['comments only', () => '# nothing here\n', 1],
   ];
@@ -501,14 +634,33 @@ describe('13. what the allow list means at its edges', () => {
 
   it('DNS rebinding: /probe refuses a Host name that is not ours; an IP literal, localhost and --allow-host names pass', async () => {
     const fake = await serveNode(galeraNode(SYNCED_NODE));
-    const s = start(['--listen', '127.0.0.1:0', '--allow-target', '127.0.0.1:*', '--allow-host', '*.monitoring.example', '-u', 'monitor', '--ssl-mode', 'DISABLED', fake.target]);
+    const s = start([
+      '--listen',
+      '127.0.0.1:0',
+      '--allow-target',
+      '127.0.0.1:*',
+      '--allow-host',
+      '*.monitoring.example',
+      '-u',
+      'monitor',
+      '--ssl-mode',
+      'DISABLED',
+      fake.target,
+    ]);
     const port = await s.port();
-    const probe = (host: string): Promise<Reply> => get(port, `/probe?target=${fake.target}`, { headers: { Host: host } });
+    const probe = (host: string): Promise<Reply> =>
+      get(port, `/probe?target=${fake.target}`, { headers: { Host: host } });
     const rebound = await probe(`attacker.example:${port}`);
     expect(rebound.status).toBe(403);
     expect(rebound.body).not.toContain('probe_success');
     expect((await get(port, '/targets', { headers: { Host: 'attacker.example' } })).status).toBe(403);
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'prometheus.monitoring.example:9200', `[::1]:${port}`]) expect((await probe(host)).status, host).toBe(200);
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      'prometheus.monitoring.example:9200',
+      `[::1]:${port}`,
+    ])
+      expect((await probe(host)).status, host).toBe(200);
     // The load balancers' line is not the exporter's: it answers whatever the Host.
     expect((await get(port, '/health', { headers: { Host: 'attacker.example' } })).status).toBe(200);
     expect(fake.connections.length).toBeGreaterThan(0);
@@ -524,4 +676,3 @@ describe('13. what the allow list means at its edges', () => {
     }
   });
 });
-

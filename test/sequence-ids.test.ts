@@ -101,7 +101,8 @@ describe('PacketChannel sequence ids', () => {
 
   it('a packet split into 0xFFFFFF frames is checked by its first frame, then continued from its last', async () => {
     const big = Buffer.alloc(0xffffff, 1);
-    const header = (length: number, seq: number): Buffer => Buffer.from([length & 0xff, (length >> 8) & 0xff, length >> 16, seq]);
+    const header = (length: number, seq: number): Buffer =>
+      Buffer.from([length & 0xff, (length >> 8) & 0xff, length >> 16, seq]);
     // Strict: the greeting-like first packet spans ids 0 and 1; the next packet is 2.
     const strict = channelFed(header(0xffffff, 0), big, frame(1), frame(2));
     expect(await ids(strict, 2)).toEqual([1, 2]);
@@ -114,7 +115,15 @@ describe('PacketChannel sequence ids', () => {
 });
 
 function options(server: FakeServer, extra: ProbeOptions = {}): ProbeOptions {
-  return { host: server.host, port: server.port, user: 'probe', password: PASSWORD, sslMode: 'DISABLED', timeout: 5000, ...extra };
+  return {
+    host: server.host,
+    port: server.port,
+    user: 'probe',
+    password: PASSWORD,
+    sslMode: 'DISABLED',
+    timeout: 5000,
+    ...extra,
+  };
 }
 
 /** Probes, then checks the server saw the connection close and no handle of ours survives. */
@@ -132,11 +141,17 @@ describe('probes against servers that restart the count elsewhere', () => {
       ] as const) {
         const server = await serve(galeraNode(state, { password: PASSWORD, replyId }));
         const result = await probeAndCheckCleanup(server, options(server));
-        expect(result, `answers starting at ${replyId(0)}, ${replyId(1)}`).toMatchObject({ outcome, reason: outcome === 'healthy' ? 'synced' : 'non-Primary' });
+        expect(result, `answers starting at ${replyId(0)}, ${replyId(1)}`).toMatchObject({
+          outcome,
+          reason: outcome === 'healthy' ? 'synced' : 'non-Primary',
+        });
         expect(server.connections[0]!.quitReceived).toBe(true);
       }
       const pinged = await serve(galeraNode(SYNCED_NODE, { password: PASSWORD, replyId }));
-      expect(await probeAndCheckCleanup(pinged, options(pinged, { check: 'alive' }))).toMatchObject({ outcome: 'healthy', reason: 'alive' });
+      expect(await probeAndCheckCleanup(pinged, options(pinged, { check: 'alive' }))).toMatchObject({
+        outcome: 'healthy',
+        reason: 'alive',
+      });
     }
   });
 
@@ -164,7 +179,11 @@ describe('the handshake and the auth exchange stay strict', () => {
       await conn.readPacket();
     });
     const result = await probeAndCheckCleanup(server, options(server));
-    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'greeting', error: { code: 'PACKET_OUT_OF_ORDER' } });
+    expect(result).toMatchObject({
+      outcome: 'protocol-error',
+      phase: 'greeting',
+      error: { code: 'PACKET_OUT_OF_ORDER' },
+    });
   });
 
   for (const [what, seq] of [
@@ -180,7 +199,11 @@ describe('the handshake and the auth exchange stay strict', () => {
         await conn.readPacket();
       });
       const result = await probeAndCheckCleanup(server, options(server, { check: 'alive' }));
-      expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'auth', error: { code: 'PACKET_OUT_OF_ORDER' } });
+      expect(result).toMatchObject({
+        outcome: 'protocol-error',
+        phase: 'auth',
+        error: { code: 'PACKET_OUT_OF_ORDER' },
+      });
     });
   }
 
@@ -188,7 +211,15 @@ describe('the handshake and the auth exchange stay strict', () => {
     const server = await serve(async (conn) => {
       conn.greeting();
       await conn.readHandshakeResponse();
-      conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), Buffer.alloc(20, 7), Buffer.from([0])]), 5);
+      conn.send(
+        Buffer.concat([
+          Buffer.from([0xfe]),
+          Buffer.from('mysql_native_password\0'),
+          Buffer.alloc(20, 7),
+          Buffer.from([0]),
+        ]),
+        5,
+      );
       await conn.readPacket();
     });
     const result = await probeAndCheckCleanup(server, options(server));
@@ -199,7 +230,15 @@ describe('the handshake and the auth exchange stay strict', () => {
     const server = await serve(async (conn) => {
       conn.greeting();
       await conn.readHandshakeResponse();
-      conn.send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), Buffer.alloc(20, 7), Buffer.from([0])]), 2);
+      conn.send(
+        Buffer.concat([
+          Buffer.from([0xfe]),
+          Buffer.from('mysql_native_password\0'),
+          Buffer.alloc(20, 7),
+          Buffer.from([0]),
+        ]),
+        2,
+      );
       const answer = await conn.readPacket();
       if (answer) conn.ok(answer.sequenceId + 2);
       await conn.readPacket();

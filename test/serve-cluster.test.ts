@@ -31,7 +31,14 @@ class Nodes {
             this.probes[i]!++;
             if (this.silent[i]) {
               await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-              return { target: T[i]!, healthy: false, outcome: 'timeout', phase: 'greeting', reason: 'silent', timings: { total: 0 } } satisfies ProbeResult;
+              return {
+                target: T[i]!,
+                healthy: false,
+                outcome: 'timeout',
+                phase: 'greeting',
+                reason: 'silent',
+                timings: { total: 0 },
+              } satisfies ProbeResult;
             }
             if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
             return this.answers[i]!;
@@ -46,7 +53,11 @@ class Nodes {
 }
 
 const views: ClusterView[] = [];
-function view(nodes: Nodes, self: string = T[0], extra: { writerDelayMs?: number; now?: () => number; expectSize?: number; cacheMs?: number } = {}): ClusterView {
+function view(
+  nodes: Nodes,
+  self: string = T[0],
+  extra: { writerDelayMs?: number; now?: () => number; expectSize?: number; cacheMs?: number } = {},
+): ClusterView {
   const v = new ClusterView({
     self,
     targets: T,
@@ -85,7 +96,11 @@ describe('ClusterView', () => {
     nodes.answers = [result(1, [1]), result(2, [2]), result(3, [3])];
     expect((await view(nodes).writer()).line).toBe('no writer: split-brain');
     const nonPrimary = { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized' } as const;
-    nodes.answers = [result(1, [1], nonPrimary, false), result(2, [2], nonPrimary, false), result(3, [3], nonPrimary, false)];
+    nodes.answers = [
+      result(1, [1], nonPrimary, false),
+      result(2, [2], nonPrimary, false),
+      result(3, [3], nonPrimary, false),
+    ];
     expect((await view(nodes).writer()).line).toBe('no writer: no-primary');
   });
 
@@ -98,7 +113,7 @@ describe('ClusterView', () => {
     now += 2999;
     expect((await two.writer()).line).toBe('becoming writer');
     now += 1;
-    expect((await two.writer())).toMatchObject({ ok: true, line: 'writer' });
+    expect(await two.writer()).toMatchObject({ ok: true, line: 'writer' });
     // Losing it and getting it back starts the delay again.
     nodes.answers[0] = result(1, [1, 2, 3]);
     expect((await two.writer()).line).toBe('not the writer: 127.0.0.1:3311 is');
@@ -112,11 +127,20 @@ describe('ClusterView', () => {
     nodes.answers = [result(1, [1, 2]), result(2, [1, 2]), result(3, [3])];
     expect(await view(nodes, T[2]).splitBrainRefusal()).toBe("split-brain: this node's component {n3} is the minority");
     expect(await view(nodes, T[0]).splitBrainRefusal()).toBeUndefined();
-    const unreachable: ProbeResult = { target: T[1]!, healthy: false, outcome: 'unreachable', phase: 'connect', reason: 'refused', timings: { total: 1 } };
+    const unreachable: ProbeResult = {
+      target: T[1]!,
+      healthy: false,
+      outcome: 'unreachable',
+      phase: 'connect',
+      reason: 'refused',
+      timings: { total: 1 },
+    };
     nodes.answers = [result(1, [1]), unreachable, { ...unreachable, target: T[2]! }];
     expect(await view(nodes, T[0]).splitBrainRefusal()).toBeUndefined();
     nodes.answers = [result(1, [1]), result(2, [2]), result(3, [3])];
-    expect(await view(nodes, T[0]).splitBrainRefusal()).toBe('split-brain: no component holds a majority of 3; this node\'s is {n1}');
+    expect(await view(nodes, T[0]).splitBrainRefusal()).toBe(
+      "split-brain: no component holds a majority of 3; this node's is {n1}",
+    );
   });
 
   it('a silent peer does not hold up /health: the refusal is judged from the latest results at once', async () => {
@@ -170,7 +194,9 @@ describe('ClusterView', () => {
   });
 
   it('refuses a list without this node', () => {
-    expect(() => new ClusterView({ self: '127.0.0.1:1', targets: T, checks: new Nodes().checks(), writerDelayMs: 0 })).toThrow(/not in the cluster list/);
+    expect(
+      () => new ClusterView({ self: '127.0.0.1:1', targets: T, checks: new Nodes().checks(), writerDelayMs: 0 }),
+    ).toThrow(/not in the cluster list/);
   });
 });
 
@@ -184,7 +210,11 @@ describe('the endpoints over HTTP', () => {
   async function start(nodes: Nodes, self: string): Promise<string> {
     const checks = nodes.checks();
     const v = new ClusterView({ self, targets: T, checks, writerDelayMs: 0 });
-    const server = createHealthServer(checks.get(self)!, { routes: clusterRoutes(v), refuse: () => v.splitBrainRefusal(), metricsExtra: () => v.metrics().render() });
+    const server = createHealthServer(checks.get(self)!, {
+      routes: clusterRoutes(v),
+      refuse: () => v.splitBrainRefusal(),
+      metricsExtra: () => v.metrics().render(),
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(async () => {
       await shutdownHealthServer(server, checks.get(self)!, 1000);
@@ -201,11 +231,23 @@ describe('the endpoints over HTTP', () => {
     const three = await start(nodes, T[2]!);
     expect(await get(`${one}/writer`)).toEqual({ status: 200, body: 'writer\n' });
     expect(await get(`${three}/writer`)).toEqual({ status: 503, body: 'not the writer: 127.0.0.1:3311 is\n' });
-    expect(await get(`${three}/cluster`)).toEqual({ status: 200, body: 'cluster healthy: 3 of 3 nodes healthy in one Primary component {n1,n2,n3}; writer 127.0.0.1:3311\n' });
+    expect(await get(`${three}/cluster`)).toEqual({
+      status: 200,
+      body: 'cluster healthy: 3 of 3 nodes healthy in one Primary component {n1,n2,n3}; writer 127.0.0.1:3311\n',
+    });
     const json = await get(`${three}/cluster?format=json`);
-    expect(JSON.parse(json.body)).toMatchObject({ verdict: 'healthy', writer: T[0], nodes: [{ target: T[0] }, { target: T[1] }, { target: T[2] }] });
+    expect(JSON.parse(json.body)).toMatchObject({
+      verdict: 'healthy',
+      writer: T[0],
+      nodes: [{ target: T[0] }, { target: T[1] }, { target: T[2] }],
+    });
     const writerJson = await get(`${three}/writer`, { accept: 'application/json' });
-    expect(JSON.parse(writerJson.body)).toEqual({ writer: false, reason: 'not the writer: 127.0.0.1:3311 is', elected: T[0], verdict: 'healthy' });
+    expect(JSON.parse(writerJson.body)).toEqual({
+      writer: false,
+      reason: 'not the writer: 127.0.0.1:3311 is',
+      elected: T[0],
+      verdict: 'healthy',
+    });
     expect(await get(`${three}/health`)).toEqual({ status: 200, body: 'synced\n' });
   });
 
@@ -214,10 +256,17 @@ describe('the endpoints over HTTP', () => {
     nodes.answers = [result(1, [1, 2]), result(2, [1, 2]), result(3, [3])];
     const one = await start(nodes, T[0]!);
     const three = await start(nodes, T[2]!);
-    expect(await get(`${three}/health`)).toEqual({ status: 503, body: "split-brain: this node's component {n3} is the minority\n" });
+    expect(await get(`${three}/health`)).toEqual({
+      status: 503,
+      body: "split-brain: this node's component {n3} is the minority\n",
+    });
     const json = await get(`${three}/ready?format=json`);
     expect(json.status).toBe(503);
-    expect(JSON.parse(json.body)).toMatchObject({ healthy: false, reason: "split-brain: this node's component {n3} is the minority", outcome: 'healthy' });
+    expect(JSON.parse(json.body)).toMatchObject({
+      healthy: false,
+      reason: "split-brain: this node's component {n3} is the minority",
+      outcome: 'healthy',
+    });
     expect((await get(`${three}/writer`)).status).toBe(503);
     expect(await get(`${one}/health`)).toEqual({ status: 200, body: 'synced\n' });
     expect(await get(`${one}/writer`)).toEqual({ status: 200, body: 'writer\n' });
@@ -235,13 +284,31 @@ describe('serve --cluster on the command line', () => {
   });
 
   it.each([
-    [['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3312,127.0.0.1:3313', '127.0.0.1:3311'], /this node's target 127\.0\.0\.1:3311 is not in the list/],
-    [['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311,127.0.0.1:3311', '127.0.0.1:3311'], /listed twice/],
-    [['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311,,127.0.0.1:3312', '127.0.0.1:3311'], /an empty entry/],
-    [['serve', '--listen', '127.0.0.1:0', '--cluster', '/run/mysqld.sock,127.0.0.1:3311', '127.0.0.1:3311'], /unix sockets/],
+    [
+      ['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3312,127.0.0.1:3313', '127.0.0.1:3311'],
+      /this node's target 127\.0\.0\.1:3311 is not in the list/,
+    ],
+    [
+      ['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311,127.0.0.1:3311', '127.0.0.1:3311'],
+      /listed twice/,
+    ],
+    [
+      ['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311,,127.0.0.1:3312', '127.0.0.1:3311'],
+      /an empty entry/,
+    ],
+    [
+      ['serve', '--listen', '127.0.0.1:0', '--cluster', '/run/mysqld.sock,127.0.0.1:3311', '127.0.0.1:3311'],
+      /unix sockets/,
+    ],
     [['serve', '--listen', '127.0.0.1:0', '--writer-delay', '2s', '127.0.0.1:3311'], /--writer-delay needs --cluster/],
-    [['serve', '--listen', '127.0.0.1:0', '--check', 'alive', '--cluster', '127.0.0.1:3311', '127.0.0.1:3311'], /--check alive reads nothing of Galera/],
-    [['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311', '--writer-delay', 'soon', '127.0.0.1:3311'], /--writer-delay: expected a duration/],
+    [
+      ['serve', '--listen', '127.0.0.1:0', '--check', 'alive', '--cluster', '127.0.0.1:3311', '127.0.0.1:3311'],
+      /--check alive reads nothing of Galera/,
+    ],
+    [
+      ['serve', '--listen', '127.0.0.1:0', '--cluster', '127.0.0.1:3311', '--writer-delay', 'soon', '127.0.0.1:3311'],
+      /--writer-delay: expected a duration/,
+    ],
   ])('%j is a usage error (exit 64)', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(64);

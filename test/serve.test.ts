@@ -11,16 +11,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probe } from '../src/probe/probe.js';
-import { createHealthServer, HealthCheck, shutdownHealthServer, type HealthCheckOptions, type VerdictChange } from '../src/serve/index.js';
+import {
+  createHealthServer,
+  HealthCheck,
+  shutdownHealthServer,
+  type HealthCheckOptions,
+  type VerdictChange,
+} from '../src/serve/index.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { SERVE_HELP } from '../src/cli/help.js';
 import { parseListen } from '../src/cli/serve-command.js';
 import { mutate, rng } from './support/damage.js';
 import { handleCounts, settle } from './support/resources.js';
-import { type FakeServer, galeraNode, NON_PRIMARY_NODE, type Script, startFakeServer, SYNCED_NODE, withState } from './support/fake-server.js';
+import {
+  type FakeServer,
+  galeraNode,
+  NON_PRIMARY_NODE,
+  type Script,
+  startFakeServer,
+  SYNCED_NODE,
+  withState,
+} from './support/fake-server.js';
 import { get, type Reply } from './support/http.js';
 
-const DONOR_NODE = withState(SYNCED_NODE, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, { wsrep_desync: 'ON' });
+const DONOR_NODE = withState(
+  SYNCED_NODE,
+  { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
+  { wsrep_desync: 'ON' },
+);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 let fakes: FakeServer[] = [];
@@ -65,7 +83,11 @@ async function node(script: Script): Promise<FakeServer> {
 }
 
 /** A health endpoint on an ephemeral port over a real probe of `fake`. */
-async function endpoint(fake: FakeServer | { host: string; port: number }, o: Partial<HealthCheckOptions> = {}, http = {}): Promise<{ port: number; check: HealthCheck; server: Server }> {
+async function endpoint(
+  fake: FakeServer | { host: string; port: number },
+  o: Partial<HealthCheckOptions> = {},
+  http = {},
+): Promise<{ port: number; check: HealthCheck; server: Server }> {
   const check = new HealthCheck({
     probe: (signal) => probe({ host: fake.host, port: fake.port, user: 'monitor', timeout: 1000, signal }),
     cacheMs: 1000,
@@ -101,7 +123,10 @@ describe('endpoints', () => {
 
   it('a donor is not ready, but alive: an orchestrator must not kill it', async () => {
     const { port } = await endpoint(await node(galeraNode(DONOR_NODE)));
-    expect(await get(port, '/ready')).toMatchObject({ status: 503, body: 'not ready: not synced: Donor/Desynced (state 2)\n' });
+    expect(await get(port, '/ready')).toMatchObject({
+      status: 503,
+      body: 'not ready: not synced: Donor/Desynced (state 2)\n',
+    });
     expect(await get(port, '/live')).toMatchObject({ status: 200, body: 'live: Primary, Donor/Desynced\n' });
   });
 
@@ -124,11 +149,22 @@ describe('endpoints', () => {
     const byQuery = await get(port, '/health?format=json');
     expect(byQuery.status).toBe(200);
     expect(byQuery.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(byQuery.body)).toMatchObject({ healthy: true, outcome: 'healthy', reason: 'synced', node: { clusterSize: 3 }, timings: {} });
+    expect(JSON.parse(byQuery.body)).toMatchObject({
+      healthy: true,
+      outcome: 'healthy',
+      reason: 'synced',
+      node: { clusterSize: 3 },
+      timings: {},
+    });
     const byAccept = await get(port, '/ready', { headers: { Accept: 'text/html, application/json;q=0.9' } });
     expect(JSON.parse(byAccept.body)).toMatchObject({ healthy: true });
     const live = await get(port, '/live?format=json');
-    expect(JSON.parse(live.body)).toMatchObject({ live: true, liveness: 'live: Primary, Synced', outcome: 'healthy', reason: 'synced' });
+    expect(JSON.parse(live.body)).toMatchObject({
+      live: true,
+      liveness: 'live: Primary, Synced',
+      outcome: 'healthy',
+      reason: 'synced',
+    });
   });
 
   it('HEAD: the same status and Content-Length, no body', async () => {
@@ -151,7 +187,9 @@ describe('endpoints', () => {
       expect(r.status).toBe(405);
       expect(r.headers['allow']).toBe('GET, HEAD');
     }
-    const r = await get(port, '/%3Cscript%3Ealert(1)%3C/script%3E?x=<b>', { headers: { 'X-Evil': 'reflected-header' } });
+    const r = await get(port, '/%3Cscript%3Ealert(1)%3C/script%3E?x=<b>', {
+      headers: { 'X-Evil': 'reflected-header' },
+    });
     expect(r).toMatchObject({ status: 404, body: 'not found\n' });
     expect(JSON.stringify(r.headers)).not.toMatch(/script|reflected-header/);
     // None of this touched the database.
@@ -187,7 +225,9 @@ describe('endpoints', () => {
     expect(value('galera_probe_http_responses_total{code="200"}')).toBe(2);
     // Buckets are cumulative and +Inf equals the count.
     for (const phase of ['connect', 'greeting', 'auth', 'query', 'total']) {
-      const buckets = lines.filter((l) => l.startsWith(`galera_probe_phase_duration_seconds_bucket{phase="${phase}",`)).map((l) => Number(l.split(' ')[1]));
+      const buckets = lines
+        .filter((l) => l.startsWith(`galera_probe_phase_duration_seconds_bucket{phase="${phase}",`))
+        .map((l) => Number(l.split(' ')[1]));
       expect(buckets.length).toBeGreaterThan(2);
       for (let i = 1; i < buckets.length; i++) expect(buckets[i]).toBeGreaterThanOrEqual(buckets[i - 1]!);
       expect(buckets.at(-1)).toBe(value(`galera_probe_phase_duration_seconds_count{phase="${phase}"}`));
@@ -246,12 +286,22 @@ describe('protecting the node', () => {
     function scripted(maxAgeMs: number): { check: HealthCheck; clock: { t: number } } {
       const clock = { t: 0 };
       let calls = 0;
-      const healthy = { target: 't', healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } } as ProbeResult;
+      const healthy = {
+        target: 't',
+        healthy: true,
+        outcome: 'healthy',
+        reason: 'synced',
+        timings: { total: 1 },
+      } as ProbeResult;
       const check = new HealthCheck({
         probe: async (signal) => {
           calls++;
           if (calls === 1) return healthy;
-          return await new Promise<ProbeResult>((resolve) => signal.addEventListener('abort', () => resolve({ ...healthy, healthy: false, outcome: 'aborted', reason: 'aborted' })));
+          return await new Promise<ProbeResult>((resolve) =>
+            signal.addEventListener('abort', () =>
+              resolve({ ...healthy, healthy: false, outcome: 'aborted', reason: 'aborted' }),
+            ),
+          );
         },
         cacheMs: 1000,
         maxAgeMs,
@@ -278,7 +328,12 @@ describe('protecting the node', () => {
     });
 
     /** A probe function whose answers the test releases one by one. */
-    function gated(maxAgeMs: number): { check: HealthCheck; clock: { t: number }; release: () => void; calls: () => number } {
+    function gated(maxAgeMs: number): {
+      check: HealthCheck;
+      clock: { t: number };
+      release: () => void;
+      calls: () => number;
+    } {
       const clock = { t: 0 };
       const waiting: (() => void)[] = [];
       let calls = 0;
@@ -286,7 +341,13 @@ describe('protecting the node', () => {
         probe: async () => {
           const n = ++calls;
           await new Promise<void>((resolve) => waiting.push(resolve));
-          return { target: 't', healthy: n % 2 === 1, outcome: n % 2 === 1 ? 'healthy' : 'unhealthy', reason: `probe ${n}`, timings: { total: 1 } } as ProbeResult;
+          return {
+            target: 't',
+            healthy: n % 2 === 1,
+            outcome: n % 2 === 1 ? 'healthy' : 'unhealthy',
+            reason: `probe ${n}`,
+            timings: { total: 1 },
+          } as ProbeResult;
         },
         cacheMs: 1000,
         maxAgeMs,
@@ -349,7 +410,11 @@ describe('protecting the node', () => {
     const { port } = await endpoint(fake, { maintenanceFile: file, cacheMs: 0 });
     writeFileSync(file, '');
     expect(await get(port, '/health')).toMatchObject({ status: 503, body: 'maintenance\n' });
-    expect(JSON.parse((await get(port, '/health?format=json')).body)).toEqual({ healthy: false, outcome: 'maintenance', reason: 'maintenance' });
+    expect(JSON.parse((await get(port, '/health?format=json')).body)).toEqual({
+      healthy: false,
+      outcome: 'maintenance',
+      reason: 'maintenance',
+    });
     expect(await get(port, '/live')).toMatchObject({ status: 200, body: 'live: maintenance (not checked)\n' });
     expect(fake.connections).toHaveLength(0);
     rmSync(file);
@@ -364,7 +429,13 @@ describe('protecting the node', () => {
     const check = new HealthCheck({
       probe: async () => {
         const ok = states[i++]!;
-        return { target: 't', healthy: ok, outcome: ok ? 'healthy' : 'unhealthy', reason: ok ? 'synced' : 'non-Primary', timings: { total: 1 } } as ProbeResult;
+        return {
+          target: 't',
+          healthy: ok,
+          outcome: ok ? 'healthy' : 'unhealthy',
+          reason: ok ? 'synced' : 'non-Primary',
+          timings: { total: 1 },
+        } as ProbeResult;
       },
       cacheMs: 0,
       maxAgeMs: 0,
@@ -382,7 +453,11 @@ describe('protecting the node', () => {
 
 describe('HTTP hygiene', () => {
   it('a client that never finishes its headers is cut off', async () => {
-    const { port } = await endpoint(await node(galeraNode(SYNCED_NODE)), {}, { headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const { port } = await endpoint(
+      await node(galeraNode(SYNCED_NODE)),
+      {},
+      { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+    );
     const socket = connect(port, '127.0.0.1');
     let received = '';
     socket.setEncoding('utf8').on('data', (d: string) => (received += d));
@@ -431,7 +506,8 @@ describe('HTTP hygiene', () => {
           const what = `seed ${seed} (${ops.join(' ')})`;
           if (reply.includes('[open after ')) wrong.push(`${what}: no close`);
           if (reply.includes(MARK)) wrong.push(`${what}: request data in the reply`);
-          if (reply !== '' && !/^HTTP\/1\.[01] \d{3} /.test(reply)) wrong.push(`${what}: not an HTTP reply: ${JSON.stringify(reply.slice(0, 40))}`);
+          if (reply !== '' && !/^HTTP\/1\.[01] \d{3} /.test(reply))
+            wrong.push(`${what}: not an HTTP reply: ${JSON.stringify(reply.slice(0, 40))}`);
         }
       }),
     );
@@ -441,7 +517,10 @@ describe('HTTP hygiene', () => {
 
   it('keep-alive: several requests on one connection', async () => {
     const { port } = await endpoint(await node(galeraNode(SYNCED_NODE)));
-    const replies = await exchange(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const replies = await exchange(
+      port,
+      'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     expect(replies.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
     expect(replies).toContain('synced\n');
     expect(replies).toContain('live: Primary, Synced\n');
@@ -476,7 +555,8 @@ describe('shutdown', () => {
     fakes = fakes.filter((f) => f !== fake);
     await settle();
     const after = handleCounts();
-    for (const kind of ['TCPSocketWrap', 'TCPServerWrap', 'Timeout']) expect(after[kind] ?? 0, kind).toBeLessThanOrEqual(before[kind] ?? 0);
+    for (const kind of ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'])
+      expect(after[kind] ?? 0, kind).toBeLessThanOrEqual(before[kind] ?? 0);
   });
 
   it('aborts a probe that is still running when the time for the stop runs out', async () => {
@@ -508,7 +588,8 @@ describe('--listen', () => {
     expect(parseListen(':9202')).toEqual({ host: '0.0.0.0', port: 9202 });
     expect(parseListen('9203')).toEqual({ host: '0.0.0.0', port: 9203 });
     expect(parseListen('localhost:9204')).toEqual({ host: 'localhost', port: 9204 });
-    for (const bad of ['', 'x', '1.2.3.4:', '1.2.3.4:99999', '[nope]:1', 'a b:1', '::1:9200x']) expect(() => parseListen(bad), bad).toThrow(/--listen/);
+    for (const bad of ['', 'x', '1.2.3.4:', '1.2.3.4:99999', '[nope]:1', 'a b:1', '::1:9200x'])
+      expect(() => parseListen(bad), bad).toThrow(/--listen/);
   });
 });
 
@@ -522,8 +603,14 @@ describe('galera-probe serve, the process', () => {
     for (const c of children) c.kill('SIGKILL');
   });
 
-  function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-    const child = spawn(process.execPath, [bin, 'serve', '--no-defaults', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  function start(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+    const child = spawn(process.execPath, [bin, 'serve', '--no-defaults', ...args], {
+      env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -560,9 +647,19 @@ describe('galera-probe serve, the process', () => {
     expect((await get(port, '/health')).status).toBe(503);
     s.child.kill('SIGINT');
     expect(await s.exit).toBe(0);
-    const events = s.stderr().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = s
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => e['event'])).toEqual(['listening', 'verdict', 'stopping', 'stopped']);
-    expect(events[1]).toMatchObject({ target: fake.target, from: null, to: 'unhealthy', reason: 'non-Primary', outcome: 'unhealthy' });
+    expect(events[1]).toMatchObject({
+      target: fake.target,
+      from: null,
+      to: 'unhealthy',
+      reason: 'non-Primary',
+      outcome: 'unhealthy',
+    });
   });
 
   it('--listen [::1]:PORT serves over IPv6 and logs the address in brackets', async () => {
@@ -609,7 +706,8 @@ describe('galera-probe serve, the process', () => {
       const s = start(args);
       expect(await s.exit, args.join(' ')).toBe(64);
       expect(s.stderr()).toMatch(/^galera-probe: .+\nTry 'galera-probe --help'\.\n$/);
-      if (args[0]?.startsWith('--') && args[0] !== '--no-such-option') expect(s.stderr()).toContain(args[0] === '--cache' && args[2] === '--max-age' ? '--max-age' : args[0]);
+      if (args[0]?.startsWith('--') && args[0] !== '--no-such-option')
+        expect(s.stderr()).toContain(args[0] === '--cache' && args[2] === '--max-age' ? '--max-age' : args[0]);
     }
     const taken = createTcpServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

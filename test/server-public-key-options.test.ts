@@ -40,7 +40,10 @@ function fullAuthServer(asked: boolean[]) {
         reply = await conn.readPacket();
         if (!reply) return undefined;
       }
-      const clear = privateDecrypt({ key: RSA_PRIVATE, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, reply.payload);
+      const clear = privateDecrypt(
+        { key: RSA_PRIVATE, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+        reply.payload,
+      );
       for (let i = 0; i < clear.length; i++) clear[i]! ^= nonce[i % nonce.length]!;
       return clear.equals(Buffer.from(`${PASSWORD}\0`)) ? reply.sequenceId + 1 : undefined;
     },
@@ -59,7 +62,9 @@ describe('the CLI', () => {
     cnf('');
     const asked: boolean[] = [];
     const server = await serve(fullAuthServer(asked));
-    const r = await runMain(['--no-defaults', '-u', 'm', '--ssl-mode', 'DISABLED', server.target], { MYSQL_PWD: PASSWORD });
+    const r = await runMain(['--no-defaults', '-u', 'm', '--ssl-mode', 'DISABLED', server.target], {
+      MYSQL_PWD: PASSWORD,
+    });
     expect(r.code).toBe(4);
     expect(r.stdout).toContain('--server-public-key FILE');
     expect(r.stdout).toContain('--get-server-public-key');
@@ -70,7 +75,10 @@ describe('the CLI', () => {
     cnf('');
     const asked: boolean[] = [];
     const server = await serve(fullAuthServer(asked));
-    const r = await runMain(['--no-defaults', '-u', 'm', '--ssl-mode', 'DISABLED', '--get-server-public-key', server.target], { MYSQL_PWD: PASSWORD });
+    const r = await runMain(
+      ['--no-defaults', '-u', 'm', '--ssl-mode', 'DISABLED', '--get-server-public-key', server.target],
+      { MYSQL_PWD: PASSWORD },
+    );
     expect([r.code, asked]).toEqual([0, [true]]);
   });
 

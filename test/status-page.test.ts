@@ -16,19 +16,30 @@ import { clusterOf, nodeResult, T } from './support/cluster-fixtures.js';
 import { statusSamplerFor } from '../src/cli/serve-command.js';
 import { PROTECTED_PATHS } from '../src/cli/web-setup.js';
 import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
-import { escapeHtml, STATUS_CSP, STATUS_JS, StatusHistory, statusHtml, statusModel, StatusSampler, statusRoutes } from '../src/serve/status/index.js';
+import {
+  escapeHtml,
+  STATUS_CSP,
+  STATUS_JS,
+  StatusHistory,
+  statusHtml,
+  statusModel,
+  StatusSampler,
+  statusRoutes,
+} from '../src/serve/status/index.js';
 import { webGuard } from '../src/serve/web/index.js';
 import { galeraNode, NON_PRIMARY_NODE } from './support/fake-server.js';
 import { handleCounts, settle } from './support/resources.js';
 import { serverPool } from './support/server-pool.js';
 
-const node = (n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced'): ProbeResult => nodeResult(n, [1, 2, 3], over, healthy, reason);
+const node = (n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced'): ProbeResult =>
+  nodeResult(n, [1, 2, 3], over, healthy, reason);
 const cluster = clusterOf;
 
 describe('the history ring', () => {
   it('holds at most its capacity, oldest first, whatever is recorded', () => {
     const h = new StatusHistory(['a'], 900);
-    for (let i = 0; i < 2000; i++) h.record({ at: i * 1000, verdict: 'healthy', writer: 'a', nodes: [i % 7 === 0 ? 'down' : 'healthy'] });
+    for (let i = 0; i < 2000; i++)
+      h.record({ at: i * 1000, verdict: 'healthy', writer: 'a', nodes: [i % 7 === 0 ? 'down' : 'healthy'] });
     expect(h.size).toBe(900);
     const samples = h.samples();
     expect(samples).toHaveLength(900);
@@ -45,15 +56,27 @@ describe('the history ring', () => {
 
   it('joins equal samples into runs, and a gap of more than three steps splits them', () => {
     const h = new StatusHistory(['a', 'b'], 10);
-    const add = (at: number, a: 'healthy' | 'non-primary', b: 'healthy' | 'down'): void => h.record({ at, verdict: 'degraded', writer: 'a', nodes: [a, b] });
+    const add = (at: number, a: 'healthy' | 'non-primary', b: 'healthy' | 'down'): void =>
+      h.record({ at, verdict: 'degraded', writer: 'a', nodes: [a, b] });
     add(0, 'healthy', 'healthy');
     add(1000, 'healthy', 'down');
     add(2000, 'non-primary', 'down');
     add(10_000, 'non-primary', 'down');
     const j = h.toJSON();
-    expect(j.nodes[0]!.runs).toEqual([[0, 2000, 'healthy'], [2000, 3000, 'non-primary'], [10_000, 11_000, 'non-primary']]);
-    expect(j.nodes[1]!.runs).toEqual([[0, 1000, 'healthy'], [1000, 3000, 'down'], [10_000, 11_000, 'down']]);
-    expect(j.verdict).toEqual([[0, 3000, 'degraded'], [10_000, 11_000, 'degraded']]);
+    expect(j.nodes[0]!.runs).toEqual([
+      [0, 2000, 'healthy'],
+      [2000, 3000, 'non-primary'],
+      [10_000, 11_000, 'non-primary'],
+    ]);
+    expect(j.nodes[1]!.runs).toEqual([
+      [0, 1000, 'healthy'],
+      [1000, 3000, 'down'],
+      [10_000, 11_000, 'down'],
+    ]);
+    expect(j.verdict).toEqual([
+      [0, 3000, 'degraded'],
+      [10_000, 11_000, 'degraded'],
+    ]);
     expect(() => h.record({ at: 1, verdict: null, writer: null, nodes: ['down'] })).toThrow(/1 nodes, the history 2/);
   });
 });
@@ -66,7 +89,10 @@ describe('the server-rendered page', () => {
     const c = cluster([node(1, { nodeName: evil }), node(2, {}, false, `not synced: ${evil}`), node(3)]);
     c.nodes[0]!.node!.members![0]!.name = evil;
     const again = cluster(c.nodes);
-    const html = statusHtml(statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: again, history: history([...T]) }), 0);
+    const html = statusHtml(
+      statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: again, history: history([...T]) }),
+      0,
+    );
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     // The only script element is the page's own, from its own path.
@@ -77,7 +103,16 @@ describe('the server-rendered page', () => {
   it('names every node, the writer and the verdict; references nothing but relative paths of its own', () => {
     const h = new StatusHistory(T);
     h.record({ at: 0, verdict: 'healthy', writer: T[0]!, nodes: ['healthy', 'healthy', 'non-primary'] });
-    const html = statusHtml(statusModel({ self: T[0]!, mode: 'cluster', at: 1000, cluster: cluster([node(1), node(2), node(3)]), history: h.toJSON() }), 1000);
+    const html = statusHtml(
+      statusModel({
+        self: T[0]!,
+        mode: 'cluster',
+        at: 1000,
+        cluster: cluster([node(1), node(2), node(3)]),
+        history: h.toJSON(),
+      }),
+      1000,
+    );
     for (const t of T) expect(html).toContain(`<span class="target">${t}</span>`);
     expect(html).toContain('<strong id="writer">127.0.0.1:3311</strong>');
     expect(html).toContain('<strong id="verdict">cluster healthy</strong>');
@@ -90,7 +125,16 @@ describe('the server-rendered page', () => {
   });
 
   it('without --cluster: the node alone, no writer', () => {
-    const html = statusHtml(statusModel({ self: T[0]!, mode: 'node', at: 0, node: node(1, { clusterStatus: 'non-Primary' }, false, 'non-Primary'), history: history([T[0]!]) }), 0);
+    const html = statusHtml(
+      statusModel({
+        self: T[0]!,
+        mode: 'node',
+        at: 0,
+        node: node(1, { clusterStatus: 'non-Primary' }, false, 'non-Primary'),
+        history: history([T[0]!]),
+      }),
+      0,
+    );
     expect(html).toContain('<strong id="verdict">127.0.0.1:3311 unhealthy</strong>');
     expect(html).toContain('<dt>status</dt><dd>non-Primary</dd>');
     expect(html).toContain('n/a (no --cluster)');
@@ -115,8 +159,17 @@ describe('the paths over HTTP', () => {
     await Promise.all(closers.splice(0).map((c) => c()));
   });
 
-  async function start(look: () => Promise<ClusterResult>, guard?: NonNullable<Parameters<typeof createHealthServer>[1]>['guard']): Promise<{ base: string; sampler: StatusSampler }> {
-    const sampler = new StatusSampler({ self: T[0]!, targets: T, mode: 'cluster', look: async () => ({ cluster: await look() }), everyMs: 50 }).start();
+  async function start(
+    look: () => Promise<ClusterResult>,
+    guard?: NonNullable<Parameters<typeof createHealthServer>[1]>['guard'],
+  ): Promise<{ base: string; sampler: StatusSampler }> {
+    const sampler = new StatusSampler({
+      self: T[0]!,
+      targets: T,
+      mode: 'cluster',
+      look: async () => ({ cluster: await look() }),
+      everyMs: 50,
+    }).start();
     const server = createHealthServer(undefined, { routes: statusRoutes(sampler), ...(guard ? { guard } : {}) });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(async () => {
@@ -129,7 +182,12 @@ describe('the paths over HTTP', () => {
   it('/status, /status.js, /status.css and /status.json, each with the CSP; the JSON has the rows and the history', async () => {
     let c = cluster([node(1), node(2), node(3)]);
     const { base } = await start(async () => c);
-    for (const [path, type] of [['/status', 'text/html'], ['/status.js', 'text/javascript'], ['/status.css', 'text/css'], ['/status.json', 'application/json']] as const) {
+    for (const [path, type] of [
+      ['/status', 'text/html'],
+      ['/status.js', 'text/javascript'],
+      ['/status.css', 'text/css'],
+      ['/status.json', 'application/json'],
+    ] as const) {
       const res = await fetch(base + path);
       expect([path, res.status]).toEqual([path, 200]);
       expect(res.headers.get('content-type')).toMatch(new RegExp(`^${type}`));
@@ -137,8 +195,19 @@ describe('the paths over HTTP', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
     expect(STATUS_CSP).toMatch(/default-src 'none'; script-src 'self'; style-src 'self'/);
-    c = cluster([node(1), node(2), node(3, { clusterStatus: 'non-Primary', localStateComment: 'Initialized' }, false, 'non-Primary')]);
-    let model: { rows: { class: string }[]; verdict: string; history: { samples: number; nodes: { runs: unknown[] }[] }; cluster: { verdict: string } } | undefined;
+    c = cluster([
+      node(1),
+      node(2),
+      node(3, { clusterStatus: 'non-Primary', localStateComment: 'Initialized' }, false, 'non-Primary'),
+    ]);
+    let model:
+      | {
+          rows: { class: string }[];
+          verdict: string;
+          history: { samples: number; nodes: { runs: unknown[] }[] };
+          cluster: { verdict: string };
+        }
+      | undefined;
     for (let i = 0; i < 100 && model?.rows[2]?.class !== 'non-primary'; i++) {
       await sleep(20);
       model = (await (await fetch(`${base}/status.json`)).json()) as typeof model;
@@ -150,9 +219,13 @@ describe('the paths over HTTP', () => {
   });
 
   it('guarded like /cluster by --web-config basic auth', async () => {
-    const { guard } = webGuard({ file: 'w.yml', warnings: [], users: new Map([['u', { cost: 4 } as never]]) }, { paths: PROTECTED_PATHS })!;
+    const { guard } = webGuard(
+      { file: 'w.yml', warnings: [], users: new Map([['u', { cost: 4 } as never]]) },
+      { paths: PROTECTED_PATHS },
+    )!;
     const { base } = await start(async () => cluster([node(1), node(2), node(3)]), guard);
-    for (const path of ['/status', '/status.js', '/status.css', '/status.json']) expect([path, (await fetch(base + path)).status]).toEqual([path, 401]);
+    for (const path of ['/status', '/status.js', '/status.css', '/status.json'])
+      expect([path, (await fetch(base + path)).status]).toEqual([path, 401]);
   });
 });
 
@@ -163,7 +236,10 @@ describe('the sampler', () => {
     let most = 0;
     let looks = 0;
     const sampler = new StatusSampler({
-      self: T[0]!, targets: [T[0]!], mode: 'node', everyMs: 10,
+      self: T[0]!,
+      targets: [T[0]!],
+      mode: 'node',
+      everyMs: 10,
       look: async () => {
         looks++;
         most = Math.max(most, ++running);
@@ -183,9 +259,14 @@ describe('the sampler', () => {
     expect(handleCounts()['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
   });
 
-  it('looks through the node\'s check: no probe beyond one per --cache interval', async () => {
+  it("looks through the node's check: no probe beyond one per --cache interval", async () => {
     let probes = 0;
-    const check = new HealthCheck({ probe: async () => (probes++, node(1)), cacheMs: 400, maxAgeMs: 800, waitMs: 1000 });
+    const check = new HealthCheck({
+      probe: async () => (probes++, node(1)),
+      cacheMs: 400,
+      maxAgeMs: 800,
+      waitMs: 1000,
+    });
     const sampler = statusSamplerFor({ self: T[0]!, check, everyMs: 20 }).start();
     await sleep(900);
     sampler.close();
@@ -205,7 +286,11 @@ describe('the serve process', () => {
   });
 
   async function start(args: string[]): Promise<{ base: string; child: ChildProcess; exit: Promise<number | null> }> {
-    const child = spawn(process.execPath, [bin, 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '-u', 'probe', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '-u', 'probe', ...args],
+      { env: { PATH: process.env['PATH'], HOME: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     children.push(child);
     const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     let err = '';
@@ -243,7 +328,14 @@ describe('docs/serve.md', () => {
     const readme = readFileSync(new URL('../docs/serve.md', import.meta.url), 'utf8');
     const row = readme.split('\n').find((l) => l.startsWith('| `GET /status.json` |'))!;
     const documented = new Set([...row.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!));
-    const model = statusModel({ self: T[0]!, mode: 'cluster', at: 0, cluster: cluster([node(1)]), history: new StatusHistory([T[0]!]).toJSON() });
-    for (const key of [...Object.keys(model), ...Object.keys(model.rows[0]!), ...Object.keys(model.history)]) expect(documented, key).toContain(key);
+    const model = statusModel({
+      self: T[0]!,
+      mode: 'cluster',
+      at: 0,
+      cluster: cluster([node(1)]),
+      history: new StatusHistory([T[0]!]).toJSON(),
+    });
+    for (const key of [...Object.keys(model), ...Object.keys(model.rows[0]!), ...Object.keys(model.history)])
+      expect(documented, key).toContain(key);
   });
 });

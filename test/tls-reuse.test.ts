@@ -67,7 +67,15 @@ async function tlsNode(secureContext: SecureContext): Promise<FakeServer & { res
 }
 
 function check(server: FakeServer, sslMode: SslMode, extra: ProbeOptions = {}): Promise<ProbeResult> {
-  return probe({ host: server.host, port: server.port, user: 'probe', password: 'tls-secret', timeout: 5000, sslMode, ...extra });
+  return probe({
+    host: server.host,
+    port: server.port,
+    user: 'probe',
+    password: 'tls-secret',
+    timeout: 5000,
+    sslMode,
+    ...extra,
+  });
 }
 
 describe('TLS: what repeated probes reuse', () => {
@@ -97,11 +105,17 @@ describe('TLS: what repeated probes reuse', () => {
     for (let i = 0; i < 3; i++) expect(await check(server, 'PREFERRED')).toMatchObject({ healthy: true });
     expect(calls.init).toBe(1);
     // The same options given again (a new Buffer with the same bytes), in another mode that verifies nothing.
-    expect(await check(server, 'REQUIRED', { sslCert: pem('client-cert.pem'), sslKey: pem('client-key.pem') })).toMatchObject({ healthy: true });
-    expect(await check(server, 'REQUIRED', { sslCert: pem('client-cert.pem'), sslKey: pem('client-key.pem') })).toMatchObject({ healthy: true });
+    expect(
+      await check(server, 'REQUIRED', { sslCert: pem('client-cert.pem'), sslKey: pem('client-key.pem') }),
+    ).toMatchObject({ healthy: true });
+    expect(
+      await check(server, 'REQUIRED', { sslCert: pem('client-cert.pem'), sslKey: pem('client-key.pem') }),
+    ).toMatchObject({ healthy: true });
     expect(calls.init).toBe(2);
-    for (let i = 0; i < 2; i++) expect(await check(server, 'VERIFY_CA', { sslCa: CA })).toMatchObject({ healthy: true });
-    for (let i = 0; i < 2; i++) expect(await check(server, 'VERIFY_IDENTITY', { sslCa: CA })).toMatchObject({ healthy: true });
+    for (let i = 0; i < 2; i++)
+      expect(await check(server, 'VERIFY_CA', { sslCa: CA })).toMatchObject({ healthy: true });
+    for (let i = 0; i < 2; i++)
+      expect(await check(server, 'VERIFY_IDENTITY', { sslCa: CA })).toMatchObject({ healthy: true });
     expect(calls.init).toBe(3);
     expect(tlsCacheSizes().contexts).toBe(3);
   });
@@ -111,7 +125,8 @@ describe('TLS: what repeated probes reuse', () => {
     ['TLS 1.2', SERVER_TLS12],
   ])('%s: the next probe of the same target resumes the session the server offered', async (_name, context) => {
     const server = await tlsNode(context);
-    for (let i = 0; i < 4; i++) expect(await check(server, 'PREFERRED')).toMatchObject({ healthy: true, node: { tls: true } });
+    for (let i = 0; i < 4; i++)
+      expect(await check(server, 'PREFERRED')).toMatchObject({ healthy: true, node: { tls: true } });
     expect(server.resumed).toEqual([false, true, true, true]);
   });
 
@@ -119,10 +134,14 @@ describe('TLS: what repeated probes reuse', () => {
     // A new server context per connection: new ticket keys, so no session can be resumed.
     const resumed: boolean[] = [];
     const server = await serve(async (conn) => {
-      await galeraNode(SYNCED_NODE, { tls: { secureContext: serverContext('server-cert.pem', 'server-key.pem') }, password: 'tls-secret' })(conn);
+      await galeraNode(SYNCED_NODE, {
+        tls: { secureContext: serverContext('server-cert.pem', 'server-key.pem') },
+        password: 'tls-secret',
+      })(conn);
       resumed.push((conn.socket as TLSSocket).isSessionReused());
     });
-    for (let i = 0; i < 3; i++) expect(await check(server, 'REQUIRED')).toMatchObject({ healthy: true, node: { tls: true } });
+    for (let i = 0; i < 3; i++)
+      expect(await check(server, 'REQUIRED')).toMatchObject({ healthy: true, node: { tls: true } });
     expect(resumed).toEqual([false, false, false]);
   });
 
@@ -142,27 +161,41 @@ describe('TLS: what repeated probes reuse', () => {
     expect(await check(server, 'VERIFY_CA', { sslCa: CA })).toMatchObject({ healthy: true });
     expect(await check(server, 'VERIFY_CA', { sslCa: CA })).toMatchObject({ healthy: true });
     const strict = await check(server, 'VERIFY_IDENTITY', { sslCa: CA });
-    expect(strict).toMatchObject({ outcome: 'protocol-error', phase: 'tls', error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+    expect(strict).toMatchObject({
+      outcome: 'protocol-error',
+      phase: 'tls',
+      error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+    });
     expect(server.resumed).toEqual([false, true]);
   });
 
   it('a session from a mode that verifies nothing is never offered to one that verifies', async () => {
     const server = await tlsNode(SERVER);
     expect(await check(server, 'REQUIRED')).toMatchObject({ healthy: true });
-    expect(await check(server, 'VERIFY_CA', { sslCa: OTHER_CA })).toMatchObject({ outcome: 'protocol-error', phase: 'tls' });
+    expect(await check(server, 'VERIFY_CA', { sslCa: OTHER_CA })).toMatchObject({
+      outcome: 'protocol-error',
+      phase: 'tls',
+    });
     expect(await check(server, 'VERIFY_CA', { sslCa: CA })).toMatchObject({ healthy: true });
     expect(server.resumed).toEqual([false, false]);
   });
 
   it('a failed verification keeps no session, so the next probe with the same options verifies in full', async () => {
     const server = await tlsNode(SERVER);
-    for (let i = 0; i < 2; i++) expect(await check(server, 'VERIFY_CA', { sslCa: OTHER_CA })).toMatchObject({ outcome: 'protocol-error', phase: 'tls' });
+    for (let i = 0; i < 2; i++)
+      expect(await check(server, 'VERIFY_CA', { sslCa: OTHER_CA })).toMatchObject({
+        outcome: 'protocol-error',
+        phase: 'tls',
+      });
     expect(tlsCacheSizes().sessions).toBe(0);
   });
 
   it('a client key the context refuses fails the probe in phase tls, cached as nothing', async () => {
     const server = await tlsNode(SERVER);
-    const result = await check(server, 'REQUIRED', { sslCert: pem('client-cert.pem'), sslKey: Buffer.from('not a PEM key') });
+    const result = await check(server, 'REQUIRED', {
+      sslCert: pem('client-cert.pem'),
+      sslKey: Buffer.from('not a PEM key'),
+    });
     expect(result).toMatchObject({ healthy: false, outcome: 'protocol-error', phase: 'tls' });
     expect(result.timings.tls).toBeTypeOf('number');
     expect(tlsCacheSizes()).toEqual({ contexts: 0, sessions: 0 });
@@ -176,19 +209,22 @@ describe('TLS: what repeated probes reuse', () => {
 
     const first = secureContextFor('VERIFY_CA', { ca: CA }).context;
     // Different bytes, the same CA: a trailing comment is outside the PEM block.
-    for (let i = 0; i < MAX_CONTEXTS; i++) secureContextFor('VERIFY_CA', { ca: Buffer.concat([CA, Buffer.from(`# ${i}\n`)]) });
+    for (let i = 0; i < MAX_CONTEXTS; i++)
+      secureContextFor('VERIFY_CA', { ca: Buffer.concat([CA, Buffer.from(`# ${i}\n`)]) });
     expect(tlsCacheSizes().contexts).toBe(MAX_CONTEXTS);
     expect(secureContextFor('VERIFY_CA', { ca: CA }).context).not.toBe(first);
   });
 
   it('session slots differ by mode, context, endpoint and server name', () => {
     const base = sessionKey('VERIFY_CA', 'ctx', '127.0.0.1:3306', undefined);
-    expect(new Set([
-      base,
-      sessionKey('VERIFY_IDENTITY', 'ctx', '127.0.0.1:3306', undefined),
-      sessionKey('VERIFY_CA', 'other', '127.0.0.1:3306', undefined),
-      sessionKey('VERIFY_CA', 'ctx', '127.0.0.1:3307', undefined),
-      sessionKey('VERIFY_CA', 'ctx', '127.0.0.1:3306', 'db1'),
-    ]).size).toBe(5);
+    expect(
+      new Set([
+        base,
+        sessionKey('VERIFY_IDENTITY', 'ctx', '127.0.0.1:3306', undefined),
+        sessionKey('VERIFY_CA', 'other', '127.0.0.1:3306', undefined),
+        sessionKey('VERIFY_CA', 'ctx', '127.0.0.1:3307', undefined),
+        sessionKey('VERIFY_CA', 'ctx', '127.0.0.1:3306', 'db1'),
+      ]).size,
+    ).toBe(5);
   });
 });

@@ -15,7 +15,14 @@ const serve = serverPool();
 
 async function probeClean(server: FakeServer, extra: ProbeOptions): Promise<ProbeResult> {
   const before = handleCounts();
-  const result = await probe({ host: server.host, port: server.port, user: 'probe', password: 'tls-secret', timeout: 5000, ...extra });
+  const result = await probe({
+    host: server.host,
+    port: server.port,
+    user: 'probe',
+    password: 'tls-secret',
+    timeout: 5000,
+    ...extra,
+  });
   await server.allClosed();
   await settle();
   expect(handleCounts()['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
@@ -26,7 +33,9 @@ async function probeClean(server: FakeServer, extra: ProbeOptions): Promise<Prob
 describe('TLS', () => {
   it('PREFERRED upgrades when the server offers TLS, in its own phase', async () => {
     let secure: boolean | undefined;
-    const server = await serve(galeraNode(SYNCED_NODE, { tls: SERVER_TLS, password: 'tls-secret', onHandshake: (_r, s) => (secure = s) }));
+    const server = await serve(
+      galeraNode(SYNCED_NODE, { tls: SERVER_TLS, password: 'tls-secret', onHandshake: (_r, s) => (secure = s) }),
+    );
     const result = await probeClean(server, {});
     expect(result).toMatchObject({ healthy: true, node: { tls: true } });
     expect(result.timings.tls).toBeTypeOf('number');
@@ -71,7 +80,11 @@ describe('TLS', () => {
     const server = await serve(galeraNode(SYNCED_NODE, { tls: WRONG_HOST_TLS }));
     expect(await probeClean(server, { sslMode: 'VERIFY_CA', sslCa: CA_PATH })).toMatchObject({ healthy: true });
     const result = await probeClean(server, { sslMode: 'VERIFY_IDENTITY', sslCa: CA_PATH });
-    expect(result).toMatchObject({ outcome: 'protocol-error', phase: 'tls', error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+    expect(result).toMatchObject({
+      outcome: 'protocol-error',
+      phase: 'tls',
+      error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+    });
     expect(result.reason).toContain("IP: 127.0.0.1 is not in the cert's list");
   });
 
@@ -83,15 +96,24 @@ describe('TLS', () => {
       }),
     );
     expect(await probeClean(server, { sslMode: 'VERIFY_IDENTITY', sslCa: CA_PATH })).toMatchObject({ healthy: true });
-    expect(await probeClean(server, { host: 'localhost', sslMode: 'VERIFY_IDENTITY', sslCa: CA_PATH })).toMatchObject({ healthy: true });
+    expect(await probeClean(server, { host: 'localhost', sslMode: 'VERIFY_IDENTITY', sslCa: CA_PATH })).toMatchObject({
+      healthy: true,
+    });
     expect(servername).toBe('localhost');
   });
 
   it('a client certificate is presented when the server asks for one', async () => {
     const server = await serve(
-      galeraNode(SYNCED_NODE, { tls: { ...SERVER_TLS, requestCert: true, rejectUnauthorized: true, ca: pem('ca.pem') } }),
+      galeraNode(SYNCED_NODE, {
+        tls: { ...SERVER_TLS, requestCert: true, rejectUnauthorized: true, ca: pem('ca.pem') },
+      }),
     );
-    const result = await probeClean(server, { sslMode: 'VERIFY_CA', sslCa: CA_PATH, sslCert: pem('client-cert.pem'), sslKey: pem('client-key.pem') });
+    const result = await probeClean(server, {
+      sslMode: 'VERIFY_CA',
+      sslCa: CA_PATH,
+      sslCert: pem('client-cert.pem'),
+      sslKey: pem('client-key.pem'),
+    });
     expect(result).toMatchObject({ healthy: true });
   });
 

@@ -8,7 +8,11 @@ const vars = SYNCED_NODE.variables;
 const policy = { availableWhenDonor: false, requireWritable: false };
 
 function verdict(status: Record<string, string>, variables: Record<string, string> = {}, p = policy) {
-  return galeraVerdict(new Map(Object.entries({ ...synced, ...status })), new Map(Object.entries({ ...vars, ...variables })), p);
+  return galeraVerdict(
+    new Map(Object.entries({ ...synced, ...status })),
+    new Map(Object.entries({ ...vars, ...variables })),
+    p,
+  );
 }
 
 describe('the Galera verdict', () => {
@@ -22,7 +26,11 @@ describe('the Galera verdict', () => {
     [{ wsrep_connected: 'OFF' }, {}, 'disconnected from the cluster (wsrep_connected=OFF)'],
     [{ wsrep_local_state: '1', wsrep_local_state_comment: 'Joining' }, {}, 'not synced: Joining (state 1)'],
     [{ wsrep_local_state: '3', wsrep_local_state_comment: 'Joined' }, {}, 'not synced: Joined (state 3)'],
-    [{ wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, {}, 'not synced: Donor/Desynced (state 2)'],
+    [
+      { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
+      {},
+      'not synced: Donor/Desynced (state 2)',
+    ],
     [{ wsrep_ready: 'OFF' }, {}, 'not ready (wsrep_ready=OFF)'],
     [{}, { wsrep_reject_queries: 'ALL' }, 'rejecting queries (wsrep_reject_queries=ALL)'],
     [{}, { pxc_maint_mode: 'MAINTENANCE' }, 'maintenance mode (pxc_maint_mode=MAINTENANCE)'],
@@ -37,19 +45,31 @@ describe('the Galera verdict', () => {
   it('donor counts only with availableWhenDonor and when the donor accepts queries', () => {
     const donor = { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' };
     const allow = { ...policy, availableWhenDonor: true };
-    expect(verdict(donor, { wsrep_desync: 'ON' }, allow)).toMatchObject({ healthy: true, reason: 'donor: Donor/Desynced, available when donor' });
+    expect(verdict(donor, { wsrep_desync: 'ON' }, allow)).toMatchObject({
+      healthy: true,
+      reason: 'donor: Donor/Desynced, available when donor',
+    });
     expect(verdict(donor, { wsrep_sst_donor_rejects_queries: 'ON' }, allow)).toMatchObject({ healthy: false });
     expect(verdict({ wsrep_local_state: '1' }, {}, allow).healthy).toBe(false);
   });
 
   it('read_only matters only with requireWritable', () => {
     expect(verdict({}, { read_only: 'ON' }).healthy).toBe(true);
-    expect(verdict({}, { read_only: 'ON' }, { ...policy, requireWritable: true })).toMatchObject({ healthy: false, reason: 'read-only (read_only=ON)' });
+    expect(verdict({}, { read_only: 'ON' }, { ...policy, requireWritable: true })).toMatchObject({
+      healthy: false,
+      reason: 'read-only (read_only=ON)',
+    });
   });
 
   it('a server without wsrep is not a Galera node', () => {
-    expect(galeraVerdict(new Map(), new Map([['read_only', 'OFF']]), policy)).toMatchObject({ healthy: false, reason: 'not a Galera node (no wsrep status)' });
-    expect(verdict({}, { wsrep_on: 'OFF' })).toMatchObject({ healthy: false, reason: 'not a Galera node (wsrep_on is OFF)' });
+    expect(galeraVerdict(new Map(), new Map([['read_only', 'OFF']]), policy)).toMatchObject({
+      healthy: false,
+      reason: 'not a Galera node (no wsrep status)',
+    });
+    expect(verdict({}, { wsrep_on: 'OFF' })).toMatchObject({
+      healthy: false,
+      reason: 'not a Galera node (wsrep_on is OFF)',
+    });
   });
 
   it('asks with SHOW statements that answer on a non-Primary node', () => {
@@ -93,10 +113,23 @@ describe('the facts for the cluster view', () => {
     // The synced node without the facts the verdict itself does not need, and garbage in some.
     const unreported = new Set(['wsrep_gcomm_uuid', 'wsrep_node_name', 'wsrep_incoming_addresses']);
     const bare = (rows: Record<string, string>) => new Map(Object.entries(rows).filter(([k]) => !unreported.has(k)));
-    const garbage = { wsrep_cluster_conf_id: 'x', wsrep_last_committed: '1'.repeat(30), wsrep_flow_control_paused: 'NaN', wsrep_cluster_state_uuid: '' };
+    const garbage = {
+      wsrep_cluster_conf_id: 'x',
+      wsrep_last_committed: '1'.repeat(30),
+      wsrep_flow_control_paused: 'NaN',
+      wsrep_cluster_state_uuid: '',
+    };
     const v = galeraVerdict(bare({ ...synced, ...garbage }), bare(vars), policy);
     expect(v.healthy).toBe(true);
-    for (const key of ['clusterConfId', 'lastCommitted', 'flowControlPaused', 'clusterStateUuid', 'gcommUuid', 'nodeName', 'incomingAddresses']) {
+    for (const key of [
+      'clusterConfId',
+      'lastCommitted',
+      'flowControlPaused',
+      'clusterStateUuid',
+      'gcommUuid',
+      'nodeName',
+      'incomingAddresses',
+    ]) {
       expect(v.fields, key).not.toHaveProperty(key);
     }
   });
@@ -116,12 +149,17 @@ describe('--expect-size and --max-recv-queue', () => {
   });
 
   it('a non-Primary node is refused for being non-Primary, whatever its size', () => {
-    expect(verdict({ wsrep_cluster_status: 'non-Primary', wsrep_cluster_size: '1' }, {}, expecting(3)).reason).toBe('non-Primary');
+    expect(verdict({ wsrep_cluster_status: 'non-Primary', wsrep_cluster_size: '1' }, {}, expecting(3)).reason).toBe(
+      'non-Primary',
+    );
   });
 
   it('a receive queue above the limit is lagging; at the limit it is not', () => {
     const limit = { ...policy, maxRecvQueue: 100 };
-    expect(verdict({ wsrep_local_recv_queue: '120' }, {}, limit)).toMatchObject({ healthy: false, reason: 'lagging: recv queue 120 > 100' });
+    expect(verdict({ wsrep_local_recv_queue: '120' }, {}, limit)).toMatchObject({
+      healthy: false,
+      reason: 'lagging: recv queue 120 > 100',
+    });
     expect(verdict({ wsrep_local_recv_queue: '100' }, {}, limit).healthy).toBe(true);
     expect(verdict({ wsrep_local_recv_queue: '5000' }).healthy).toBe(true);
   });

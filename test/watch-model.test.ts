@@ -11,10 +11,22 @@ import { advance, diffClusters, EMPTY_WATCH, transitionText } from '../src/clust
 import type { NodeInfo, ProbeResult } from '../src/probe/types.js';
 import { clusterOf, nodeResult, silentResult, T } from './support/cluster-fixtures.js';
 
-const node = (n: number, over: Partial<NodeInfo> = {}, healthy = true, reason = 'synced', inView = [1, 2, 3]): ProbeResult => nodeResult(n, inView, over, healthy, reason);
-const donor = (n: number): ProbeResult => node(n, { localState: 2, localStateComment: 'Donor/Desynced' }, false, 'Donor/Desynced');
+const node = (
+  n: number,
+  over: Partial<NodeInfo> = {},
+  healthy = true,
+  reason = 'synced',
+  inView = [1, 2, 3],
+): ProbeResult => nodeResult(n, inView, over, healthy, reason);
+const donor = (n: number): ProbeResult =>
+  node(n, { localState: 2, localStateComment: 'Donor/Desynced' }, false, 'Donor/Desynced');
 function isolated(n: number): ProbeResult {
-  const r = node(n, { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized', clusterSize: 1 }, false, 'non-Primary');
+  const r = node(
+    n,
+    { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized', clusterSize: 1 },
+    false,
+    'non-Primary',
+  );
   delete r.node!.members;
   return r;
 }
@@ -23,10 +35,29 @@ const cluster = clusterOf;
 
 describe('rows', () => {
   it('read the fields an operator looks at, with the lag to the highest last_committed of the same history', () => {
-    const rows = clusterRows(cluster([node(1, { lastCommitted: 120 }), node(2, { lastCommitted: 117, localRecvQueue: 4 }), isolated(3)]));
-    expect(rows[0]).toMatchObject({ target: T[0], name: 'n1', verdict: 'healthy', class: 'healthy', primary: true, state: 'Synced', size: 3, lastCommitted: 120, lag: 0, writer: true });
+    const rows = clusterRows(
+      cluster([node(1, { lastCommitted: 120 }), node(2, { lastCommitted: 117, localRecvQueue: 4 }), isolated(3)]),
+    );
+    expect(rows[0]).toMatchObject({
+      target: T[0],
+      name: 'n1',
+      verdict: 'healthy',
+      class: 'healthy',
+      primary: true,
+      state: 'Synced',
+      size: 3,
+      lastCommitted: 120,
+      lag: 0,
+      writer: true,
+    });
     expect(rows[1]).toMatchObject({ lag: 3, recvQueue: 4, writer: false });
-    expect(rows[2]).toMatchObject({ verdict: 'unhealthy', class: 'non-primary', primary: false, state: 'Initialized', component: '{n3}' });
+    expect(rows[2]).toMatchObject({
+      verdict: 'unhealthy',
+      class: 'non-primary',
+      primary: false,
+      state: 'Initialized',
+      component: '{n3}',
+    });
   });
 
   it.each([
@@ -39,7 +70,9 @@ describe('rows', () => {
   });
 
   it('a node of another history has no lag against this one', () => {
-    const rows = clusterRows(cluster([node(1, { lastCommitted: 5 }), node(2, { lastCommitted: 900, clusterStateUuid: 'other' })]));
+    const rows = clusterRows(
+      cluster([node(1, { lastCommitted: 5 }), node(2, { lastCommitted: 900, clusterStateUuid: 'other' })]),
+    );
     expect(rows.map((r) => r.lag)).toEqual([0, 0]);
   });
 });
@@ -48,18 +81,24 @@ describe('transitions', () => {
   const at = Date.UTC(2026, 10, 26, 12, 1, 3);
   it.each([
     ['nothing changed', [node(1), node(2), node(3)], [node(1), node(2), node(3)], []],
-    ['a node becomes donor', [node(1), node(2), node(3)], [node(1), node(2), donor(3)], [
-      `${T[2]} Synced -> Donor/Desynced`,
-      `${T[2]} healthy -> unhealthy: Donor/Desynced`,
-    ]],
-    ['a node is isolated', [node(1), node(2), node(3)], [node(1, {}, true, 'synced', [1, 2]), node(2, {}, true, 'synced', [1, 2]), isolated(3)], [
-      `${T[2]} Synced -> non-Primary Initialized`,
-      `${T[2]} healthy -> unhealthy: non-Primary`,
-    ]],
-    ['the writer goes silent', [node(1), node(2)], [silent(1), node(2)], [
-      `${T[0]} Synced -> timeout`,
-      `${T[0]} healthy -> timeout: no greeting within 2000 ms`,
-    ]],
+    [
+      'a node becomes donor',
+      [node(1), node(2), node(3)],
+      [node(1), node(2), donor(3)],
+      [`${T[2]} Synced -> Donor/Desynced`, `${T[2]} healthy -> unhealthy: Donor/Desynced`],
+    ],
+    [
+      'a node is isolated',
+      [node(1), node(2), node(3)],
+      [node(1, {}, true, 'synced', [1, 2]), node(2, {}, true, 'synced', [1, 2]), isolated(3)],
+      [`${T[2]} Synced -> non-Primary Initialized`, `${T[2]} healthy -> unhealthy: non-Primary`],
+    ],
+    [
+      'the writer goes silent',
+      [node(1), node(2)],
+      [silent(1), node(2)],
+      [`${T[0]} Synced -> timeout`, `${T[0]} healthy -> timeout: no greeting within 2000 ms`],
+    ],
   ] as const)('%s', (_, before, after, texts) => {
     const t = diffClusters(cluster([...before]), cluster([...after]), at);
     // The cluster's own lines carry the judgement's wording: that is judgeCluster's table.
@@ -77,7 +116,9 @@ describe('transitions', () => {
     expect(diffClusters(undefined, cluster([node(1)]), at)).toEqual([]);
     const t = diffClusters(cluster([node(1)]), cluster([node(1), node(2)]), at).map(transitionText);
     expect(t).toContain(`${T[1]} appeared: Synced`);
-    expect(diffClusters(cluster([node(1), node(2)]), cluster([node(1)]), at).map(transitionText)).toContain(`${T[1]} no longer probed (was Synced)`);
+    expect(diffClusters(cluster([node(1), node(2)]), cluster([node(1)]), at).map(transitionText)).toContain(
+      `${T[1]} no longer probed (was Synced)`,
+    );
   });
 
   it('a line carries the local time of the look', () => {
@@ -131,12 +172,20 @@ describe('the terminal view', () => {
       state = next.state;
       rows = next.rows;
     }
-    const lines = screen({ result: state.last!, rows, state, at: 0, intervalMs: 1000 }, { columns: 60, rows: 15 }, true);
+    const lines = screen(
+      { result: state.last!, rows, state, at: 0, intervalMs: 1000 },
+      { columns: 60, rows: 15 },
+      true,
+    );
     expect(lines.length).toBe(15);
     for (const l of lines) expect([...plain(l)].length).toBeLessThanOrEqual(60);
     expect(plain(lines.at(-1)!)).toMatch(new RegExp(`^${clock(39_000)} cluster healthy -> degraded`));
     expect(plain(lines.join('\n'))).toMatch(/127\.0\.0\.1:3312 Synced -> Donor\/Desynced/);
     expect(lines.join('\n')).toContain('\u001b[32m');
-    expect(screen({ result: state.last!, rows, state, at: 0, intervalMs: 1000 }, { columns: 200, rows: 40 }, false).join('\n')).not.toContain('\u001b');
+    expect(
+      screen({ result: state.last!, rows, state, at: 0, intervalMs: 1000 }, { columns: 200, rows: 40 }, false).join(
+        '\n',
+      ),
+    ).not.toContain('\u001b');
   });
 });

@@ -20,7 +20,10 @@ const bin = join(import.meta.dirname, '..', 'bin', 'galera-probe');
 
 const synced = syncedState;
 
-const donorOf = (s: GaleraNodeState): GaleraNodeState => ({ ...withState(s, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }), members: s.members! });
+const donorOf = (s: GaleraNodeState): GaleraNodeState => ({
+  ...withState(s, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }),
+  members: s.members!,
+});
 
 /** Three scripted nodes on 127.0.0.1-3 whose state each connection reads from `states` (so a test changes it). */
 async function three(): Promise<{ servers: FakeServer[]; states: GaleraNodeState[] }> {
@@ -57,7 +60,11 @@ interface Run {
 function run(argv: string[], host: WatchHost, env: NodeJS.ProcessEnv = {}): Run {
   let out = '';
   let err = '';
-  const done = watchCommand(['--no-defaults', '-u', 'probe', ...argv], { env, stdout: (t) => (out += t), stderr: (t) => (err += t) }, host);
+  const done = watchCommand(
+    ['--no-defaults', '-u', 'probe', ...argv],
+    { env, stdout: (t) => (out += t), stderr: (t) => (err += t) },
+    host,
+  );
   return { out: () => out, err: () => err, done };
 }
 
@@ -78,11 +85,18 @@ describe('galera-probe watch --no-tty', () => {
     await until('the first look', () => /cluster healthy/.test(r.out()));
     const first = r.out().split('\n').filter(Boolean);
     expect(first).toHaveLength(4);
-    expect(first[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${servers[0]!.target} +healthy +Primary +Synced +size 3 +\\{n1,n2,n3\\} +committed 42 +recvq 0 +\\d+ ms +writer$`));
+    expect(first[0]).toMatch(
+      new RegExp(
+        `^\\d\\d:\\d\\d:\\d\\d ${servers[0]!.target} +healthy +Primary +Synced +size 3 +\\{n1,n2,n3\\} +committed 42 +recvq 0 +\\d+ ms +writer$`,
+      ),
+    );
     expect(first[3]).toMatch(/^\d\d:\d\d:\d\d cluster healthy: 3 of 3 nodes healthy/);
     states[2] = donorOf(states[2]!);
     await until('the donor transition', () => /Synced -> Donor\/Desynced/.test(r.out()));
-    states[0] = { ...withState(states[0]!, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }), members: states[0]!.members! };
+    states[0] = {
+      ...withState(states[0]!, { wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }),
+      members: states[0]!.members!,
+    };
     await until('the writer change', () => /writer \S+ -> \S+/.test(r.out()));
     host.stop();
     expect(await r.done).toBe(0);
@@ -131,7 +145,11 @@ describe('galera-probe watch on a terminal', () => {
     expect(frames.length).toBeGreaterThan(1);
     const last = plain(frames.at(-1)!);
     expect(last).toMatch(/cluster degraded/);
-    expect(last).toMatch(new RegExp(`${servers[1]!.target} +n2 +unhealthy +Primary +Donor/Desynced +3 +\\{n1,n2,n3\\} +0 +[▁]+ → +42 +0 +\\d+ ms +not synced: Donor/Desynced`));
+    expect(last).toMatch(
+      new RegExp(
+        `${servers[1]!.target} +n2 +unhealthy +Primary +Donor/Desynced +3 +\\{n1,n2,n3\\} +0 +[▁]+ → +42 +0 +\\d+ ms +not synced: Donor/Desynced`,
+      ),
+    );
     expect(last).toMatch(/writer 127\.0\.0\.1:\d+/);
     expect(frames.at(-1)).toContain('\u001b[33munhealthy');
     await Promise.all(servers.map((s) => s.allClosed()));
@@ -139,7 +157,10 @@ describe('galera-probe watch on a terminal', () => {
 
   it('NO_COLOR turns colours off; --color always turns them back on', async () => {
     const { servers } = await three();
-    for (const [argv, coloured] of [[[], false], [['--color', 'always'], true]] as const) {
+    for (const [argv, coloured] of [
+      [[], false],
+      [['--color', 'always'], true],
+    ] as const) {
       const host = fakeHost(true);
       const r = run([...argv, ...servers.map((s) => s.target)], host, { NO_COLOR: '1' });
       await until('the screen', () => /n3/.test(r.out()));
@@ -154,7 +175,10 @@ describe('galera-probe watch, the process', () => {
   it('in a real pseudo-terminal (script): alternate screen, rows, q quits with exit 0', async () => {
     const { servers } = await three();
     const command = `stty cols 150 rows 30; exec ${process.execPath} ${bin} watch --no-defaults -u probe --interval 200ms ${servers.map((s) => s.target).join(' ')}`;
-    const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env['PATH'], HOME: '/nonexistent', TERM: 'xterm' } });
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'], HOME: '/nonexistent', TERM: 'xterm' },
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -174,9 +198,14 @@ describe('galera-probe watch, the process', () => {
 
   it('--no-tty to a pipe: SIGINT ends it with exit 0 and every node sees its connection closed', async () => {
     const { servers } = await three();
-    const child = spawn(process.execPath, [bin, 'watch', '--no-defaults', '-u', 'probe', '--interval', '200ms', ...servers.map((s) => s.target)], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'], HOME: '/nonexistent' },
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'watch', '--no-defaults', '-u', 'probe', '--interval', '200ms', ...servers.map((s) => s.target)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env['PATH'], HOME: '/nonexistent' },
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));

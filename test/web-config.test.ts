@@ -12,7 +12,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { webFrom } from '../src/cli/web-setup.js';
 import { createHealthServer, HealthCheck, shutdownHealthServer } from '../src/serve/health/index.js';
-import { BasicAuth, bcryptHash, bcryptVerify, parseBcryptHash, parseWebConfig, parseYaml, WebConfigError, YamlError } from '../src/serve/web/index.js';
+import {
+  BasicAuth,
+  bcryptHash,
+  bcryptVerify,
+  parseBcryptHash,
+  parseWebConfig,
+  parseYaml,
+  WebConfigError,
+  YamlError,
+} from '../src/serve/web/index.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const fixture = (name: string): string => join(FIXTURES, name);
@@ -55,7 +64,17 @@ describe('bcrypt', () => {
 
   it('refuses what is not a bcrypt hash', () => {
     const good = VECTORS[1]![1];
-    for (const bad of ['', good.slice(0, -1), `${good}x`, good.replace('$2a$', '$2x$'), good.replace('$06$', '$03$'), good.replace('$06$', '$31$'), good.replace('m0Cr', 'm0C!'), '$1$abc$def', 'plain-password']) {
+    for (const bad of [
+      '',
+      good.slice(0, -1),
+      `${good}x`,
+      good.replace('$2a$', '$2x$'),
+      good.replace('$06$', '$03$'),
+      good.replace('$06$', '$31$'),
+      good.replace('m0Cr', 'm0C!'),
+      '$1$abc$def',
+      'plain-password',
+    ]) {
       expect(parseBcryptHash(bad), bad).toBeUndefined();
     }
   });
@@ -64,13 +83,27 @@ describe('bcrypt', () => {
 describe('the YAML subset', () => {
   it('nested mappings, quoted and plain scalars, comments, a leading ---', () => {
     const doc = parseYaml(
-      ['---', '# comment', 'a:', '  b: plain value # trailing', "  'c d': 'it''s'", '  e:', '    f: "x\\"y\\u0041"', 'g:', 'h: $2y$10$abc#notacomment', ''].join('\n'),
+      [
+        '---',
+        '# comment',
+        'a:',
+        '  b: plain value # trailing',
+        "  'c d': 'it''s'",
+        '  e:',
+        '    f: "x\\"y\\u0041"',
+        'g:',
+        'h: $2y$10$abc#notacomment',
+        '',
+      ].join('\n'),
       'f.yml',
     );
     const a = doc.entries.get('a')!.value as ReturnType<typeof parseYaml>;
     expect(a.entries.get('b')!.value).toBe('plain value');
     expect(a.entries.get('c d')!.value).toBe("it's");
-    expect((a.entries.get('e')!.value as ReturnType<typeof parseYaml>).entries.get('f')).toEqual({ value: 'x"yA', line: 7 });
+    expect((a.entries.get('e')!.value as ReturnType<typeof parseYaml>).entries.get('f')).toEqual({
+      value: 'x"yA',
+      line: 7,
+    });
     expect(doc.entries.get('g')!.value).toBeNull();
     expect(doc.entries.get('h')!.value).toBe('$2y$10$abc#notacomment');
   });
@@ -105,22 +138,51 @@ const USER_HASH = bcryptHash('scrape-pw', Buffer.alloc(16, 3), 4, '2y');
 describe('the web config file', () => {
   it('reads tls_server_config and basic_auth_users, paths relative to the file', () => {
     const c = parseWebConfig(
-      ['tls_server_config:', '  cert_file: server-cert.pem', '  key_file: "server-key.pem"', '  client_ca_file: ca.pem', '  client_auth_type: RequireAndVerifyClientCert', '  min_version: TLS13', 'basic_auth_users:', `  prometheus: ${USER_HASH}`, `  "ops@example": '${USER_HASH}'`].join('\n'),
+      [
+        'tls_server_config:',
+        '  cert_file: server-cert.pem',
+        '  key_file: "server-key.pem"',
+        '  client_ca_file: ca.pem',
+        '  client_auth_type: RequireAndVerifyClientCert',
+        '  min_version: TLS13',
+        'basic_auth_users:',
+        `  prometheus: ${USER_HASH}`,
+        `  "ops@example": '${USER_HASH}'`,
+      ].join('\n'),
       join(FIXTURES, 'web.yml'),
     );
-    expect(c.tls).toEqual({ certFile: fixture('server-cert.pem'), keyFile: fixture('server-key.pem'), clientCaFile: fixture('ca.pem'), clientAuthType: 'RequireAndVerifyClientCert', minVersion: 'TLSv1.3', lines: { cert: 2, key: 3, ca: 4 } });
+    expect(c.tls).toEqual({
+      certFile: fixture('server-cert.pem'),
+      keyFile: fixture('server-key.pem'),
+      clientCaFile: fixture('ca.pem'),
+      clientAuthType: 'RequireAndVerifyClientCert',
+      minVersion: 'TLSv1.3',
+      lines: { cert: 2, key: 3, ca: 4 },
+    });
     expect([...c.users.keys()]).toEqual(['prometheus', 'ops@example']);
   });
 
   it('refuses unknown keys, missing files and inconsistent settings with the line, never the hash', () => {
     const cases: [string, RegExp][] = [
       ['http_server_config:\n  http2: false', /^w:1: http_server_config is not supported/],
-      ['tls_server_config:\n  cert_file: a\n  cipher_suites: x', /^w:3: tls_server_config: cipher_suites is not supported/],
+      [
+        'tls_server_config:\n  cert_file: a\n  cipher_suites: x',
+        /^w:3: tls_server_config: cipher_suites is not supported/,
+      ],
       ['tls_server_config:\n  cert_file: a', /^w:1: .*cert_file and key_file are both required/],
-      ['tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert', /^w:4: client_auth_type RequireAndVerifyClientCert needs client_ca_file/],
-      ['tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Sometimes', /^w:4: client_auth_type: expected one of/],
+      [
+        'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert',
+        /^w:4: client_auth_type RequireAndVerifyClientCert needs client_ca_file/,
+      ],
+      [
+        'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Sometimes',
+        /^w:4: client_auth_type: expected one of/,
+      ],
       ['tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: SSL3', /^w:4: min_version: expected TLS10/],
-      ['tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c', /client_ca_file is set but client_auth_type asks for no client certificate/],
+      [
+        'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c',
+        /client_ca_file is set but client_auth_type asks for no client certificate/,
+      ],
       ['basic_auth_users:\n  u: not-a-hash-s3cret', /^w:2: basic_auth_users: the hash of a user is not a bcrypt hash/],
       ['basic_auth_users: x', /^w:1: basic_auth_users: expected a mapping/],
     ];
@@ -141,14 +203,29 @@ describe('the web config file', () => {
       const file = join(dir, 'web.yml');
       writeFileSync(file, 'basic_auth_users:\n  u: [1]\n');
       let stderr = '';
-      const code = await main(['serve', '--no-defaults', '--listen', '127.0.0.1:0', '--web-config', file, '127.0.0.1:3306'], { env: {}, stdout: () => {}, stderr: (t) => (stderr += t) });
+      const code = await main(
+        ['serve', '--no-defaults', '--listen', '127.0.0.1:0', '--web-config', file, '127.0.0.1:3306'],
+        { env: {}, stdout: () => {}, stderr: (t) => (stderr += t) },
+      );
       expect(code).toBe(64);
       expect(stderr).toContain(`${file}:2: only plain or quoted scalars`);
       writeFileSync(file, 'tls_server_config:\n  cert_file: missing.pem\n  key_file: missing-key.pem\n');
       stderr = '';
-      expect(await main(['serve', '--no-defaults', '--web-config', file, '127.0.0.1:3306'], { env: {}, stdout: () => {}, stderr: (t) => (stderr += t) })).toBe(64);
+      expect(
+        await main(['serve', '--no-defaults', '--web-config', file, '127.0.0.1:3306'], {
+          env: {},
+          stdout: () => {},
+          stderr: (t) => (stderr += t),
+        }),
+      ).toBe(64);
       expect(stderr).toContain(`cert_file ${join(dir, 'missing.pem')}: cannot read (ENOENT)`);
-      expect(await main(['serve', '--no-defaults', '--web-config-all', '127.0.0.1:3306'], { env: {}, stdout: () => {}, stderr: () => {} })).toBe(64);
+      expect(
+        await main(['serve', '--no-defaults', '--web-config-all', '127.0.0.1:3306'], {
+          env: {},
+          stdout: () => {},
+          stderr: () => {},
+        }),
+      ).toBe(64);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -166,7 +243,15 @@ describe('the web config file', () => {
     // Remembered verdicts answer at once, without a promise.
     expect(auth.check(basic('prometheus', 'scrape-pw'), '192.0.2.1')).toBe('ok');
     expect(auth.check(basic('prometheus', 'wrong'), '192.0.2.1')).toBe('denied');
-    for (const bad of [undefined, '', 'Bearer x', 'Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`]) expect(auth.check(bad, '192.0.2.3'), String(bad)).toBe('denied');
+    for (const bad of [
+      undefined,
+      '',
+      'Bearer x',
+      'Basic',
+      'Basic !!!',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+    ])
+      expect(auth.check(bad, '192.0.2.3'), String(bad)).toBe('denied');
     await auth.close();
   });
 });
@@ -177,7 +262,11 @@ interface HttpsReply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function getTls(port: number, path: string, o: { auth?: string; cert?: string; key?: string; maxVersion?: SecureVersion } = {}): Promise<HttpsReply> {
+function getTls(
+  port: number,
+  path: string,
+  o: { auth?: string; cert?: string; key?: string; maxVersion?: SecureVersion } = {},
+): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -222,12 +311,21 @@ describe('an HTTPS endpoint from a web config', () => {
     writeFileSync(file, yaml.replaceAll('FIXTURES', FIXTURES));
     const web = webFrom({ 'web-config': file, 'web-config-all': all })!;
     const check = new HealthCheck({
-      probe: async () => ({ target: 'x:1', healthy: true, outcome: 'healthy', reason: 'synced', timings: { total: 1 } }),
+      probe: async () => ({
+        target: 'x:1',
+        healthy: true,
+        outcome: 'healthy',
+        reason: 'synced',
+        timings: { total: 1 },
+      }),
       cacheMs: 1000,
       maxAgeMs: 2000,
       waitMs: 1000,
     });
-    const server = createHealthServer(check, { ...web.server, routes: { '/probe': () => ({ status: 200, contentType: 'text/plain', body: 'probe_success 1\n' }) } });
+    const server = createHealthServer(check, {
+      ...web.server,
+      routes: { '/probe': () => ({ status: 200, contentType: 'text/plain', body: 'probe_success 1\n' }) },
+    });
     web.attach(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     open.push({ server, check });
@@ -245,7 +343,10 @@ describe('an HTTPS endpoint from a web config', () => {
     expect((await getTls(port, '/metrics')).status).toBe(401);
     expect((await getTls(port, '/probe?target=x:1', { auth: 'prometheus:wrong' })).status).toBe(401);
     expect((await getTls(port, '/probe?target=x:1', { auth: 'nobody:scrape-pw' })).status).toBe(401);
-    expect(await getTls(port, '/probe?target=x:1', { auth: 'prometheus:scrape-pw' })).toMatchObject({ status: 200, body: 'probe_success 1\n' });
+    expect(await getTls(port, '/probe?target=x:1', { auth: 'prometheus:scrape-pw' })).toMatchObject({
+      status: 200,
+      body: 'probe_success 1\n',
+    });
     expect((await getTls(port, '/metrics', { auth: 'prometheus:scrape-pw' })).status).toBe(200);
     expect(await getTls(port, '/health')).toMatchObject({ status: 200, body: 'synced\n' });
     expect((await getTls(port, '/nothing')).status).toBe(404);
@@ -258,10 +359,14 @@ describe('an HTTPS endpoint from a web config', () => {
   });
 
   it('RequireAndVerifyClientCert: no certificate or one from another CA fails the handshake; ours passes', async () => {
-    const port = await start(`${TLS}  client_ca_file: FIXTURES/ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n`);
+    const port = await start(
+      `${TLS}  client_ca_file: FIXTURES/ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n`,
+    );
     await expect(getTls(port, '/health')).rejects.toThrow();
     expect((await getTls(port, '/health', { cert: 'client-cert.pem', key: 'client-key.pem' })).status).toBe(200);
-    const other = await start(`${TLS}  client_ca_file: FIXTURES/other-ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n`);
+    const other = await start(
+      `${TLS}  client_ca_file: FIXTURES/other-ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n`,
+    );
     await expect(getTls(other, '/health', { cert: 'client-cert.pem', key: 'client-key.pem' })).rejects.toThrow();
   });
 
@@ -269,7 +374,9 @@ describe('an HTTPS endpoint from a web config', () => {
     const any = await start(`${TLS}  client_auth_type: RequireAnyClientCert\n`);
     await expect(getTls(any, '/health')).rejects.toThrow();
     expect((await getTls(any, '/health', { cert: 'client-cert.pem', key: 'client-key.pem' })).status).toBe(200);
-    const ifGiven = await start(`${TLS}  client_ca_file: FIXTURES/other-ca.pem\n  client_auth_type: VerifyClientCertIfGiven\n`);
+    const ifGiven = await start(
+      `${TLS}  client_ca_file: FIXTURES/other-ca.pem\n  client_auth_type: VerifyClientCertIfGiven\n`,
+    );
     expect((await getTls(ifGiven, '/health')).status).toBe(200);
     await expect(getTls(ifGiven, '/health', { cert: 'client-cert.pem', key: 'client-key.pem' })).rejects.toThrow();
   });

@@ -19,7 +19,15 @@ export const ANSI = {
 
 export type Colour = 'green' | 'yellow' | 'red' | 'magenta' | 'cyan' | 'bold' | 'dim';
 
-const CODES: Record<Colour, string> = { green: '32', yellow: '33', red: '31', magenta: '35', cyan: '36', bold: '1', dim: '2' };
+const CODES: Record<Colour, string> = {
+  green: '32',
+  yellow: '33',
+  red: '31',
+  magenta: '35',
+  cyan: '36',
+  bold: '1',
+  dim: '2',
+};
 
 /** `text` in a colour, or as is when colours are off. */
 export function paint(on: boolean, colour: Colour | undefined, text: string): string {

@@ -75,7 +75,9 @@ function duration(values: Values, name: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined || ms > MAX_TIMEOUT_MS) {
-    throw new UsageError(`--${name}: expected a duration such as 500ms, 2s or 3 (seconds), up to 1 hour; got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `--${name}: expected a duration such as 500ms, 2s or 3 (seconds), up to 1 hour; got ${JSON.stringify(text)}`,
+    );
   }
   return ms;
 }
@@ -95,7 +97,8 @@ export function parseTarget(text: string): Target {
 /** The password of --password-file: a world-writable file is refused, one others may read warned about. */
 function readPasswordFile(path: string, warn: (line: string) => void): string {
   const exposure = fileExposure(path);
-  if (exposure === 'world-writable') throw new UsageError(`--password-file: ${worldWritableReason('password file', path)}`);
+  if (exposure === 'world-writable')
+    throw new UsageError(`--password-file: ${worldWritableReason('password file', path)}`);
   if (exposure === 'readable') warn(readableWarning('--password-file', path));
   let text: string;
   try {
@@ -114,7 +117,8 @@ function readPasswordFile(path: string, warn: (line: string) => void): string {
  * when nothing else gave a password).
  */
 export function probeOptionsFrom(values: Values, positionals: readonly string[], io: Environment): ProbeOptions {
-  if (positionals.length > 1) throw new UsageError(`expected one target, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected one target, got ${positionals.length}: ${positionals.join(' ')}`);
   const { options: o, files } = sharedProbeOptionsFrom(values, io);
   const targetText = positionals[0];
   if (targetText !== undefined) {
@@ -128,7 +132,8 @@ export function probeOptionsFrom(values: Values, positionals: readonly string[],
   }
   if (o.port === undefined && o.socketPath === undefined && files.port !== undefined) {
     const port = Number(files.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`option file: invalid port ${JSON.stringify(files.port)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new UsageError(`option file: invalid port ${JSON.stringify(files.port)}`);
     o.port = port;
   }
   return o;
@@ -144,16 +149,32 @@ function count(values: Values, name: string, min: number): number | undefined {
   return Number(text);
 }
 
+type OptionFiles = ReturnType<typeof loadOptionFiles>;
+
 /**
  * Every probe option but the target, and what the option files said (the target may come
  * from them). Shared by one-target commands and `cluster`, whose targets are all positional.
  */
-export function sharedProbeOptionsFrom(values: Values, io: Environment): { options: ProbeOptions; files: ReturnType<typeof loadOptionFiles> } {
-  let files;
+export function sharedProbeOptionsFrom(values: Values, io: Environment): { options: ProbeOptions; files: OptionFiles } {
+  const files = optionFilesFrom(values, io);
+  const o: ProbeOptions = {};
+  const user = str(values, 'user') ?? files.user;
+  if (user !== undefined) o.user = user;
+  const password = passwordFrom(values, files, io);
+  if (password !== undefined) o.password = password;
+  checkOptionsFrom(values, o);
+  tlsOptionsFrom(values, files, o);
+  return { options: o, files };
+}
+
+/** The option files that --defaults-file, --defaults-extra-file and --no-defaults name. */
+function optionFilesFrom(values: Values, io: Environment): OptionFiles {
   try {
-    files = loadOptionFiles({
+    return loadOptionFiles({
       ...(str(values, 'defaults-file') !== undefined ? { defaultsFile: str(values, 'defaults-file')! } : {}),
-      ...(str(values, 'defaults-extra-file') !== undefined ? { defaultsExtraFile: str(values, 'defaults-extra-file')! } : {}),
+      ...(str(values, 'defaults-extra-file') !== undefined
+        ? { defaultsExtraFile: str(values, 'defaults-extra-file')! }
+        : {}),
       noDefaults: values['no-defaults'] === true,
       home: io.env['HOME'] ?? '',
       warn: io.warn,
@@ -162,23 +183,24 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
     if (err instanceof OptionFileError) throw new UsageError(err.message);
     throw err;
   }
-  const o: ProbeOptions = {};
-  const user = str(values, 'user') ?? files.user;
-  if (user !== undefined) o.user = user;
+}
 
+/** The password: --password (with a warning), --password-file, the option files, then MYSQL_PWD. */
+function passwordFrom(values: Values, files: OptionFiles, io: Environment): string | undefined {
   const flagPassword = str(values, 'password');
   const passwordFile = str(values, 'password-file');
   if (flagPassword !== undefined) {
-    io.warn('warning: a password given with --password can be seen by other users; prefer MYSQL_PWD, --password-file or an option file');
-    o.password = flagPassword;
-  } else if (passwordFile !== undefined) {
-    o.password = readPasswordFile(passwordFile, io.warn);
-  } else if (files.password !== undefined) {
-    o.password = files.password;
-  } else if (io.env['MYSQL_PWD'] !== undefined) {
-    o.password = io.env['MYSQL_PWD'];
+    io.warn(
+      'warning: a password given with --password can be seen by other users; prefer MYSQL_PWD, --password-file or an option file',
+    );
+    return flagPassword;
   }
+  if (passwordFile !== undefined) return readPasswordFile(passwordFile, io.warn);
+  return files.password ?? io.env['MYSQL_PWD'];
+}
 
+/** The deadlines and what the check asks of the node. */
+function checkOptionsFrom(values: Values, o: ProbeOptions): void {
   const timeouts = [
     ['timeout', 'timeout'],
     ['connect-timeout', 'connectTimeout'],
@@ -193,7 +215,8 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
   }
   const check = str(values, 'check');
   if (check !== undefined) {
-    if (check !== 'galera' && check !== 'alive') throw new UsageError(`--check: expected galera or alive, got ${JSON.stringify(check)}`);
+    if (check !== 'galera' && check !== 'alive')
+      throw new UsageError(`--check: expected galera or alive, got ${JSON.stringify(check)}`);
     o.check = check;
   }
   if (values['available-when-donor'] === true) o.availableWhenDonor = true;
@@ -202,10 +225,14 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
   if (expectSize !== undefined) o.expectSize = expectSize;
   const maxRecvQueue = count(values, 'max-recv-queue', 0);
   if (maxRecvQueue !== undefined) o.maxRecvQueue = maxRecvQueue;
+}
 
+/** --ssl-mode, the PEM files and whether the server may be asked for its key. */
+function tlsOptionsFrom(values: Values, files: OptionFiles, o: ProbeOptions): void {
   const sslMode = (str(values, 'ssl-mode') ?? files.sslMode)?.toUpperCase();
   if (sslMode !== undefined) {
-    if (!SSL_MODES.includes(sslMode as SslMode)) throw new UsageError(`--ssl-mode: expected one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(sslMode)}`);
+    if (!SSL_MODES.includes(sslMode as SslMode))
+      throw new UsageError(`--ssl-mode: expected one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(sslMode)}`);
     o.sslMode = sslMode as SslMode;
   }
   const pemFiles = [
@@ -214,14 +241,20 @@ export function sharedProbeOptionsFrom(values: Values, io: Environment): { optio
     ['ssl-key', 'sslKey', files.sslKey],
     ['server-public-key', 'serverPublicKey', files.serverPublicKey],
   ] as const;
-  readPemFiles(o, pemFiles.map(([flag, key, fromFile]) => [`--${flag}`, key, str(values, flag) ?? fromFile] as const));
-  if ((o.sslCert === undefined) !== (o.sslKey === undefined)) throw new UsageError('--ssl-cert and --ssl-key go together');
+  readPemFiles(
+    o,
+    pemFiles.map(([flag, key, fromFile]) => [`--${flag}`, key, str(values, flag) ?? fromFile] as const),
+  );
+  if ((o.sslCert === undefined) !== (o.sslKey === undefined))
+    throw new UsageError('--ssl-cert and --ssl-key go together');
   if (values['get-server-public-key'] === true) {
     o.getServerPublicKey = true;
   } else if (files.getServerPublicKey !== undefined) {
     const on = parseFileBoolean(files.getServerPublicKey);
-    if (on === undefined) throw new UsageError(`option file: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE, got ${JSON.stringify(files.getServerPublicKey)}`);
+    if (on === undefined)
+      throw new UsageError(
+        `option file: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE, got ${JSON.stringify(files.getServerPublicKey)}`,
+      );
     if (on) o.getServerPublicKey = true;
   }
-  return { options: o, files };
 }

@@ -16,7 +16,10 @@ const CHECK_OPTIONS = {
 
 export async function checkCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, CHECK_OPTIONS);
-  const options = probeOptionsFrom(values, positionals, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
+  const options = probeOptionsFrom(values, positionals, {
+    env: io.env,
+    warn: (line) => io.stderr(`galera-probe: ${line}\n`),
+  });
   if (values['verbose'] === true) options.onEvent = (e) => io.stderr(`${traceLine(e)}\n`);
   const result = await probe(options);
   if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);

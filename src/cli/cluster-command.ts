@@ -18,12 +18,19 @@ const CLUSTER_OPTIONS = {
 
 /** What `cluster` and `watch` refuse alike: --verbose, no target, too many, one given twice. */
 export function checkClusterArguments(command: string, values: Values, positionals: readonly string[]): void {
-  if (values['verbose'] === true) throw new UsageError(`${command}: --verbose traces one probe; use galera-probe -v <target> on the node in question`);
-  if (positionals.length === 0) throw new UsageError(`${command}: give the cluster's targets, e.g. galera-probe ${command} 10.0.0.1:3306 10.0.0.2:3306 10.0.0.3:3306`);
+  if (values['verbose'] === true)
+    throw new UsageError(
+      `${command}: --verbose traces one probe; use galera-probe -v <target> on the node in question`,
+    );
+  if (positionals.length === 0)
+    throw new UsageError(
+      `${command}: give the cluster's targets, e.g. galera-probe ${command} 10.0.0.1:3306 10.0.0.2:3306 10.0.0.3:3306`,
+    );
   try {
     clusterTargetList(positionals);
   } catch (err) {
-    if (err instanceof TypeError) throw new UsageError(`${command}: ${err.message.replace(/^galera-probe: option targets: /, '')}`);
+    if (err instanceof TypeError)
+      throw new UsageError(`${command}: ${err.message.replace(/^galera-probe: option targets: /, '')}`);
     throw err;
   }
 }
@@ -33,7 +40,10 @@ export function checkClusterArguments(command: string, values: Values, positiona
  * checkClusterArguments); usage errors are thrown here, before anything connects.
  */
 export function clusterOptionsFrom(values: Values, positionals: readonly string[], io: Io): ClusterOptions {
-  const { options } = sharedProbeOptionsFrom(values, { env: io.env, warn: (line) => io.stderr(`galera-probe: ${line}\n`) });
+  const { options } = sharedProbeOptionsFrom(values, {
+    env: io.env,
+    warn: (line) => io.stderr(`galera-probe: ${line}\n`),
+  });
   return { ...options, targets: [...positionals], discover: values['discover'] === true };
 }
 
@@ -41,7 +51,8 @@ export async function clusterCommand(argv: readonly string[], io: Io): Promise<n
   const { values, positionals } = parse(argv, CLUSTER_OPTIONS);
   checkClusterArguments('cluster', values, positionals);
   const options = clusterOptionsFrom(values, positionals, io);
-  if (options.check === 'alive') throw new UsageError('cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
+  if (options.check === 'alive')
+    throw new UsageError('cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
   const result = await probeCluster(options);
   if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);
   else if (values['quiet'] !== true) io.stdout(`${clusterLines(result).join('\n')}\n`);

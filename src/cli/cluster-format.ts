@@ -35,11 +35,15 @@ function nodeColumns(r: ProbeResult, result: ClusterResult): string[] {
 export function clusterLines(result: ClusterResult): string[] {
   const rows = result.nodes.map((r) => nodeColumns(r, result));
   const widths: number[] = [];
-  for (const row of rows) if (row.length > 1) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows)
+    if (row.length > 1) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const lines = rows.map((row, i) => {
     if (row.length === 1) return row[0]!;
     const r = result.nodes[i]!;
-    const line = row.map((cell, j) => cell.padEnd(widths[j]!)).join('  ').trimEnd();
+    const line = row
+      .map((cell, j) => cell.padEnd(widths[j]!))
+      .join('  ')
+      .trimEnd();
     return r.healthy ? line : `${line}  (${r.reason})`;
   });
   lines.push(clusterLine(result));

@@ -25,7 +25,10 @@ export function parseClusterList(text: string): string[] {
     const entry = item.trim();
     if (entry === '') throw new UsageError('--cluster: an empty entry; expected HOST:PORT,HOST:PORT,...');
     const t = parseTarget(entry);
-    if (t.socketPath !== undefined || t.host === undefined) throw new UsageError(`--cluster: ${JSON.stringify(entry)} is not HOST:PORT (unix sockets cannot be compared across nodes)`);
+    if (t.socketPath !== undefined || t.host === undefined)
+      throw new UsageError(
+        `--cluster: ${JSON.stringify(entry)} is not HOST:PORT (unix sockets cannot be compared across nodes)`,
+      );
     const normalized = formatTarget(t.host, t.port ?? 3306);
     if (list.includes(normalized)) throw new UsageError(`--cluster: ${normalized} is listed twice`);
     list.push(normalized);
@@ -65,10 +68,15 @@ export function clusterFrom(input: ClusterSetupInput): ClusterSetup | undefined 
     if (typeof delayText === 'string') throw new UsageError('--writer-delay needs --cluster');
     return undefined;
   }
-  if (input.base.check === 'alive') throw new UsageError('--cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check');
+  if (input.base.check === 'alive')
+    throw new UsageError(
+      '--cluster: --check alive reads nothing of Galera; the cluster is judged from the Galera check',
+    );
   const targets = parseClusterList(text);
   if (!targets.includes(input.self)) {
-    throw new UsageError(`--cluster: this node's target ${input.self} is not in the list (${targets.join(',')}); give the same host:port in both`);
+    throw new UsageError(
+      `--cluster: this node's target ${input.self} is not in the list (${targets.join(',')}); give the same host:port in both`,
+    );
   }
   const writerDelayMs = durationOption(values, 'writer-delay', 0, 3_600_000, '0, 5s or 1500ms');
   const checks = new Map<string, HealthCheck>();
@@ -80,7 +88,15 @@ export function clusterFrom(input: ClusterSetupInput): ClusterSetup | undefined 
     const { host, port } = parseTarget(target);
     const options: ProbeOptions = { ...input.base, host: host!, port: port! };
     delete options.socketPath;
-    checks.set(target, new HealthCheck({ probe: (signal) => probe({ ...options, signal }), cacheMs: input.cacheMs, maxAgeMs: input.maxAgeMs, waitMs: input.waitMs }));
+    checks.set(
+      target,
+      new HealthCheck({
+        probe: (signal) => probe({ ...options, signal }),
+        cacheMs: input.cacheMs,
+        maxAgeMs: input.maxAgeMs,
+        waitMs: input.waitMs,
+      }),
+    );
   }
   const view = new ClusterView({
     self: input.self,

@@ -12,10 +12,17 @@ export function parseDuration(text: string): number | undefined {
  * A duration option that may also be 0 (`0`, `0s`, `0ms`), in ms: `fallback` when not given; a
  * usage error naming `examples` when malformed or over `maxMs`.
  */
-export function durationOption(values: Readonly<Record<string, unknown>>, name: string, fallback: number, maxMs: number, examples: string): number {
+export function durationOption(
+  values: Readonly<Record<string, unknown>>,
+  name: string,
+  fallback: number,
+  maxMs: number,
+  examples: string,
+): number {
   const text = values[name];
   if (typeof text !== 'string') return fallback;
   const ms = /^\s*0+(\.0+)?\s*(ms|s)?\s*$/.test(text) ? 0 : parseDuration(text);
-  if (ms === undefined || ms > maxMs) throw new UsageError(`--${name}: expected a duration such as ${examples}, got ${JSON.stringify(text)}`);
+  if (ms === undefined || ms > maxMs)
+    throw new UsageError(`--${name}: expected a duration such as ${examples}, got ${JSON.stringify(text)}`);
   return ms;
 }

@@ -6,7 +6,14 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { normalizeOptions, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
-import { exporterService, HostCheckError, TargetPolicyError, TargetsFileError, type ExporterOptions, type ExporterService } from '../serve/exporter/index.js';
+import {
+  exporterService,
+  HostCheckError,
+  TargetPolicyError,
+  TargetsFileError,
+  type ExporterOptions,
+  type ExporterService,
+} from '../serve/exporter/index.js';
 import type { Values } from './args.js';
 import { durationOption } from './duration.js';
 import { loadAuthModules, OptionFileError, parseFileBoolean, type FileOptions } from './option-file.js';
@@ -53,7 +60,8 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
   if (m.password !== undefined) o.password = m.password;
   if (m.sslMode !== undefined) {
     const mode = m.sslMode.toUpperCase();
-    if (!SSL_MODES.includes(mode as SslMode)) throw new UsageError(`[client.${name}]: ssl-mode: expected one of ${SSL_MODES.join(', ')}`);
+    if (!SSL_MODES.includes(mode as SslMode))
+      throw new UsageError(`[client.${name}]: ssl-mode: expected one of ${SSL_MODES.join(', ')}`);
     o.sslMode = mode as SslMode;
   }
   readPemFiles(o, [
@@ -64,7 +72,8 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
   ]);
   if (m.getServerPublicKey !== undefined) {
     const on = parseFileBoolean(m.getServerPublicKey);
-    if (on === undefined) throw new UsageError(`[client.${name}]: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE`);
+    if (on === undefined)
+      throw new UsageError(`[client.${name}]: get-server-public-key: expected nothing, 1, 0, ON, OFF, TRUE or FALSE`);
     o.getServerPublicKey = on;
   }
   try {
@@ -76,7 +85,8 @@ function moduleOptions(base: ProbeOptions, name: string, m: FileOptions): ProbeO
 }
 
 function authModules(values: Values, base: ProbeOptions, env: NodeJS.ProcessEnv): Map<string, ProbeOptions> {
-  const str = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const str = (name: string): string | undefined =>
+    typeof values[name] === 'string' ? (values[name] as string) : undefined;
   let found: Map<string, FileOptions>;
   try {
     found = loadAuthModules({
@@ -104,14 +114,22 @@ export function exporterFrom(input: ExporterSetupInput): ExporterSetup {
   let maxConcurrentProbes = DEFAULT_MAX_CONCURRENT_PROBES;
   if (typeof maxText === 'string') {
     if (!/^\d{1,5}$/.test(maxText) || Number(maxText) < 1 || Number(maxText) > 10_000) {
-      throw new UsageError(`--max-concurrent-probes: expected a number from 1 to 10000, got ${JSON.stringify(maxText)}`);
+      throw new UsageError(
+        `--max-concurrent-probes: expected a number from 1 to 10000, got ${JSON.stringify(maxText)}`,
+      );
     }
     maxConcurrentProbes = Number(maxText);
   }
   const modules = authModules(values, input.base, input.env);
   // The names a Host header may carry (IP literals always may): this machine's, --listen's, and --allow-host's.
   const machine = hostname().toLowerCase();
-  const allowHosts = ['localhost', machine, machine.split('.')[0]!, ...(input.listenHost !== undefined && isIP(input.listenHost) === 0 ? [input.listenHost] : []), ...((values['allow-host'] as unknown as string[] | undefined) ?? [])];
+  const allowHosts = [
+    'localhost',
+    machine,
+    machine.split('.')[0]!,
+    ...(input.listenHost !== undefined && isIP(input.listenHost) === 0 ? [input.listenHost] : []),
+    ...((values['allow-host'] as unknown as string[] | undefined) ?? []),
+  ];
   let service: ExporterService;
   try {
     service = exporterService({
@@ -129,7 +147,8 @@ export function exporterFrom(input: ExporterSetupInput): ExporterSetup {
       ...(input.onChange ? { onChange: input.onChange } : {}),
     });
   } catch (err) {
-    if (err instanceof TargetsFileError || err instanceof TargetPolicyError || err instanceof HostCheckError) throw new UsageError(err.message);
+    if (err instanceof TargetsFileError || err instanceof TargetPolicyError || err instanceof HostCheckError)
+      throw new UsageError(err.message);
     throw err;
   }
   const { exporter, routes, reload } = service;

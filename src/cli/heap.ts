@@ -13,7 +13,8 @@ const YOUNG_GENERATION_FLAG = /--(?:(?:max|min)[-_]semi[-_]space[-_]size|semi[-_
 
 /** Returns whether it applied the setting (not when the process was started with such a flag). */
 export function keepYoungGenerationSmall(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  if (execArgv.some((a) => YOUNG_GENERATION_FLAG.test(a)) || YOUNG_GENERATION_FLAG.test(nodeOptions ?? '')) return false;
+  if (execArgv.some((a) => YOUNG_GENERATION_FLAG.test(a)) || YOUNG_GENERATION_FLAG.test(nodeOptions ?? ''))
+    return false;
   setFlagsFromString('--semi-space-growth-factor=1');
   return true;
 }

@@ -25,7 +25,8 @@ const HELP_OF: Record<Command, string> = { check: HELP, cluster: CLUSTER_HELP, w
  * throws AnswerFirst when one of these is among them: `--colour --help` is still refused.
  */
 export function preamble(args: readonly string[]): 'help' | 'version' | undefined {
-  if (args.length === 0 || !args.every((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V')) return undefined;
+  if (args.length === 0 || !args.every((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V'))
+    return undefined;
   return args.includes('--help') || args.includes('-h') ? 'help' : 'version';
 }
 
@@ -57,7 +58,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return await checkCommand(args, io);
   } catch (err) {
     // By name: a command loaded from its own bundle (dist/cli-*.cjs) has its own classes.
-    if (err instanceof Error && err.name === 'AnswerFirst') return answer(command, (err as Error & { what: 'help' | 'version' }).what, io);
+    if (err instanceof Error && err.name === 'AnswerFirst')
+      return answer(command, (err as Error & { what: 'help' | 'version' }).what, io);
     if (err instanceof UsageError || err instanceof TypeError || (err instanceof Error && err.name === 'UsageError')) {
       io.stderr(`galera-probe: ${err.message.replace(/^galera-probe: /, '')}\nTry 'galera-probe --help'.\n`);
       return EXIT_CODES.usage;

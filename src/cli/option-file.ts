@@ -264,10 +264,16 @@ export function parseFileBoolean(value: string): boolean | undefined {
  */
 function readOptionFile(file: string, required: boolean, warn?: (line: string) => void): string | undefined {
   const exposure = fileExposure(file);
-  if (exposure === 'world-writable') throw new OptionFileError(file, undefined, 'option file is world-writable: anyone on this machine could change it; refused (chmod o-w)');
+  if (exposure === 'world-writable')
+    throw new OptionFileError(
+      file,
+      undefined,
+      'option file is world-writable: anyone on this machine could change it; refused (chmod o-w)',
+    );
   try {
     const text = readTextFile(file);
-    if (exposure === 'readable' && warn && /^\s*(loose-)?password\s*=/m.test(text)) warn(readableWarning('option file', file));
+    if (exposure === 'readable' && warn && /^\s*(loose-)?password\s*=/m.test(text))
+      warn(readableWarning('option file', file));
     return text;
   } catch (err) {
     if (!(err instanceof TextFileError)) throw err;

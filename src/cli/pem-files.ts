@@ -9,7 +9,10 @@ export type PemKey = 'sslCa' | 'sslCert' | 'sslKey' | 'serverPublicKey';
  * Reads each `[label, key, path]` with a path into `o[key]`; a file that cannot be read is a
  * usage error `LABEL: cannot read PATH (CODE)`.
  */
-export function readPemFiles(o: ProbeOptions, files: readonly (readonly [label: string, key: PemKey, path: string | undefined])[]): void {
+export function readPemFiles(
+  o: ProbeOptions,
+  files: readonly (readonly [label: string, key: PemKey, path: string | undefined])[],
+): void {
   for (const [label, key, path] of files) {
     if (path === undefined) continue;
     try {

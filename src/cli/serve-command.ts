@@ -9,13 +9,19 @@ import { ipVersion } from '../probe/address.js';
 import { normalizeOptions, type ProbeOptions } from '../probe/options.js';
 import { probe } from '../probe/probe.js';
 import type { ClusterView } from '../serve/cluster-view/index.js';
-import { createHealthServer, HealthCheck, resultOf, shutdownHealthServer, type VerdictChange } from '../serve/health/index.js';
+import {
+  createHealthServer,
+  HealthCheck,
+  resultOf,
+  shutdownHealthServer,
+  type VerdictChange,
+} from '../serve/health/index.js';
 import { PromText } from '../serve/prom/index.js';
 import { StatusSampler, statusRoutes } from '../serve/status/index.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom, type Values } from './args.js';
 import { CLUSTER_SERVE_OPTIONS, clusterFrom, parseClusterList } from './cluster-setup.js';
 import { durationOption } from './duration.js';
-import { EXPORTER_OPTIONS, exporterFrom, wantsExporter } from './exporter-setup.js';
+import { EXPORTER_OPTIONS, exporterFrom, wantsExporter, type ExporterSetup } from './exporter-setup.js';
 import { traceLine } from './format.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import type { Io } from './io.js';
@@ -97,15 +103,18 @@ interface ServeOptions {
 
 function serveOptions(values: Values, positionals: readonly string[], io: Io): ServeOptions {
   const logMode = (values['log'] ?? 'text') as string;
-  if (logMode !== 'text' && logMode !== 'json' && logMode !== 'off') throw new UsageError(`--log: expected text, json or off, got ${JSON.stringify(logMode)}`);
+  if (logMode !== 'text' && logMode !== 'json' && logMode !== 'off')
+    throw new UsageError(`--log: expected text, json or off, got ${JSON.stringify(logMode)}`);
   const log = serveLog(logMode, io);
   const listen = parseListen(typeof values['listen'] === 'string' ? values['listen'] : '0.0.0.0:9200');
   const cacheMs = durationOption(values, 'cache', 1000, 86_400_000, '0, 500ms or 5s');
   const maxAgeMs = durationOption(values, 'max-age', 2 * cacheMs, 86_400_000, '0, 500ms or 5s');
-  if (maxAgeMs < cacheMs) throw new UsageError(`--max-age (${maxAgeMs} ms) must not be shorter than --cache (${cacheMs} ms)`);
+  if (maxAgeMs < cacheMs)
+    throw new UsageError(`--max-age (${maxAgeMs} ms) must not be shorter than --cache (${cacheMs} ms)`);
   const maintenanceFile = typeof values['maintenance-file'] === 'string' ? values['maintenance-file'] : undefined;
   if (maintenanceFile === '') throw new UsageError('--maintenance-file: expected a path');
-  const warn = (line: string): void => (logMode === 'off' ? io.stderr(`galera-probe: ${line}\n`) : log('warning', { message: line }, line));
+  const warn = (line: string): void =>
+    logMode === 'off' ? io.stderr(`galera-probe: ${line}\n`) : log('warning', { message: line }, line);
   const web = webFrom(values);
   const exporterOnly = wantsExporter(values) && positionals.length === 0;
   const options = probeOptionsFrom(values, positionals, { env: io.env, warn, targetOptional: exporterOnly });
@@ -113,25 +122,58 @@ function serveOptions(values: Values, positionals: readonly string[], io: Io): S
   // Invalid options are usage errors now, not a probe that rejects on every request.
   const normalized = normalizeOptions(options, () => 'root');
   const clusterList = typeof values['cluster'] === 'string' ? parseClusterList(values['cluster']) : undefined;
-  if (clusterList && exporterOnly) throw new UsageError('--cluster needs this node\'s target as well');
+  if (clusterList && exporterOnly) throw new UsageError("--cluster needs this node's target as well");
   const target = exporterOnly ? 'no node of its own' : normalized.target;
-  return { values, log, warn, web, listen, cacheMs, maxAgeMs, maintenanceFile, exporterOnly, probe: options, target, timeoutMs: normalized.timeout, clusterList };
+  return {
+    values,
+    log,
+    warn,
+    web,
+    listen,
+    cacheMs,
+    maxAgeMs,
+    maintenanceFile,
+    exporterOnly,
+    probe: options,
+    target,
+    timeoutMs: normalized.timeout,
+    clusterList,
+  };
 }
 
 /** A verdict change as a log event. */
 function verdictLog(log: Log, target: string, c: VerdictChange, module?: string): void {
-  const fields = { target, ...(module !== undefined ? { authModule: module } : {}), from: c.from ?? null, to: c.to, reason: c.reason, ...(c.result ? { outcome: c.result.outcome, phase: c.result.phase } : {}) };
-  log('verdict', fields, `${target}${module !== undefined ? ` (${module})` : ''} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`);
+  const fields = {
+    target,
+    ...(module !== undefined ? { authModule: module } : {}),
+    from: c.from ?? null,
+    to: c.to,
+    reason: c.reason,
+    ...(c.result ? { outcome: c.result.outcome, phase: c.result.phase } : {}),
+  };
+  log(
+    'verdict',
+    fields,
+    `${target}${module !== undefined ? ` (${module})` : ''} ${c.from ?? 'start'} -> ${c.to}: ${c.reason}`,
+  );
 }
 
 /** The status page's sampler: the cluster view's look with --cluster, else this node's check. */
-export function statusSamplerFor(input: { self: string; check: HealthCheck; view?: ClusterView | undefined; targets?: readonly string[] | undefined; everyMs?: number }): StatusSampler {
+export function statusSamplerFor(input: {
+  self: string;
+  check: HealthCheck;
+  view?: ClusterView | undefined;
+  targets?: readonly string[] | undefined;
+  everyMs?: number;
+}): StatusSampler {
   const { view, check, self } = input;
   return new StatusSampler({
     self,
     targets: view && input.targets ? input.targets : [self],
     mode: view ? 'cluster' : 'node',
-    look: view ? async () => ({ cluster: await view.current() }) : async () => ({ node: resultOf(self, await check.answer()) }),
+    look: view
+      ? async () => ({ cluster: await view.current() })
+      : async () => ({ node: resultOf(self, await check.answer()) }),
     ...(input.everyMs !== undefined ? { everyMs: input.everyMs } : {}),
   });
 }
@@ -148,17 +190,38 @@ interface ServeService {
   scheme: 'http' | 'https';
 }
 
+/** The exporter (/probe, /targets), when asked for or when --cluster names members. */
+function exporterFor(o: ServeOptions, io: Io): ExporterSetup | undefined {
+  // The members of --cluster may be probed through /probe too (and nothing else, without more).
+  if (!wantsExporter(o.values) && !o.clusterList) return undefined;
+  return exporterFrom({
+    values: o.values,
+    listenHost: o.listen.host,
+    ...(o.clusterList ? { extraExact: o.clusterList } : {}),
+    base: o.probe,
+    env: io.env,
+    timeoutMs: o.timeoutMs,
+    cacheMs: o.cacheMs,
+    maxAgeMs: o.maxAgeMs,
+    onChange: (t, module, c) => verdictLog(o.log, t, c, module),
+  });
+}
+
 function serveService(o: ServeOptions, io: Io): ServeService {
   const { log, cacheMs, maxAgeMs, web } = o;
-  // The members of --cluster may be probed through /probe too (and nothing else, without more).
-  const exporter = wantsExporter(o.values) || o.clusterList
-    ? exporterFrom({ values: o.values, listenHost: o.listen.host, ...(o.clusterList ? { extraExact: o.clusterList } : {}), base: o.probe, env: io.env, timeoutMs: o.timeoutMs, cacheMs, maxAgeMs, onChange: (t, module, c) => verdictLog(log, t, c, module) })
-    : undefined;
+  const exporter = exporterFor(o, io);
   // The probe ends by its overall deadline; its teardown may take a little longer.
   const waitMs = o.timeoutMs + 1000;
   const check = o.exporterOnly
     ? undefined
-    : new HealthCheck({ probe: (signal) => probe({ ...o.probe, signal }), cacheMs, maxAgeMs, waitMs, ...(o.maintenanceFile !== undefined ? { maintenanceFile: o.maintenanceFile } : {}), onChange: (c) => verdictLog(log, o.target, c) });
+    : new HealthCheck({
+        probe: (signal) => probe({ ...o.probe, signal }),
+        cacheMs,
+        maxAgeMs,
+        waitMs,
+        ...(o.maintenanceFile !== undefined ? { maintenanceFile: o.maintenanceFile } : {}),
+        onChange: (c) => verdictLog(log, o.target, c),
+      });
   const cluster = check
     ? clusterFrom({
         values: o.values,
@@ -169,11 +232,17 @@ function serveService(o: ServeOptions, io: Io): ServeService {
         maxAgeMs,
         waitMs,
         onChange: (view, previous) =>
-          log('cluster', { from: previous?.verdict ?? null, to: view.verdict, writer: view.writer, reason: view.reason }, `cluster ${previous?.verdict ?? 'start'} -> ${view.verdict}: ${view.reason}; writer ${view.writer ?? 'none'}`),
+          log(
+            'cluster',
+            { from: previous?.verdict ?? null, to: view.verdict, writer: view.writer, reason: view.reason },
+            `cluster ${previous?.verdict ?? 'start'} -> ${view.verdict}: ${view.reason}; writer ${view.writer ?? 'none'}`,
+          ),
       })
     : undefined;
   // GET /status: a page for people, from a sampler that looks once a second through the checks above.
-  const status = check ? statusSamplerFor({ self: o.target, check, view: cluster?.view, targets: cluster?.targets }).start() : undefined;
+  const status = check
+    ? statusSamplerFor({ self: o.target, check, view: cluster?.view, targets: cluster?.targets }).start()
+    : undefined;
   // A long-running process: keep V8's young generation at its initial size (src/cli/heap.ts).
   keepYoungGenerationSmall(process.execArgv, io.env['NODE_OPTIONS']);
   const server = createHealthServer(check, {
@@ -250,10 +319,19 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     return EXIT_CANNOT_LISTEN;
   }
   const address = service.server.address();
-  const where = typeof address === 'object' && address ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  const where =
+    typeof address === 'object' && address
+      ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : String(address);
   log(
     'listening',
-    { address: where, target: o.target, cacheMs: o.cacheMs, maxAgeMs: o.maxAgeMs, ...(o.maintenanceFile !== undefined ? { maintenanceFile: o.maintenanceFile } : {}) },
+    {
+      address: where,
+      target: o.target,
+      cacheMs: o.cacheMs,
+      maxAgeMs: o.maxAgeMs,
+      ...(o.maintenanceFile !== undefined ? { maintenanceFile: o.maintenanceFile } : {}),
+    },
     `serving ${o.target} on ${service.scheme}://${where} (cache ${o.cacheMs} ms, max age ${o.maxAgeMs} ms)`,
   );
   for (const [event, summary] of service.summaries) log(event, { summary }, summary);

@@ -114,12 +114,20 @@ function watchOptionsFrom(values: Values, positionals: readonly string[], io: Io
   const intervalText = typeof values['interval'] === 'string' ? values['interval'] : '1s';
   const intervalMs = parseDuration(intervalText);
   if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
-    throw new UsageError(`--interval: expected a duration from 100ms to 1 hour, such as 500ms or 2s; got ${JSON.stringify(intervalText)}`);
+    throw new UsageError(
+      `--interval: expected a duration from 100ms to 1 hour, such as 500ms or 2s; got ${JSON.stringify(intervalText)}`,
+    );
   }
   const mode = (values['color'] ?? 'auto') as string;
-  if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--color: expected auto, always or never, got ${JSON.stringify(mode)}`);
+  if (mode !== 'auto' && mode !== 'always' && mode !== 'never')
+    throw new UsageError(`--color: expected auto, always or never, got ${JSON.stringify(mode)}`);
   const cluster = clusterOptionsFrom(values, positionals, io);
-  return { cluster, intervalMs, tty: host.isTTY && values['no-tty'] !== true, colour: useColour(mode as ColorMode, host.isTTY, io.env) };
+  return {
+    cluster,
+    intervalMs,
+    tty: host.isTTY && values['no-tty'] !== true,
+    colour: useColour(mode as ColorMode, host.isTTY, io.env),
+  };
 }
 
 /** A running `watch`: keys and signals wired to `quit`, the terminal taken; `close` gives both back. */
@@ -134,10 +142,13 @@ interface Watch {
 function openWatch(w: WatchOptions, io: Io, host: WatchHost): Watch {
   const quit = new AbortController();
   const stop = (): void => quit.abort();
-  const undo: (() => void)[] = [host.onStop(stop), host.keys((text) => {
-    // q, Q, Ctrl-C (raw mode turns it into a byte, not a signal), Ctrl-D.
-    if (/[qQ\u0003\u0004]/.test(text)) stop();
-  })];
+  const undo: (() => void)[] = [
+    host.onStop(stop),
+    host.keys((text) => {
+      // q, Q, Ctrl-C (raw mode turns it into a byte, not a signal), Ctrl-D.
+      if (/[qQ\u0003\u0004]/.test(text)) stop();
+    }),
+  ];
   let state: WatchState = EMPTY_WATCH;
   let last: Parameters<typeof screen>[0] | undefined;
   const draw = (): void => {

@@ -8,8 +8,19 @@ import type { ClusterResult, ClusterVerdict } from '../cluster/types.js';
 import { ANSI, type Colour, paint } from './ansi.js';
 import { clusterLines } from './cluster-format.js';
 
-const CLASS_COLOUR: Record<NodeClass, Colour> = { healthy: 'green', unhealthy: 'yellow', 'non-primary': 'red', down: 'red' };
-const VERDICT_COLOUR: Record<ClusterVerdict, Colour> = { healthy: 'green', degraded: 'yellow', 'split-brain': 'magenta', 'no-primary': 'red', unreachable: 'red' };
+const CLASS_COLOUR: Record<NodeClass, Colour> = {
+  healthy: 'green',
+  unhealthy: 'yellow',
+  'non-primary': 'red',
+  down: 'red',
+};
+const VERDICT_COLOUR: Record<ClusterVerdict, Colour> = {
+  healthy: 'green',
+  degraded: 'yellow',
+  'split-brain': 'magenta',
+  'no-primary': 'red',
+  unreachable: 'red',
+};
 
 /** `12:01:03`, local time. */
 export function clock(at: number): string {
@@ -30,7 +41,15 @@ const BARS = '▁▂▃▄▅▆▇█';
 /** A sparkline of the values, scaled to their maximum (`·` where a value is missing). */
 export function sparkline(values: readonly (number | null)[]): string {
   const max = Math.max(0, ...values.filter((v): v is number => v !== null));
-  return values.map((v) => (v === null ? '·' : max === 0 ? BARS[0]! : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]!)).join('');
+  return values
+    .map((v) =>
+      v === null
+        ? '·'
+        : max === 0
+          ? BARS[0]!
+          : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]!,
+    )
+    .join('');
 }
 
 interface Cell {
@@ -38,7 +57,21 @@ interface Cell {
   colour?: Colour | undefined;
 }
 
-const HEADER = ['TARGET', 'NAME', 'VERDICT', 'STATUS', 'STATE', 'SIZE', 'COMPONENT', 'RECVQ', 'TREND', 'COMMITTED', 'LAG', 'TIME', ''];
+const HEADER = [
+  'TARGET',
+  'NAME',
+  'VERDICT',
+  'STATUS',
+  'STATE',
+  'SIZE',
+  'COMPONENT',
+  'RECVQ',
+  'TREND',
+  'COMMITTED',
+  'LAG',
+  'TIME',
+  '',
+];
 
 function rowCells(row: NodeRow, trend: readonly (number | null)[]): Cell[] {
   const colour = CLASS_COLOUR[row.class];
@@ -46,7 +79,10 @@ function rowCells(row: NodeRow, trend: readonly (number | null)[]): Cell[] {
     { text: row.target },
     { text: row.name ?? '-' },
     { text: row.verdict, colour },
-    { text: row.primary === null ? '-' : row.primary ? 'Primary' : 'non-Primary', colour: row.primary === false ? 'red' : undefined },
+    {
+      text: row.primary === null ? '-' : row.primary ? 'Primary' : 'non-Primary',
+      colour: row.primary === false ? 'red' : undefined,
+    },
     { text: row.state ?? '-', colour: row.state !== null && row.state !== 'Synced' ? 'yellow' : undefined },
     { text: num(row.size) },
     { text: row.component ?? '-' },
@@ -55,7 +91,10 @@ function rowCells(row: NodeRow, trend: readonly (number | null)[]): Cell[] {
     { text: num(row.lastCommitted) },
     { text: num(row.lag), colour: (row.lag ?? 0) > 0 ? 'yellow' : undefined },
     { text: `${row.timeMs} ms` },
-    { text: row.otherCluster ? 'other-cluster' : row.writer ? 'writer' : row.class === 'healthy' ? '' : row.reason, colour: row.writer ? 'cyan' : undefined },
+    {
+      text: row.otherCluster ? 'other-cluster' : row.writer ? 'writer' : row.class === 'healthy' ? '' : row.reason,
+      colour: row.writer ? 'cyan' : undefined,
+    },
   ];
 }
 
@@ -94,12 +133,26 @@ export function screen(f: Frame, size: { columns: number; rows: number }, colour
   const width = Math.max(20, size.columns);
   const height = Math.max(5, size.rows);
   const lines: string[] = [];
-  lines.push(paint(colour, 'bold', cut(`galera-probe watch   every ${f.intervalMs} ms   ${clock(f.at)}   q: quit`, width)));
+  lines.push(
+    paint(colour, 'bold', cut(`galera-probe watch   every ${f.intervalMs} ms   ${clock(f.at)}   q: quit`, width)),
+  );
   const verdict = `cluster ${f.result.verdict}`;
-  lines.push(paint(colour, VERDICT_COLOUR[f.result.verdict], cut(verdict, width)) + cut(`: ${f.result.reason}`, width - verdict.length));
+  lines.push(
+    paint(colour, VERDICT_COLOUR[f.result.verdict], cut(verdict, width)) +
+      cut(`: ${f.result.reason}`, width - verdict.length),
+  );
   lines.push(cut(`writer ${f.result.writer ?? 'none'}`, width));
   lines.push('');
-  lines.push(...table([HEADER.map((text) => ({ text, colour: 'dim' as const })), ...f.rows.map((r) => rowCells(r, f.state.trends[r.target] ?? []))], width, colour));
+  lines.push(
+    ...table(
+      [
+        HEADER.map((text) => ({ text, colour: 'dim' as const })),
+        ...f.rows.map((r) => rowCells(r, f.state.trends[r.target] ?? [])),
+      ],
+      width,
+      colour,
+    ),
+  );
   for (const note of f.result.notes) lines.push(cut(`note: ${note}`, width));
   lines.push('');
   const room = height - lines.length - 1;
@@ -124,5 +177,8 @@ export function transitionLine(t: Transition): string {
 
 /** The first look, for a log: `cluster`'s own lines (one per node, then the cluster), each with the time. */
 export function startLines(f: Frame, colour: boolean): string[] {
-  return clusterLines(f.result).map((l, i, all) => `${clock(f.at)} ${i === all.length - 1 - f.result.notes.length ? paint(colour, VERDICT_COLOUR[f.result.verdict], l) : l}`);
+  return clusterLines(f.result).map(
+    (l, i, all) =>
+      `${clock(f.at)} ${i === all.length - 1 - f.result.notes.length ? paint(colour, VERDICT_COLOUR[f.result.verdict], l) : l}`,
+  );
 }

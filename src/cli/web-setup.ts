@@ -41,7 +41,8 @@ export interface WebSetup {
 
 export function webFrom(values: Values): WebSetup | undefined {
   const file = values['web-config'];
-  if (values['web-config-all'] === true && typeof file !== 'string') throw new UsageError('--web-config-all needs --web-config FILE');
+  if (values['web-config-all'] === true && typeof file !== 'string')
+    throw new UsageError('--web-config-all needs --web-config FILE');
   if (typeof file !== 'string') return undefined;
   if (file === '') throw new UsageError('--web-config: expected a path');
   try {
@@ -50,7 +51,10 @@ export function webFrom(values: Values): WebSetup | undefined {
     const tls = config.tls;
     const tlsOptions = tls ? httpsOptions(tls, file) : undefined;
     const guard = webGuard(config, { paths: all ? 'all' : PROTECTED_PATHS, jsonOf: LINE_PATHS });
-    const server: WebSetup['server'] = { ...(tlsOptions ? { tls: tlsOptions } : {}), ...(guard ? { guard: guard.guard } : {}) };
+    const server: WebSetup['server'] = {
+      ...(tlsOptions ? { tls: tlsOptions } : {}),
+      ...(guard ? { guard: guard.guard } : {}),
+    };
     return {
       server,
       attach: (s) => {

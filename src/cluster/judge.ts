@@ -33,7 +33,8 @@ interface View {
 }
 
 const answered = (r: ProbeResult): boolean => r.outcome === 'healthy' || r.outcome === 'unhealthy';
-const isGalera = (n: NodeInfo | undefined): n is NodeInfo => n !== undefined && n.localState !== undefined && n.wsrepOn !== false;
+const isGalera = (n: NodeInfo | undefined): n is NodeInfo =>
+  n !== undefined && n.localState !== undefined && n.wsrepOn !== false;
 const isPrimary = (n: NodeInfo): boolean => (n.clusterStatus ?? '').toLowerCase() === 'primary';
 const usableAddress = (a: string): boolean => a !== '' && a.toUpperCase() !== 'AUTO';
 
@@ -54,7 +55,11 @@ function viewOf(result: ProbeResult, index: number): View | undefined {
     ids = new Set(node.members.map((m) => m.uuid));
     labels = node.members.map((m) => m.name || (usableAddress(m.address) ? m.address : m.uuid));
     identifiedBy = 'members';
-  } else if (node.incomingAddresses !== undefined && node.incomingAddresses.length > 0 && !node.incomingAddresses.some((a) => a.toUpperCase() === 'AUTO')) {
+  } else if (
+    node.incomingAddresses !== undefined &&
+    node.incomingAddresses.length > 0 &&
+    !node.incomingAddresses.some((a) => a.toUpperCase() === 'AUTO')
+  ) {
     // Galera 3, or no privilege on the members table: the addresses the component publishes.
     const usable = node.incomingAddresses.filter(usableAddress);
     if (usable.length > 0) {
@@ -168,14 +173,23 @@ export function judgeCluster(results: readonly ProbeResult[], options: JudgeOpti
 }
 
 function emptyJudgement(expectSize: number | undefined): Omit<Judgement, 'verdict' | 'reason'> {
-  return { writer: null, bootstrapCandidate: null, expectSize: expectSize ?? null, components: [], otherCluster: [], notes: [] };
+  return {
+    writer: null,
+    bootstrapCandidate: null,
+    expectSize: expectSize ?? null,
+    components: [],
+    otherCluster: [],
+    notes: [],
+  };
 }
 
 /** The answering nodes' views, split by history and grouped into components. */
 function sceneOf(results: readonly ProbeResult[], expectSize: number | undefined): Scene {
   const allViews = results.map(viewOf).filter((v): v is View => v !== undefined);
   const uuid = majorityStateUuid(allViews);
-  const otherCluster = allViews.filter((v) => uuid !== undefined && v.node.clusterStateUuid !== undefined && v.node.clusterStateUuid !== uuid);
+  const otherCluster = allViews.filter(
+    (v) => uuid !== undefined && v.node.clusterStateUuid !== undefined && v.node.clusterStateUuid !== uuid,
+  );
   const views = allViews.filter((v) => !otherCluster.includes(v));
   const primaryGroups = group(views.filter((v) => v.primary));
   const otherGroups = group(views.filter((v) => !v.primary));
@@ -211,12 +225,18 @@ function noPrimary({ results, expectSize, views, judged }: Scene): Judgement {
       : 'no answering node is in a Primary component (quorum lost)';
   const candidates = views.filter((v) => v.node.lastCommitted !== undefined);
   let candidate: View | undefined;
-  for (const v of candidates) if (candidate === undefined || v.node.lastCommitted! > candidate.node.lastCommitted!) candidate = v;
+  for (const v of candidates)
+    if (candidate === undefined || v.node.lastCommitted! > candidate.node.lastCommitted!) candidate = v;
   const silent = results.filter((r) => !answered(r)).length;
   const bootstrap = candidate
     ? `; bootstrap candidate ${candidate.result.target} (last committed ${candidate.node.lastCommitted}${silent > 0 ? `; ${silent} target(s) did not answer and may hold newer data` : ''})`
     : '';
-  return { ...judged, verdict: 'no-primary', reason: `${why}${bootstrap}`, bootstrapCandidate: candidate?.result.target ?? null };
+  return {
+    ...judged,
+    verdict: 'no-primary',
+    reason: `${why}${bootstrap}`,
+    bootstrapCandidate: candidate?.result.target ?? null,
+  };
 }
 
 /** Two or more Primary components: the writer only inside one holding a strict majority. */
@@ -228,7 +248,12 @@ function splitBrain({ results, expectSize, counted, judged }: Scene): Judgement 
   const side = winner
     ? `; ${componentLabel(winner.component)} holds a majority of ${majorityBase}`
     : `; none holds a majority of ${majorityBase}: no writer`;
-  return { ...judged, verdict: 'split-brain', reason: `${counted.length} Primary components (${list})${side}`, writer: winner ? writerIn(winner.views) : null };
+  return {
+    ...judged,
+    verdict: 'split-brain',
+    reason: `${counted.length} Primary components (${list})${side}`,
+    writer: winner ? writerIn(winner.views) : null,
+  };
 }
 
 /** One Primary component: healthy when every target is a healthy node inside it, else degraded. */
@@ -237,23 +262,38 @@ function onePrimary({ results, otherCluster, judged }: Scene, only: Primary): Ju
   const problems: string[] = [];
   for (const r of results) {
     if (!answered(r)) problems.push(describeFailure(r));
-    else if (otherCluster.some((v) => v.result === r)) problems.push(`${r.target} belongs to another cluster (state uuid ${r.node?.clusterStateUuid})`);
-    else if (!inside.has(r)) problems.push(`${r.target} is outside the Primary component${r.healthy ? '' : ` (${r.reason})`}`);
+    else if (otherCluster.some((v) => v.result === r))
+      problems.push(`${r.target} belongs to another cluster (state uuid ${r.node?.clusterStateUuid})`);
+    else if (!inside.has(r))
+      problems.push(`${r.target} is outside the Primary component${r.healthy ? '' : ` (${r.reason})`}`);
     else if (!r.healthy) problems.push(describeFailure(r));
   }
   if (only.component.changing) problems.push('its nodes report different members (a view change in progress)');
   const writer = writerIn(only.views);
   const label = componentLabel(only.component);
   if (problems.length === 0) {
-    return { ...judged, verdict: 'healthy', reason: `${results.length} of ${results.length} nodes healthy in one Primary component ${label}`, writer };
+    return {
+      ...judged,
+      verdict: 'healthy',
+      reason: `${results.length} of ${results.length} nodes healthy in one Primary component ${label}`,
+      writer,
+    };
   }
   const healthyCount = only.views.filter((v) => v.result.healthy).length;
-  const head = healthyCount === 0 ? `no healthy node in the Primary component ${label}` : `${healthyCount} of ${results.length} nodes healthy in the Primary component ${label}`;
+  const head =
+    healthyCount === 0
+      ? `no healthy node in the Primary component ${label}`
+      : `${healthyCount} of ${results.length} nodes healthy in the Primary component ${label}`;
   return { ...judged, verdict: 'degraded', reason: `${head}; ${problems.join('; ')}`, writer };
 }
 
 /** The whole result: a judgement with the nodes it judged, notes of the caller's, and the time taken. */
-export function clusterResult(j: Judgement, nodes: ProbeResult[], totalMs: number, notes: readonly string[] = []): ClusterResult {
+export function clusterResult(
+  j: Judgement,
+  nodes: ProbeResult[],
+  totalMs: number,
+  notes: readonly string[] = [],
+): ClusterResult {
   return {
     verdict: j.verdict,
     reason: j.reason,

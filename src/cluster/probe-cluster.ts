@@ -36,12 +36,15 @@ function targetText(t: Target): string {
  * arguments with it before probing anything.
  */
 export function clusterTargetList(targets: unknown): { text: string; target: Target }[] {
-  if (!Array.isArray(targets) || targets.length === 0) throw new TypeError('galera-probe: option targets must be a non-empty array');
-  if (targets.length > MAX_CLUSTER_TARGETS) throw new TypeError(`galera-probe: option targets: at most ${MAX_CLUSTER_TARGETS} targets`);
+  if (!Array.isArray(targets) || targets.length === 0)
+    throw new TypeError('galera-probe: option targets must be a non-empty array');
+  if (targets.length > MAX_CLUSTER_TARGETS)
+    throw new TypeError(`galera-probe: option targets: at most ${MAX_CLUSTER_TARGETS} targets`);
   const seen = new Set<string>();
   return targets.map((t: unknown) => {
     const target = typeof t === 'string' ? parseTarget(t) : (t as Target);
-    if (typeof target !== 'object' || target === null) throw new TypeError('galera-probe: option targets: each target is a string or a {host, port} object');
+    if (typeof target !== 'object' || target === null)
+      throw new TypeError('galera-probe: option targets: each target is a string or a {host, port} object');
     const text = targetText(target);
     if (seen.has(text)) throw new TypeError(`galera-probe: option targets: ${text} is given twice`);
     seen.add(text);
@@ -50,7 +53,10 @@ export function clusterTargetList(targets: unknown): { text: string; target: Tar
 }
 
 /** `host:port` entries of `wsrep_incoming_addresses` that are not targets yet; `AUTO` and garbage skipped. */
-export function discoverable(results: readonly ProbeResult[], known: ReadonlySet<string>): { found: { text: string; target: Target }[]; published: number } {
+export function discoverable(
+  results: readonly ProbeResult[],
+  known: ReadonlySet<string>,
+): { found: { text: string; target: Target }[]; published: number } {
   const found: { text: string; target: Target }[] = [];
   const seen = new Set(known);
   let published = 0;
@@ -84,7 +90,8 @@ export async function probeCluster(options: ClusterOptions): Promise<ClusterResu
   const { targets, discover, probe: probeOne = probe, ...shared } = options;
   const seeds = clusterTargetList(targets);
   const timeout = shared.timeout ?? 2000;
-  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > MAX_TIMEOUT_MS) throw new TypeError(`galera-probe: option timeout must be a number of milliseconds in (0, ${MAX_TIMEOUT_MS}]`);
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > MAX_TIMEOUT_MS)
+    throw new TypeError(`galera-probe: option timeout must be a number of milliseconds in (0, ${MAX_TIMEOUT_MS}]`);
   const deadline = start + timeout;
 
   const run = (list: { text: string; target: Target }[], budget: number): Promise<ProbeResult[]> =>
@@ -97,16 +104,23 @@ export async function probeCluster(options: ClusterOptions): Promise<ClusterResu
     const room = Math.max(0, MAX_CLUSTER_TARGETS - seeds.length);
     const next = found.slice(0, room);
     if (published === 0) {
-      notes.push('discovery: no node published a usable address in wsrep_incoming_addresses (set wsrep_node_incoming_address on each node)');
+      notes.push(
+        'discovery: no node published a usable address in wsrep_incoming_addresses (set wsrep_node_incoming_address on each node)',
+      );
     } else if (found.length === 0) {
       notes.push('discovery: every published address is already a target');
     } else {
-      if (found.length > next.length) notes.push(`discovery: ${found.length - next.length} address(es) left out (at most ${MAX_CLUSTER_TARGETS} targets)`);
+      if (found.length > next.length)
+        notes.push(
+          `discovery: ${found.length - next.length} address(es) left out (at most ${MAX_CLUSTER_TARGETS} targets)`,
+        );
       const left = deadline - performance.now();
       // Under a millisecond left: no time to connect anywhere; say so rather than start.
       const more = left >= 1 ? await run(next, left) : next.map(({ text }) => noTimeLeft(text));
       nodes.push(...more);
-      notes.push(`discovery: ${next.length} target(s) added from wsrep_incoming_addresses: ${next.map((n) => n.text).join(', ')}`);
+      notes.push(
+        `discovery: ${next.length} target(s) added from wsrep_incoming_addresses: ${next.map((n) => n.text).join(', ')}`,
+      );
     }
   }
   return clusterResult(judgeCluster(nodes, { expectSize: shared.expectSize }), nodes, performance.now() - start, notes);

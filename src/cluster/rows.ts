@@ -69,7 +69,8 @@ export function nodeRow(r: ProbeResult, cluster?: ClusterResult): NodeRow {
     let highest = n.lastCommitted;
     for (const other of cluster.nodes) {
       const o = answered(other) ? other.node : undefined;
-      if (o?.lastCommitted !== undefined && o.clusterStateUuid === n.clusterStateUuid) highest = Math.max(highest, o.lastCommitted);
+      if (o?.lastCommitted !== undefined && o.clusterStateUuid === n.clusterStateUuid)
+        highest = Math.max(highest, o.lastCommitted);
     }
     lag = highest - n.lastCommitted;
   }

@@ -30,11 +30,14 @@ export function diffClusters(before: ClusterResult | undefined, after: ClusterRe
     }
     const [from, to] = [stateWords(prev), stateWords(row)];
     if (from !== to) out.push({ at, kind: 'state', target: row.target, from, to });
-    if (prev.verdict !== row.verdict) out.push({ at, kind: 'verdict', target: row.target, from: prev.verdict, to: row.verdict, reason: row.reason });
+    if (prev.verdict !== row.verdict)
+      out.push({ at, kind: 'verdict', target: row.target, from: prev.verdict, to: row.verdict, reason: row.reason });
   }
   const now = new Set(rows.map((r) => r.target));
-  for (const [target, prev] of old) if (!now.has(target)) out.push({ at, kind: 'node', target, from: stateWords(prev), to: null });
-  if (before.verdict !== after.verdict) out.push({ at, kind: 'cluster', from: before.verdict, to: after.verdict, reason: after.reason });
+  for (const [target, prev] of old)
+    if (!now.has(target)) out.push({ at, kind: 'node', target, from: stateWords(prev), to: null });
+  if (before.verdict !== after.verdict)
+    out.push({ at, kind: 'cluster', from: before.verdict, to: after.verdict, reason: after.reason });
   if (before.writer !== after.writer) out.push({ at, kind: 'writer', from: before.writer, to: after.writer });
   return out;
 }
@@ -74,7 +77,12 @@ export interface WatchState {
 export const EMPTY_WATCH: WatchState = { last: undefined, trends: {}, log: [] };
 
 /** The next state after a new look at the cluster, and what changed. */
-export function advance(state: WatchState, result: ClusterResult, at: number, options: WatchOptions = {}): { state: WatchState; transitions: Transition[]; rows: NodeRow[] } {
+export function advance(
+  state: WatchState,
+  result: ClusterResult,
+  at: number,
+  options: WatchOptions = {},
+): { state: WatchState; transitions: Transition[]; rows: NodeRow[] } {
   const trendLength = options.trendLength ?? 8;
   const logLength = options.logLength ?? 200;
   const transitions = diffClusters(state.last, result, at);

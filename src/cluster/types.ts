@@ -12,7 +12,13 @@ import type { ProbeResult } from '../probe/types.js';
  */
 export type ClusterVerdict = 'healthy' | 'degraded' | 'split-brain' | 'no-primary' | 'unreachable';
 
-export const CLUSTER_VERDICTS: readonly ClusterVerdict[] = ['healthy', 'degraded', 'split-brain', 'no-primary', 'unreachable'];
+export const CLUSTER_VERDICTS: readonly ClusterVerdict[] = [
+  'healthy',
+  'degraded',
+  'split-brain',
+  'no-primary',
+  'unreachable',
+];
 
 /** How a component's member set is known. */
 export type Identification =

@@ -41,7 +41,9 @@ export class CertificateMismatchError extends Error {
   override readonly name = 'CertificateMismatchError';
   readonly code = 'TLS_PROOF_MISMATCH';
   constructor() {
-    super("the server's proof after the login does not match the TLS certificate seen: something in between terminated TLS with its own certificate (a relay or a man in the middle)");
+    super(
+      "the server's proof after the login does not match the TLS certificate seen: something in between terminated TLS with its own certificate (a relay or a man in the middle)",
+    );
   }
 }
 
@@ -113,22 +115,38 @@ export function classify(err: unknown, phase: Phase): Classified {
     const error: ProbeError = { code: 'SERVER_ERROR', message, errno: err.errno };
     if (err.sqlState !== undefined) error.sqlState = err.sqlState;
     if (phase === 'auth' && ACCESS_DENIED_ERRNOS.has(err.errno)) {
-      return { outcome: 'access-denied', reason: `access denied: ${message}`, error: { ...error, code: 'ACCESS_DENIED' } };
+      return {
+        outcome: 'access-denied',
+        reason: `access denied: ${message}`,
+        error: { ...error, code: 'ACCESS_DENIED' },
+      };
     }
     return { outcome: 'server-error', reason: `server error ${err.errno}: ${message}`, error };
   }
   if (err instanceof AuthUnsupportedError) {
-    return { outcome: 'access-denied', reason: printable(err.message), error: { code: err.code, message: printable(err.message) } };
+    return {
+      outcome: 'access-denied',
+      reason: printable(err.message),
+      error: { code: err.code, message: printable(err.message) },
+    };
   }
   if (err instanceof ProtocolError) {
     const message = printable(err.message);
     return { outcome: 'protocol-error', reason: `protocol error: ${message}`, error: { code: err.code, message } };
   }
   if (err instanceof TlsError) {
-    return { outcome: 'protocol-error', reason: printable(err.message), error: { code: err.code, message: printable(err.message) } };
+    return {
+      outcome: 'protocol-error',
+      reason: printable(err.message),
+      error: { code: err.code, message: printable(err.message) },
+    };
   }
   if (err instanceof ConnectionClosedError) {
-    return { outcome: 'unreachable', reason: `${err.message} during ${phase}`, error: { code: err.code, message: err.message } };
+    return {
+      outcome: 'unreachable',
+      reason: `${err.message} during ${phase}`,
+      error: { code: err.code, message: err.message },
+    };
   }
   const code = errorCode(err) ?? 'UNKNOWN';
   const message = printable(err instanceof Error ? err.message : String(err));

@@ -8,7 +8,15 @@ import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
 import { sha256 } from '../protocol/auth/digest.js';
 import { serverProofMatches } from '../protocol/auth/proof.js';
 import { PacketChannel } from '../protocol/channel.js';
-import { authenticate, ping, quitPacket, readGreeting, settledQueries, type Session, type TextResult } from '../protocol/connection.js';
+import {
+  authenticate,
+  ping,
+  quitPacket,
+  readGreeting,
+  settledQueries,
+  type Session,
+  type TextResult,
+} from '../protocol/connection.js';
 import { Capability } from '../protocol/constants.js';
 import { buildSslRequest, clientCapabilities, type Greeting } from '../protocol/handshake.js';
 import { ProtocolError, ServerError } from '../protocol/errors.js';
@@ -17,7 +25,16 @@ import { PROGRAM, VERSION } from '../version.js';
 import { ipVersion } from './address.js';
 import { AbortedError, CertificateMismatchError, classify, PhaseTimeoutError, TlsError } from './failures.js';
 import { normalizeOptions, type NormalizedOptions, type PemSource, type ProbeOptions } from './options.js';
-import { forgetSession, isVerifying, saveSession, savedSession, savedSessionCertificate, secureContextFor, sessionKey, type TlsFiles } from './tls-context.js';
+import {
+  forgetSession,
+  isVerifying,
+  saveSession,
+  savedSession,
+  savedSessionCertificate,
+  secureContextFor,
+  sessionKey,
+  type TlsFiles,
+} from './tls-context.js';
 import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, ServerVerification, Timings } from './types.js';
 import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
 
@@ -54,7 +71,9 @@ function loadTlsMaterial(opts: NormalizedOptions): TlsMaterial {
     try {
       return readFileSync(source);
     } catch (err) {
-      throw new TypeError(`galera-probe: option ${name}: cannot read ${source} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new TypeError(
+        `galera-probe: option ${name}: cannot read ${source} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   };
   const material: TlsMaterial = {};
@@ -141,7 +160,10 @@ class ProbeRun {
     const channel = await this.#inPhase('connect', () => this.#connect());
     const greeting = await this.#inPhase('greeting', () => readGreeting(channel));
     // MariaDB prefixes its version with 5.5.5- for the sake of old clients.
-    this.#node = { version: printable(greeting.serverVersion.replace(/^5\.5\.5-/, ''), 100), connectionId: greeting.connectionId };
+    this.#node = {
+      version: printable(greeting.serverVersion.replace(/^5\.5\.5-/, ''), 100),
+      connectionId: greeting.connectionId,
+    };
     const tls = await this.#maybeTls(greeting, channel);
     const secure = tls !== undefined;
     const socket = this.#opts.socketPath !== undefined;
@@ -151,7 +173,10 @@ class ProbeRun {
         password: Buffer.from(this.#opts.password, 'utf8'),
         encrypted: secure || socket,
         // The password itself goes only where nobody else can read it and a verified server waits.
-        passwordAllowed: socket || tls?.verifiedByCa === true || (secure && this.#opts.getServerPublicKey && !isVerifying(this.#opts.sslMode)),
+        passwordAllowed:
+          socket ||
+          tls?.verifiedByCa === true ||
+          (secure && this.#opts.getServerPublicKey && !isVerifying(this.#opts.sslMode)),
         serverPublicKey: this.#tlsMaterial.serverPublicKey,
         getServerPublicKey: this.#opts.getServerPublicKey,
         ssl: secure,
@@ -209,18 +234,19 @@ class ProbeRun {
     try {
       // All three statements in one write; the answers come back in order. The members
       // SELECT may fail (non-Primary, no table, no privilege) without failing the probe.
-      const [status, variables, members] = (await settledQueries(channel, session, [STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL])) as [
-        TextResult | ServerError,
-        TextResult | ServerError,
-        TextResult | ServerError,
-      ];
+      const [status, variables, members] = (await settledQueries(channel, session, [
+        STATUS_SQL,
+        VARIABLES_SQL,
+        MEMBERS_SQL,
+      ])) as [TextResult | ServerError, TextResult | ServerError, TextResult | ServerError];
       if (status instanceof ServerError) throw status;
       if (variables instanceof ServerError) throw variables;
       const clean = (rows: (string | null)[][]): Map<string, string> =>
         new Map([...toMap(rows)].map(([k, v]) => [k, printable(v, k === 'wsrep_incoming_addresses' ? 8192 : 100)]));
       const verdict = galeraVerdict(clean(status.rows), clean(variables.rows), this.#opts);
       if (verdict.fields.localState !== undefined && verdict.fields.wsrepOn !== false) {
-        if (members instanceof ServerError) verdict.fields.membersUnavailable = `${members.errno} ${printable(members.serverMessage, 100)}`;
+        if (members instanceof ServerError)
+          verdict.fields.membersUnavailable = `${members.errno} ${printable(members.serverMessage, 100)}`;
         else verdict.fields.members = memberList(members);
       }
       return verdict;
@@ -237,7 +263,8 @@ class ProbeRun {
   #connect(): Promise<PacketChannel> {
     return new Promise<PacketChannel>((resolve, reject) => {
       const { socketPath, host, port } = this.#opts;
-      const socket = socketPath !== undefined ? netConnect({ path: socketPath }) : netConnect({ host, port, noDelay: true });
+      const socket =
+        socketPath !== undefined ? netConnect({ path: socketPath }) : netConnect({ host, port, noDelay: true });
       this.#socket = socket;
       const done = (err?: Error): void => {
         socket.off('connect', onConnect);
@@ -298,55 +325,39 @@ class ProbeRun {
         ...(mode === 'VERIFY_IDENTITY' ? {} : { checkServerIdentity: () => undefined }),
       });
       this.#tlsSocket = secure;
-      // A session is kept only from a handshake that passed the mode's checks: TLS 1.2 hands
-      // it over before they run, TLS 1.3 as tickets after the handshake. A deferred check
-      // passes only once the server's proof matched (approve()).
-      let passed = false;
-      let offered: Buffer | undefined;
-      // SHA-256 of the server's certificate (DER): from the handshake, or, on a resumed session
-      // (whose TLS 1.3 handshake shows no certificate), the one saved with it: only the server
-      // that made the session can resume it. Computed when first needed.
-      let certificateSha256: Buffer | undefined;
-      const certificate = (): Buffer | undefined => {
-        if (certificateSha256 === undefined) {
-          const raw = secure.isSessionReused() ? undefined : secure.getPeerCertificate()?.raw;
-          certificateSha256 = raw ? sha256(raw) : resumedCertificate;
-        }
-        return certificateSha256;
-      };
-      secure.on('session', (s: Buffer) => {
-        if (passed) saveSession(slot, s, certificate());
-        else offered = s;
+      const { certificate, approve } = trackSession(secure, slot, resumedCertificate);
+      const outcome = (verifiedByCa: boolean, mustVerify: boolean, unverifiedBecause: string): TlsOutcome => ({
+        verifiedByCa,
+        mustVerify,
+        unverifiedBecause,
+        approve,
+        certificate,
+        forget: () => forgetSession(slot),
       });
-      const approve = (): void => {
-        passed = true;
-        if (offered) saveSession(slot, offered, certificate());
-      };
       const done = (err?: Error): void => {
         secure.off('secureConnect', onSecure);
         secure.off('error', done);
         if (err) {
           forgetSession(slot);
           const code = (err as NodeJS.ErrnoException).code ?? 'TLS_ERROR';
-          reject(code.startsWith('E') && code !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? err : new TlsError(`TLS certificate verification failed: ${err.message}`, code));
+          reject(
+            code.startsWith('E') && code !== 'ERR_TLS_CERT_ALTNAME_INVALID'
+              ? err
+              : new TlsError(`TLS certificate verification failed: ${err.message}`, code),
+          );
           return;
         }
         channel.replaceStream(secure);
         if (verify && secure.authorized) {
           approve();
-          resolve({ verifiedByCa: true, mustVerify: false, unverifiedBecause: '', approve, certificate, forget: () => forgetSession(slot) });
+          resolve(outcome(true, false, ''));
           return;
         }
         if (!deferred) approve();
         const because = secure.authorizationError;
-        resolve({
-          verifiedByCa: false,
-          mustVerify: deferred,
-          unverifiedBecause: because instanceof Error ? because.message : String(because ?? 'not verified'),
-          approve,
-          certificate,
-          forget: () => forgetSession(slot),
-        });
+        resolve(
+          outcome(false, deferred, because instanceof Error ? because.message : String(because ?? 'not verified')),
+        );
       };
       const onSecure = (): void => done();
       secure.once('secureConnect', onSecure);
@@ -376,7 +387,11 @@ class ProbeRun {
       this.#emit(phase, 'end', this.#phaseDetail);
       return value;
     } catch (err) {
-      this.#emit(phase, 'fail', (this.#stopped as Error | undefined)?.message ?? (err instanceof Error ? err.message : undefined));
+      this.#emit(
+        phase,
+        'fail',
+        (this.#stopped as Error | undefined)?.message ?? (err instanceof Error ? err.message : undefined),
+      );
       throw err;
     } finally {
       this.#clearTimer();
@@ -500,11 +515,49 @@ function noop(): void {}
 
 /** Rows of MEMBERS_SQL: node_uuid, node_name, node_incoming_address. */
 function memberList(result: TextResult): Member[] {
-  if (result.rows.length > MAX_MEMBERS) throw new ProtocolError(`mysql.wsrep_cluster_members holds ${result.rows.length} rows (limit ${MAX_MEMBERS})`);
-  if (result.columns.length !== 3) throw new ProtocolError(`mysql.wsrep_cluster_members answered with ${result.columns.length} columns, expected 3`);
+  if (result.rows.length > MAX_MEMBERS)
+    throw new ProtocolError(`mysql.wsrep_cluster_members holds ${result.rows.length} rows (limit ${MAX_MEMBERS})`);
+  if (result.columns.length !== 3)
+    throw new ProtocolError(`mysql.wsrep_cluster_members answered with ${result.columns.length} columns, expected 3`);
   return result.rows.map(([uuid, name, address]) => ({
     uuid: printable(uuid ?? '', 100),
     name: printable(name ?? '', 100),
     address: printable(address ?? '', 300),
   }));
+}
+
+/**
+ * The session and certificate bookkeeping of one TLS handshake: which session may be saved,
+ * and the SHA-256 of the certificate the server showed.
+ */
+function trackSession(
+  secure: TLSSocket,
+  slot: string,
+  resumedCertificate: Buffer | undefined,
+): { certificate: () => Buffer | undefined; approve: () => void } {
+  // A session is kept only from a handshake that passed the mode's checks: TLS 1.2 hands
+  // it over before they run, TLS 1.3 as tickets after the handshake. A deferred check
+  // passes only once the server's proof matched (approve()).
+  let passed = false;
+  let offered: Buffer | undefined;
+  // SHA-256 of the server's certificate (DER): from the handshake, or, on a resumed session
+  // (whose TLS 1.3 handshake shows no certificate), the one saved with it: only the server
+  // that made the session can resume it. Computed when first needed.
+  let certificateSha256: Buffer | undefined;
+  const certificate = (): Buffer | undefined => {
+    if (certificateSha256 === undefined) {
+      const raw = secure.isSessionReused() ? undefined : secure.getPeerCertificate()?.raw;
+      certificateSha256 = raw ? sha256(raw) : resumedCertificate;
+    }
+    return certificateSha256;
+  };
+  secure.on('session', (s: Buffer) => {
+    if (passed) saveSession(slot, s, certificate());
+    else offered = s;
+  });
+  const approve = (): void => {
+    passed = true;
+    if (offered) saveSession(slot, offered, certificate());
+  };
+  return { certificate, approve };
 }

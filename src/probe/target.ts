@@ -16,7 +16,8 @@ export class TargetError extends TypeError {
 export function parseTarget(text: string): Target {
   if (text.includes('/')) return { socketPath: text };
   const port = (p: string): number => {
-    if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new TargetError(`invalid port in target ${JSON.stringify(text)}`);
+    if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535)
+      throw new TargetError(`invalid port in target ${JSON.stringify(text)}`);
     return Number(p);
   };
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
@@ -27,6 +28,7 @@ export function parseTarget(text: string): Target {
   if (ipVersion(text) === 6) return { host: text };
   const colon = text.lastIndexOf(':');
   const host = colon < 0 ? text : text.slice(0, colon);
-  if (host === '' || !/^[A-Za-z0-9._-]+$/.test(host)) throw new TargetError(`invalid host in target ${JSON.stringify(text)}`);
+  if (host === '' || !/^[A-Za-z0-9._-]+$/.test(host))
+    throw new TargetError(`invalid host in target ${JSON.stringify(text)}`);
   return colon < 0 ? { host } : { host, port: port(text.slice(colon + 1)) };
 }

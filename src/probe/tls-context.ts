@@ -69,7 +69,12 @@ export function secureContextFor(mode: SslMode, files: TlsFiles): { context: Sec
  * never resumes a session verified with the first), where the probe connects, and the name
  * sent as SNI.
  */
-export function sessionKey(mode: SslMode, contextKey: string, endpoint: string, servername: string | undefined): string {
+export function sessionKey(
+  mode: SslMode,
+  contextKey: string,
+  endpoint: string,
+  servername: string | undefined,
+): string {
   return [mode, contextKey, endpoint, servername ?? ''].join('|');
 }
 

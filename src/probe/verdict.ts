@@ -112,7 +112,11 @@ function defined<T extends object>(obj: { [K in keyof T]: T[K] | undefined }): T
 }
 
 /** Reads the fields; decides healthy or not, with one reason. Pure. */
-export function galeraVerdict(status: Map<string, string>, variables: Map<string, string>, policy: VerdictPolicy): Verdict {
+export function galeraVerdict(
+  status: Map<string, string>,
+  variables: Map<string, string>,
+  policy: VerdictPolicy,
+): Verdict {
   const fields = defined<Omit<NodeInfo, 'version'>>({
     wsrepOn: onOff(variables.get('wsrep_on')),
     clusterStatus: status.get('wsrep_cluster_status'),
@@ -141,12 +145,16 @@ export function galeraVerdict(status: Map<string, string>, variables: Map<string
   const unhealthy = (reason: string): Verdict => ({ healthy: false, reason, fields });
 
   if (fields.localState === undefined || fields.wsrepOn === false) {
-    return unhealthy(fields.wsrepOn === false ? 'not a Galera node (wsrep_on is OFF)' : 'not a Galera node (no wsrep status)');
+    return unhealthy(
+      fields.wsrepOn === false ? 'not a Galera node (wsrep_on is OFF)' : 'not a Galera node (no wsrep status)',
+    );
   }
   if (fields.connected === false) return unhealthy('disconnected from the cluster (wsrep_connected=OFF)');
   const clusterStatus = fields.clusterStatus ?? 'unknown';
   if (clusterStatus.toLowerCase() !== 'primary') {
-    return unhealthy(clusterStatus.toLowerCase() === 'non-primary' ? 'non-Primary' : `non-Primary (cluster status ${clusterStatus})`);
+    return unhealthy(
+      clusterStatus.toLowerCase() === 'non-primary' ? 'non-Primary' : `non-Primary (cluster status ${clusterStatus})`,
+    );
   }
   const expected = policy.expectSize;
   if (expected !== undefined && fields.clusterSize !== undefined && fields.clusterSize < majorityOf(expected)) {
@@ -167,7 +175,8 @@ export function galeraVerdict(status: Map<string, string>, variables: Map<string
     return unhealthy(`rejecting queries (wsrep_reject_queries=${reject})`);
   }
   const maint = fields.maintMode;
-  if (maint !== undefined && maint.toUpperCase() !== 'DISABLED') return unhealthy(`maintenance mode (pxc_maint_mode=${maint})`);
+  if (maint !== undefined && maint.toUpperCase() !== 'DISABLED')
+    return unhealthy(`maintenance mode (pxc_maint_mode=${maint})`);
   if (policy.requireWritable && fields.readOnly === true) return unhealthy('read-only (read_only=ON)');
   const queue = fields.localRecvQueue;
   if (policy.maxRecvQueue !== undefined && queue !== undefined && queue > policy.maxRecvQueue) {

@@ -7,7 +7,9 @@ export class ConnectionClosedError extends Error {
   override readonly name = 'ConnectionClosedError';
   readonly code = 'CONNECTION_CLOSED';
   constructor(readonly midPacket: boolean) {
-    super(midPacket ? 'the server closed the connection in the middle of a packet' : 'the server closed the connection');
+    super(
+      midPacket ? 'the server closed the connection in the middle of a packet' : 'the server closed the connection',
+    );
   }
 }
 
@@ -136,7 +138,10 @@ export class PacketChannel {
     if (this.#rebaseOnNextRead) {
       this.#rebaseOnNextRead = false;
     } else if (id !== this.#nextSequenceId) {
-      const err = new ProtocolError(`packet out of order: sequence id ${id}, expected ${this.#nextSequenceId}`, 'PACKET_OUT_OF_ORDER');
+      const err = new ProtocolError(
+        `packet out of order: sequence id ${id}, expected ${this.#nextSequenceId}`,
+        'PACKET_OUT_OF_ORDER',
+      );
       this.fail(err);
       return Promise.reject(err);
     }

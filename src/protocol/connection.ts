@@ -9,7 +9,16 @@ import { Capability, Command, Header } from './constants.js';
 import { AuthUnsupportedError, ProtocolError, ServerError } from './errors.js';
 import type { PacketChannel } from './channel.js';
 import { buildHandshakeResponse, clientCapabilities, type Greeting, parseGreeting } from './handshake.js';
-import { describeFirstByte, expectOk, isEofPacket, isErrPacket, isOkPacket, parseEof, parseErr, parseOk } from './packets.js';
+import {
+  describeFirstByte,
+  expectOk,
+  isEofPacket,
+  isErrPacket,
+  isOkPacket,
+  parseEof,
+  parseErr,
+  parseOk,
+} from './packets.js';
 import { PacketReader } from './reader.js';
 import { printable } from './text.js';
 import { PacketWriter } from './writer.js';
@@ -71,7 +80,12 @@ export async function authenticate(channel: PacketChannel, greeting: Greeting, o
     if (first === Header.OK) {
       const ok = parseOk(payload);
       const finished = plugin;
-      return { capabilities, authPlugin: plugin.name, serverProof: parseServerProof(ok.info), proofHash: () => finished.proofHash?.(options) };
+      return {
+        capabilities,
+        authPlugin: plugin.name,
+        serverProof: parseServerProof(ok.info),
+        proofHash: () => finished.proofHash?.(options),
+      };
     }
     if (first === Header.ERR) throw parseErr(payload);
     if (first === Header.EOF) {
@@ -81,27 +95,43 @@ export async function authenticate(channel: PacketChannel, greeting: Greeting, o
       const r = new PacketReader(payload, 'auth switch request');
       r.u8('header');
       if (r.atEnd()) {
-        throw new AuthUnsupportedError('the server asked for the pre-4.1 password hashing (mysql_old_password)', 'mysql_old_password');
+        throw new AuthUnsupportedError(
+          'the server asked for the pre-4.1 password hashing (mysql_old_password)',
+          'mysql_old_password',
+        );
       }
       const name = r.nulString('plugin name');
       const data = r.rest();
       const next = authPlugin(name);
-      if (!next) throw new AuthUnsupportedError(`the server asked for the unsupported authentication plugin ${printable(name)}`, name);
+      if (!next)
+        throw new AuthUnsupportedError(
+          `the server asked for the unsupported authentication plugin ${printable(name)}`,
+          name,
+        );
       plugin = next;
-      nonce = next.nonceLength !== undefined && data.length > next.nonceLength ? data.subarray(0, next.nonceLength) : data;
+      nonce =
+        next.nonceLength !== undefined && data.length > next.nonceLength ? data.subarray(0, next.nonceLength) : data;
       channel.write(framed(plugin.initial(nonce, options), channel.takeSequenceId()));
       continue;
     }
     // Plugin data: 0x01 | data, or (for plugins that take it) the data bare, as MariaDB sends
     // anything that does not start with 0x00, 0x01, 0xFE or 0xFF.
-    const more = first === Header.AUTH_MORE_DATA ? payload.subarray(1) : plugin.rawData && first !== undefined ? payload : undefined;
+    const more =
+      first === Header.AUTH_MORE_DATA
+        ? payload.subarray(1)
+        : plugin.rawData && first !== undefined
+          ? payload
+          : undefined;
     if (more !== undefined) {
       if (!plugin.more) throw new ProtocolError(`unexpected extra auth data for ${plugin.name}`, 'UNEXPECTED_PACKET');
       const step = await plugin.more(more, nonce, options);
       if ('send' in step) channel.write(framed(step.send, channel.takeSequenceId()));
       continue;
     }
-    throw new ProtocolError(`unexpected packet during authentication: ${describeFirstByte(payload)}`, 'UNEXPECTED_PACKET');
+    throw new ProtocolError(
+      `unexpected packet during authentication: ${describeFirstByte(payload)}`,
+      'UNEXPECTED_PACKET',
+    );
   }
 }
 
@@ -196,7 +226,11 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
   const deprecateEof = (session.capabilities & Capability.DEPRECATE_EOF) !== 0;
   if (!deprecateEof) {
     const eof = (await channel.read()).payload;
-    if (!isEofPacket(eof)) throw new ProtocolError(`expected EOF after column definitions, got ${describeFirstByte(eof)}`, 'UNEXPECTED_PACKET');
+    if (!isEofPacket(eof))
+      throw new ProtocolError(
+        `expected EOF after column definitions, got ${describeFirstByte(eof)}`,
+        'UNEXPECTED_PACKET',
+      );
   }
   const rows: (string | null)[][] = [];
   for (;;) {

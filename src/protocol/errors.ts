@@ -16,11 +16,7 @@ export class ProtocolError extends Error {
 }
 
 export type ProtocolErrorCode =
-  | 'MALFORMED_PACKET'
-  | 'PACKET_TOO_LARGE'
-  | 'PACKET_OUT_OF_ORDER'
-  | 'UNSUPPORTED_PROTOCOL'
-  | 'UNEXPECTED_PACKET';
+  'MALFORMED_PACKET' | 'PACKET_TOO_LARGE' | 'PACKET_OUT_OF_ORDER' | 'UNSUPPORTED_PROTOCOL' | 'UNEXPECTED_PACKET';
 
 /** An ERR packet, as the server sent it. */
 export class ServerError extends Error {

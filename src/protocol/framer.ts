@@ -74,7 +74,11 @@ export class PacketFramer {
       }
       if (this.#parts.length > 0) {
         this.#parts.push(payload);
-        packets.push({ sequenceId, payload: Buffer.concat(this.#parts), firstSequenceId: this.#firstSequenceId ?? sequenceId });
+        packets.push({
+          sequenceId,
+          payload: Buffer.concat(this.#parts),
+          firstSequenceId: this.#firstSequenceId ?? sequenceId,
+        });
         this.#parts = [];
         this.#partsLength = 0;
         this.#firstSequenceId = undefined;

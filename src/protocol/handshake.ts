@@ -71,7 +71,10 @@ export function parseGreeting(payload: Buffer): Greeting {
     }
   }
   if (!(capabilities & Capability.PROTOCOL_41) || !(capabilities & Capability.SECURE_CONNECTION)) {
-    throw new ProtocolError('the server does not speak protocol 4.1 with secure authentication', 'UNSUPPORTED_PROTOCOL');
+    throw new ProtocolError(
+      'the server does not speak protocol 4.1 with secure authentication',
+      'UNSUPPORTED_PROTOCOL',
+    );
   }
   const nonce = Buffer.concat([part1, part2]);
   if (nonce.length < 20) {

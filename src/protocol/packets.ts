@@ -67,7 +67,9 @@ export function parseOk(payload: Buffer): OkPacket {
       info = undefined;
     }
   }
-  return info === undefined ? { affectedRows, lastInsertId, statusFlags, warnings } : { affectedRows, lastInsertId, statusFlags, warnings, info };
+  return info === undefined
+    ? { affectedRows, lastInsertId, statusFlags, warnings }
+    : { affectedRows, lastInsertId, statusFlags, warnings, info };
 }
 
 /** EOF: 0xFE | u16 warnings | u16 status. */
@@ -84,7 +86,10 @@ export function parseEof(payload: Buffer): EofPacket {
 export function expectOk(payload: Buffer, context: string): OkPacket {
   if (isErrPacket(payload)) throw parseErr(payload);
   if (!isOkPacket(payload)) {
-    throw new ProtocolError(`expected OK after ${context}, got a packet starting with ${describeFirstByte(payload)}`, 'UNEXPECTED_PACKET');
+    throw new ProtocolError(
+      `expected OK after ${context}, got a packet starting with ${describeFirstByte(payload)}`,
+      'UNEXPECTED_PACKET',
+    );
   }
   return parseOk(payload);
 }

@@ -21,7 +21,11 @@ export class TextFileError extends Error {
 }
 
 /** The file's text; throws TextFileError, or what `toError` makes of it (the caller's own error class). */
-export function readTextFile(file: string, maxBytes = Infinity, toError: (e: TextFileError) => Error = (e) => e): string {
+export function readTextFile(
+  file: string,
+  maxBytes = Infinity,
+  toError: (e: TextFileError) => Error = (e) => e,
+): string {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

@@ -44,7 +44,16 @@ describe('TLS', () => {
     const { user, password } = cluster().user.tls;
     for (const host of ['127.0.0.1', 'localhost']) {
       const run = await cli(
-        ['-u', user, '--json', '--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', cluster().tls.ca, `${host}:${node(2).port}`],
+        [
+          '-u',
+          user,
+          '--json',
+          '--ssl-mode',
+          'VERIFY_IDENTITY',
+          '--ssl-ca',
+          cluster().tls.ca,
+          `${host}:${node(2).port}`,
+        ],
         { MYSQL_PWD: password },
       );
       expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -71,9 +80,12 @@ describe('TLS', () => {
 
   it('a CA that did not sign the server certificate: protocol error in phase tls, exit 5', async () => {
     const otherCa = join(ROOT, 'fixtures', 'tls', 'other-ca.pem');
-    const run = await cli(['-u', cluster().user.tls.user, '--json', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', otherCa, node(1).target], {
-      MYSQL_PWD: cluster().user.tls.password,
-    });
+    const run = await cli(
+      ['-u', cluster().user.tls.user, '--json', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', otherCa, node(1).target],
+      {
+        MYSQL_PWD: cluster().user.tls.password,
+      },
+    );
     expect(run.code, run.stdout + run.stderr).toBe(5);
     const result = json(run);
     expect(result).toMatchObject({ healthy: false, outcome: 'protocol-error', phase: 'tls' });
@@ -82,17 +94,26 @@ describe('TLS', () => {
 
   it('the REQUIRE SSL user: healthy with REQUIRED, access denied (exit 4) with DISABLED', async () => {
     const { user, password } = cluster().user.tls;
-    const required = await cli(['-u', user, '--json', '--ssl-mode', 'REQUIRED', node(1).target], { MYSQL_PWD: password });
+    const required = await cli(['-u', user, '--json', '--ssl-mode', 'REQUIRED', node(1).target], {
+      MYSQL_PWD: password,
+    });
     expect(required.code, required.stdout + required.stderr).toBe(0);
     expect(json(required)).toMatchObject({ healthy: true, node: { tls: true } });
 
     const plain = await cli(['-u', user, '--json', '--ssl-mode', 'DISABLED', node(1).target], { MYSQL_PWD: password });
     expect(plain.code, plain.stdout + plain.stderr).toBe(4);
-    expect(json(plain)).toMatchObject({ healthy: false, outcome: 'access-denied', phase: 'auth', error: { errno: 1045 } });
+    expect(json(plain)).toMatchObject({
+      healthy: false,
+      outcome: 'access-denied',
+      phase: 'auth',
+      error: { errno: 1045 },
+    });
   });
 
   it('PREFERRED (the default) negotiates TLS with a server that offers it', async () => {
-    const run = await cli(['-u', cluster().user.native.user, '--json', node(1).target], { MYSQL_PWD: cluster().user.native.password });
+    const run = await cli(['-u', cluster().user.native.user, '--json', node(1).target], {
+      MYSQL_PWD: cluster().user.native.password,
+    });
     expect(run.code).toBe(0);
     expect(json(run)).toMatchObject({ node: { tls: true } });
   });

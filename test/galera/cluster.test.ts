@@ -33,7 +33,14 @@ interface ClusterJson {
   reason: string;
   writer: string | null;
   bootstrapCandidate: string | null;
-  components: { members: string[]; primary: boolean; minority: boolean; size: number; targets: string[]; identifiedBy: string }[];
+  components: {
+    members: string[];
+    primary: boolean;
+    minority: boolean;
+    size: number;
+    targets: string[];
+    identifiedBy: string;
+  }[];
   nodes: { target: string; healthy: boolean; outcome: string; node?: Record<string, unknown> }[];
   otherCluster: string[];
 }
@@ -44,7 +51,12 @@ async function judge(extra: string[] = [], order = [1, 2, 3]): Promise<{ run: Cl
 }
 
 /** Polls `cluster --json` until `accept` holds (the nodes settle a view change in seconds). */
-async function judgeUntil(what: string, accept: (r: ClusterJson) => boolean, extra: string[] = [], order = [1, 2, 3]): Promise<{ run: CliRun; result: ClusterJson }> {
+async function judgeUntil(
+  what: string,
+  accept: (r: ClusterJson) => boolean,
+  extra: string[] = [],
+  order = [1, 2, 3],
+): Promise<{ run: CliRun; result: ClusterJson }> {
   let last: { run: CliRun; result: ClusterJson } | undefined;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -75,10 +87,23 @@ describe('a synced cluster', () => {
   it('is healthy, exit 0: one Primary component of three named members, node 1 writes', async () => {
     const { run, result } = await judge();
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(result).toMatchObject({ verdict: 'healthy', writer: node(1).target, bootstrapCandidate: null, otherCluster: [] });
-    const names = cluster().nodes.map(({ n }) => show(n, 'VARIABLES', ['wsrep_node_name'])['wsrep_node_name']!).sort();
+    expect(result).toMatchObject({
+      verdict: 'healthy',
+      writer: node(1).target,
+      bootstrapCandidate: null,
+      otherCluster: [],
+    });
+    const names = cluster()
+      .nodes.map(({ n }) => show(n, 'VARIABLES', ['wsrep_node_name'])['wsrep_node_name']!)
+      .sort();
     expect(result.components).toHaveLength(1);
-    expect(result.components[0]).toMatchObject({ members: names, primary: true, size: 3, identifiedBy: 'members', targets: targets() });
+    expect(result.components[0]).toMatchObject({
+      members: names,
+      primary: true,
+      size: 3,
+      identifiedBy: 'members',
+      targets: targets(),
+    });
     // The facts of the cluster view, as the server reports them.
     const status = show(2, 'STATUS', ['wsrep_cluster_state_uuid', 'wsrep_gcomm_uuid', 'wsrep_cluster_conf_id']);
     expect(result.nodes[1]!.node).toMatchObject({
@@ -95,7 +120,9 @@ describe('a synced cluster', () => {
 
   it('a user that may not read mysql.wsrep_cluster_members: components from the published addresses', async () => {
     const tls = cluster().user.tls;
-    const run = await cli(['cluster', '-u', tls.user, '--ssl-mode', 'REQUIRED', '--json', ...targets()], { MYSQL_PWD: tls.password });
+    const run = await cli(['cluster', '-u', tls.user, '--ssl-mode', 'REQUIRED', '--json', ...targets()], {
+      MYSQL_PWD: tls.password,
+    });
     expect(run.code, run.stdout).toBe(0);
     const result = json(run) as unknown as ClusterJson;
     expect(result.components[0]).toMatchObject({ identifiedBy: 'addresses', members: targets() });
@@ -107,8 +134,12 @@ describe('a synced cluster', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^127\.0\.0\.1:\d+\s+healthy\s+Primary\s+Synced\s+size 3\s+\{.+\}\s+committed \d+\s+recvq \d+\s+\d+ ms\s+writer$/);
-    expect(lines[3]).toMatch(/^cluster healthy: 3 of 3 nodes healthy in one Primary component \{.+\}; writer 127\.0\.0\.1:\d+ \(\d+ ms\)$/);
+    expect(lines[0]).toMatch(
+      /^127\.0\.0\.1:\d+\s+healthy\s+Primary\s+Synced\s+size 3\s+\{.+\}\s+committed \d+\s+recvq \d+\s+\d+ ms\s+writer$/,
+    );
+    expect(lines[3]).toMatch(
+      /^cluster healthy: 3 of 3 nodes healthy in one Primary component \{.+\}; writer 127\.0\.0\.1:\d+ \(\d+ ms\)$/,
+    );
   });
 });
 
@@ -130,7 +161,9 @@ describe('one node out of rotation', () => {
   it('node 3 isolated: degraded, writer unchanged; node 1 isolated: the writer moves', async () => {
     await isolate(3);
     try {
-      const { run, result } = await judgeUntil('node 3 outside, nodes 1-2 in one component of 2', (r) => r.components.some((c) => c.primary && c.size === 2));
+      const { run, result } = await judgeUntil('node 3 outside, nodes 1-2 in one component of 2', (r) =>
+        r.components.some((c) => c.primary && c.size === 2),
+      );
       expect(run.code).toBe(1);
       expect(result).toMatchObject({ verdict: 'degraded', writer: node(1).target });
       expect(result.nodes[2]).toMatchObject({ healthy: false, outcome: 'unhealthy' });
@@ -139,7 +172,9 @@ describe('one node out of rotation', () => {
     }
     await isolate(1);
     try {
-      const { result } = await judgeUntil('nodes 2-3 Primary without node 1', (r) => r.components.some((c) => c.primary && c.size === 2));
+      const { result } = await judgeUntil('nodes 2-3 Primary without node 1', (r) =>
+        r.components.some((c) => c.primary && c.size === 2),
+      );
       expect(result).toMatchObject({ verdict: 'degraded', writer: node(2).target });
     } finally {
       await rejoin([1]);
@@ -167,7 +202,12 @@ describe('a real split brain', () => {
     const { run, result } = await judge();
     expect(run.code, run.stdout).toBe(8);
     expect(result.verdict).toBe('split-brain');
-    expect(result.components.filter((c) => c.primary).map((c) => c.size).sort()).toEqual([1, 2]);
+    expect(
+      result.components
+        .filter((c) => c.primary)
+        .map((c) => c.size)
+        .sort(),
+    ).toEqual([1, 2]);
     expect(result.writer).toBe(node(1).target);
     // Same history and configuration id on both sides, and wsrep_local_index 0 on node 1 and node 3.
     const n1 = result.nodes[0]!.node!;
@@ -178,7 +218,9 @@ describe('a real split brain', () => {
     const reordered = await judge([], [3, 1, 2]);
     expect(reordered.result.writer).toBe(node(1).target);
     const human = await cli(['cluster', ...native(), ...targets()], pwEnv());
-    expect(human.stdout).toMatch(/^cluster split-brain: 2 Primary components \(\{.+,.+\}, \{.+\}\); \{.+\} holds a majority of 3; writer 127\.0\.0\.1:\d+/m);
+    expect(human.stdout).toMatch(
+      /^cluster split-brain: 2 Primary components \(\{.+,.+\}, \{.+\}\); \{.+\} holds a majority of 3; writer 127\.0\.0\.1:\d+/m,
+    );
   });
 
   it('--expect-size 3 makes node 3 alone unhealthy (minority component), node 1 stays healthy', async () => {
@@ -205,11 +247,17 @@ describe('quorum lost', () => {
     sql(2, "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'");
     sql(3, "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'");
     try {
-      await waitFor('all three non-Primary', () => cluster().nodes.every(({ n }) => wsrepState(n).status !== 'Primary'), 60_000);
+      await waitFor(
+        'all three non-Primary',
+        () => cluster().nodes.every(({ n }) => wsrepState(n).status !== 'Primary'),
+        60_000,
+      );
       const { run, result } = await judge();
       expect(run.code, run.stdout).toBe(9);
       expect(result).toMatchObject({ verdict: 'no-primary', writer: null });
-      const committed = cluster().nodes.map(({ n }) => Number(show(n, 'STATUS', ['wsrep_last_committed'])['wsrep_last_committed']));
+      const committed = cluster().nodes.map(({ n }) =>
+        Number(show(n, 'STATUS', ['wsrep_last_committed'])['wsrep_last_committed']),
+      );
       const best = committed.indexOf(Math.max(...committed));
       expect(result.bootstrapCandidate).toBe(node(best + 1).target);
       expect(result.reason).toMatch(/quorum lost.*bootstrap candidate/);
@@ -226,10 +274,14 @@ describe('a clean shrink', () => {
     await shutdown(3);
     await shutdown(2);
     try {
-      await waitFor('node 1 Primary alone', () => {
-        const s = wsrepState(1);
-        return s.status === 'Primary' && s.size === 1;
-      }, 60_000);
+      await waitFor(
+        'node 1 Primary alone',
+        () => {
+          const s = wsrepState(1);
+          return s.status === 'Primary' && s.size === 1;
+        },
+        60_000,
+      );
       const { run, result } = await judge();
       expect(run.code, run.stdout).toBe(1);
       expect(result).toMatchObject({ verdict: 'degraded', writer: node(1).target });

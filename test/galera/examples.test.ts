@@ -16,12 +16,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('examples/', () => {
   it('haproxy-writer.cfg is valid for HAProxy (haproxy -c)', () => {
-    const out = execFileSync('haproxy', ['-c', '-f', join(ROOT, 'examples', 'haproxy-writer.cfg')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('haproxy', ['-c', '-f', join(ROOT, 'examples', 'haproxy-writer.cfg')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toMatch(/Configuration file is valid/);
   });
 
   it('haproxy.cfg is valid for HAProxy (haproxy -c)', () => {
-    const out = execFileSync('haproxy', ['-c', '-f', join(ROOT, 'examples', 'haproxy.cfg')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('haproxy', ['-c', '-f', join(ROOT, 'examples', 'haproxy.cfg')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toMatch(/Configuration file is valid/);
   });
 
@@ -36,18 +42,34 @@ describe('examples/', () => {
     const cnf = join(dir, 'my.cnf');
     writeFileSync(cnf, `[client]\nuser = ${user}\npassword = ${password}\n`, { mode: 0o600 });
     const moved = args.map((a) =>
-      a === '0.0.0.0:9200' ? '127.0.0.1:0' : a === '/etc/galera-probe/my.cnf' ? cnf : a === '/etc/galera-probe/maintenance' ? join(dir, 'maintenance') : a === '/run/mysqld/mysqld.sock' ? node(1).socket : a,
+      a === '0.0.0.0:9200'
+        ? '127.0.0.1:0'
+        : a === '/etc/galera-probe/my.cnf'
+          ? cnf
+          : a === '/etc/galera-probe/maintenance'
+            ? join(dir, 'maintenance')
+            : a === '/run/mysqld/mysqld.sock'
+              ? node(1).socket
+              : a,
     );
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'galera-probe'), ...moved], { env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'galera-probe'), ...moved], {
+      env: { PATH: process.env['PATH'] },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     try {
       let port = 0;
-      await waitFor('the unit to listen', () => {
-        const m = /"address":"127\.0\.0\.1:(\d+)"/.exec(stderr);
-        if (m) port = Number(m[1]);
-        return port > 0 || child.exitCode !== null;
-      }, 10_000, 50);
+      await waitFor(
+        'the unit to listen',
+        () => {
+          const m = /"address":"127\.0\.0\.1:(\d+)"/.exec(stderr);
+          if (m) port = Number(m[1]);
+          return port > 0 || child.exitCode !== null;
+        },
+        10_000,
+        50,
+      );
       expect(port, stderr).toBeGreaterThan(0);
       expect(await get(port, '/health')).toMatchObject({ status: 200, body: 'synced\n' });
       writeFileSync(join(dir, 'maintenance'), '');

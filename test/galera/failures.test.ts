@@ -46,7 +46,11 @@ describe('a node frozen with SIGSTOP', () => {
     expect(timings['total']).toBeLessThan(1500);
     expect(run.ms).toBeLessThan(4000);
 
-    await waitFor('node3 answering again', () => show(3, 'STATUS', ['wsrep_local_state'])['wsrep_local_state'] === '4', 30_000);
+    await waitFor(
+      'node3 answering again',
+      () => show(3, 'STATUS', ['wsrep_local_state'])['wsrep_local_state'] === '4',
+      30_000,
+    );
     const after = await cli([...native(), n.target], pwEnv());
     expect(after.code, after.stdout + after.stderr).toBe(0);
   });
@@ -62,10 +66,26 @@ describe('max_connections exhausted by held connections', () => {
    * client goes, unlike a SLEEP). Ending its stdin in afterAll makes it quit cleanly.
    */
   async function hold(creds: { user: string; password: string }): Promise<{ in: boolean; stderr: string }> {
-    const child = spawn('mariadb', ['--no-defaults', '--protocol=TCP', '-h', cluster().host, '-P', String(node(2).port), '-u', creds.user, '-N', '-B', '--unbuffered'], {
-      env: { ...process.env, MYSQL_PWD: creds.password },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'mariadb',
+      [
+        '--no-defaults',
+        '--protocol=TCP',
+        '-h',
+        cluster().host,
+        '-P',
+        String(node(2).port),
+        '-u',
+        creds.user,
+        '-N',
+        '-B',
+        '--unbuffered',
+      ],
+      {
+        env: { ...process.env, MYSQL_PWD: creds.password },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     held.push(child);
     let stdout = '';
     let stderr = '';
@@ -93,9 +113,15 @@ describe('max_connections exhausted by held connections', () => {
 
   afterAll(async () => {
     for (const child of held) child.stdin?.end();
-    await waitFor('held sessions gone', () => held.every((child) => child.exitCode !== null), 10_000, 100).catch(() => undefined);
+    await waitFor('held sessions gone', () => held.every((child) => child.exitCode !== null), 10_000, 100).catch(
+      () => undefined,
+    );
     for (const child of held) child.kill('SIGKILL');
-    await waitFor('the slots free again', () => Number(show(2, 'STATUS', ['Threads_connected'])['Threads_connected']) <= 1, 10_000);
+    await waitFor(
+      'the slots free again',
+      () => Number(show(2, 'STATUS', ['Threads_connected'])['Threads_connected']) <= 1,
+      10_000,
+    );
     sql(2, `SET GLOBAL max_connections=${Number(original)}`);
   });
 
@@ -141,7 +167,12 @@ describe('plain failures', () => {
     const port = await closedPort();
     const run = await cli([...native(), '--json', `127.0.0.1:${port}`], pwEnv());
     expect(run.code, run.stderr).toBe(2);
-    expect(json(run)).toMatchObject({ healthy: false, outcome: 'unreachable', phase: 'connect', error: { code: 'ECONNREFUSED' } });
+    expect(json(run)).toMatchObject({
+      healthy: false,
+      outcome: 'unreachable',
+      phase: 'connect',
+      error: { code: 'ECONNREFUSED' },
+    });
   });
 
   it('the unix socket of a node is healthy', async () => {

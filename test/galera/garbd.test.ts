@@ -56,7 +56,9 @@ describe('garbd joined: four members, three of them nodes', () => {
     const s = show(1, 'STATUS', ['wsrep_cluster_size', 'wsrep_incoming_addresses']);
     expect(s['wsrep_cluster_size']).toBe('4');
     // garbd's entry in wsrep_incoming_addresses is empty.
-    expect((s['wsrep_incoming_addresses'] ?? '').split(',').sort()).toEqual(['', ...cluster().nodes.map((x) => x.target)].sort());
+    expect((s['wsrep_incoming_addresses'] ?? '').split(',').sort()).toEqual(
+      ['', ...cluster().nodes.map((x) => x.target)].sort(),
+    );
     const { run, result } = await judge(cluster().nodes.map((x) => x.target));
     expect(run.code, run.stdout).toBe(0);
     expect(result).toMatchObject({ verdict: 'healthy', writer: node(1).target });
@@ -68,7 +70,11 @@ describe('garbd joined: four members, three of them nodes', () => {
   it('--discover from one node adds the two other nodes and skips garbd (no address)', async () => {
     const { run, result } = await judge([node(1).target], ['--discover']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(result.nodes.map((x) => x.target).sort()).toEqual(cluster().nodes.map((x) => x.target).sort());
+    expect(result.nodes.map((x) => x.target).sort()).toEqual(
+      cluster()
+        .nodes.map((x) => x.target)
+        .sort(),
+    );
     expect(result.verdict).toBe('healthy');
   });
 });
@@ -77,16 +83,24 @@ describe('garbd keeps the quorum', () => {
   it('node 3 leaves cleanly, node 2 is cut off: node 1 and garbd stay Primary; degraded, exit 1, writer node 1; all back after', async () => {
     await shutdown(3);
     try {
-      await waitFor('node 1 Primary with node 2 and garbd', () => {
-        const s = wsrepState(1);
-        return s.status === 'Primary' && s.size === 3;
-      }, 60_000);
+      await waitFor(
+        'node 1 Primary with node 2 and garbd',
+        () => {
+          const s = wsrepState(1);
+          return s.status === 'Primary' && s.size === 3;
+        },
+        60_000,
+      );
       // Without garbd this is quorum loss (one of two); with it, two of three remain.
       await isolate(2);
-      await waitFor('node 1 Primary with garbd alone', () => {
-        const s = wsrepState(1);
-        return s.status === 'Primary' && s.state === 4 && s.size === 2;
-      }, 60_000);
+      await waitFor(
+        'node 1 Primary with garbd alone',
+        () => {
+          const s = wsrepState(1);
+          return s.status === 'Primary' && s.state === 4 && s.size === 2;
+        },
+        60_000,
+      );
       const { run, result } = await judge(cluster().nodes.map((x) => x.target));
       expect(run.code, run.stdout).toBe(1);
       expect(result).toMatchObject({ verdict: 'degraded', writer: node(1).target });

@@ -14,8 +14,30 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { createConnection, type Connection } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, cluster, healSplitBrain, node, ROOT, sleep, splitBrain, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
-import { newLab, servers, startHaproxy, startServe, stopAll, TCP_DEFAULTS, throughFrontend, waitStatus, type Lab } from './support/haproxy.js';
+import {
+  closedPort,
+  cluster,
+  healSplitBrain,
+  node,
+  ROOT,
+  sleep,
+  splitBrain,
+  sql,
+  waitAllSynced,
+  waitFor,
+  wsrepState,
+} from './support/cluster.js';
+import {
+  newLab,
+  servers,
+  startHaproxy,
+  startServe,
+  stopAll,
+  TCP_DEFAULTS,
+  throughFrontend,
+  waitStatus,
+  type Lab,
+} from './support/haproxy.js';
 
 const INTER_MS = 500;
 const FALL = 2;
@@ -40,17 +62,27 @@ const samples: string[][] = [];
 let sampleErrors = 0;
 
 /** A MariaDB session through HAProxy's write frontend, kept open; `closed` settles when its socket closes. */
-async function holdSession(): Promise<{ conn: Connection; closed: Promise<number>; query: (q: string) => Promise<string> }> {
+async function holdSession(): Promise<{
+  conn: Connection;
+  closed: Promise<number>;
+  query: (q: string) => Promise<string>;
+}> {
   const { user, password } = cluster().user.admin;
   const conn = createConnection({ host: '127.0.0.1', port: writePort, user, password, connectTimeout: 5000 });
   conn.on('error', () => {
     // The cut is expected: `closed` reports it.
   });
   const query = (q: string) =>
-    new Promise<string>((resolve, reject) => conn.query({ sql: q, rowsAsArray: true }, (err, rows) => (err ? reject(err) : resolve(Array.isArray(rows) ? String((rows as unknown[][])[0]?.[0]) : ''))));
+    new Promise<string>((resolve, reject) =>
+      conn.query({ sql: q, rowsAsArray: true }, (err, rows) =>
+        err ? reject(err) : resolve(Array.isArray(rows) ? String((rows as unknown[][])[0]?.[0]) : ''),
+      ),
+    );
   await query('SELECT 1');
   const stream = (conn as unknown as { stream: Socket }).stream;
-  const closed = new Promise<number>((resolve) => (stream.destroyed ? resolve(Date.now()) : stream.once('close', () => resolve(Date.now()))));
+  const closed = new Promise<number>((resolve) =>
+    stream.destroyed ? resolve(Date.now()) : stream.once('close', () => resolve(Date.now())),
+  );
   return { conn, closed, query };
 }
 
@@ -67,23 +99,44 @@ function maxUp(from = 0): number {
 }
 
 async function waitOnlyWriter(name: string, limitMs = 30_000): Promise<void> {
-  await waitFor(`${name} the only write server UP`, () => {
-    const last = samples.at(-1);
-    return last !== undefined && last.length === 1 && last[0] === name;
-  }, limitMs, 100);
+  await waitFor(
+    `${name} the only write server UP`,
+    () => {
+      const last = samples.at(-1);
+      return last !== undefined && last.length === 1 && last[0] === name;
+    },
+    limitMs,
+    100,
+  );
 }
 
 beforeAll(async () => {
   await waitAllSynced();
-  sql(1, 'CREATE DATABASE IF NOT EXISTS gp_writer; CREATE TABLE IF NOT EXISTS gp_writer.writes (id INT AUTO_INCREMENT PRIMARY KEY, port INT NOT NULL)');
+  sql(
+    1,
+    'CREATE DATABASE IF NOT EXISTS gp_writer; CREATE TABLE IF NOT EXISTS gp_writer.writes (id INT AUTO_INCREMENT PRIMARY KEY, port INT NOT NULL)',
+  );
   sql(1, 'DELETE FROM gp_writer.writes');
   lab = newLab();
   readPort = await closedPort();
   writePort = await closedPort();
-  const list = cluster().nodes.map(({ n }) => node(n).target).join(',');
+  const list = cluster()
+    .nodes.map(({ n }) => node(n).target)
+    .join(',');
   const servePorts: number[] = [];
   for (const { n } of cluster().nodes) {
-    servePorts.push(await startServe(lab, n, ['--cache', '250ms', '--timeout', '1s', '--cluster', list, '--writer-delay', WRITER_DELAY]));
+    servePorts.push(
+      await startServe(lab, n, [
+        '--cache',
+        '250ms',
+        '--timeout',
+        '1s',
+        '--cluster',
+        list,
+        '--writer-delay',
+        WRITER_DELAY,
+      ]),
+    );
   }
   const backend = (name: string, path: string, port: number): string[] => [
     `listen ${name}`,
@@ -122,7 +175,9 @@ afterAll(async () => {
   // Whatever happens below, HAProxy and the serves are stopped.
   try {
     await sampler;
-    console.info(`haproxy-writer: ${samples.length} samples of the write backend, ${sampleErrors} missed, at most ${maxUp()} write server(s) UP at once`);
+    console.info(
+      `haproxy-writer: ${samples.length} samples of the write backend, ${sampleErrors} missed, at most ${maxUp()} write server(s) UP at once`,
+    );
   } finally {
     if (lab) await stopAll(lab);
   }
@@ -146,7 +201,8 @@ describe('HAProxy with a read backend (/health) and a write backend (/writer)', 
     const from = samples.length;
     await sleep(1500);
     expect(samples.slice(from).every((s) => s.length === 1 && s[0] === 'node1')).toBe(true);
-    for (let i = 0; i < 12; i++) await throughFrontend(writePort, 'INSERT INTO gp_writer.writes (port) VALUES (@@port)', cluster().user.admin);
+    for (let i = 0; i < 12; i++)
+      await throughFrontend(writePort, 'INSERT INTO gp_writer.writes (port) VALUES (@@port)', cluster().user.admin);
     const perPort = sql(2, 'SELECT port, COUNT(*) FROM gp_writer.writes GROUP BY port');
     expect(perPort).toEqual([[String(node(1).port), '12']]);
     // Reads still spread over every node.
@@ -204,7 +260,9 @@ describe('HAProxy with a read backend (/health) and a write backend (/writer)', 
       } finally {
         next.conn.destroy();
       }
-      console.info(`haproxy-writer: the held session was cut ${cut! - handoverAt} ms after the hand-over began (node 1 DOWN seen after ${downSeenAt - handoverAt} ms)`);
+      console.info(
+        `haproxy-writer: the held session was cut ${cut! - handoverAt} ms after the hand-over began (node 1 DOWN seen after ${downSeenAt - handoverAt} ms)`,
+      );
     } finally {
       held.conn.destroy();
       sql(1, 'SET GLOBAL wsrep_desync=OFF');

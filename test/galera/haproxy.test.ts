@@ -7,7 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, cluster, node, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
-import { newLab, servers, startHaproxy, startServe, stopAll, TCP_DEFAULTS, throughFrontend, waitStatus as waitProxyStatus, type Lab } from './support/haproxy.js';
+import {
+  newLab,
+  servers,
+  startHaproxy,
+  startServe,
+  stopAll,
+  TCP_DEFAULTS,
+  throughFrontend,
+  waitStatus as waitProxyStatus,
+  type Lab,
+} from './support/haproxy.js';
 
 const INTER_MS = 500;
 const FALL = 2;
@@ -38,7 +48,8 @@ beforeAll(async () => {
   lab = newLab();
   frontPort = await closedPort();
   const servePorts: number[] = [];
-  for (const { n } of cluster().nodes) servePorts.push(await startServe(lab, n, ['--cache', '250ms', '--timeout', '1s']));
+  for (const { n } of cluster().nodes)
+    servePorts.push(await startServe(lab, n, ['--cache', '250ms', '--timeout', '1s']));
   await startHaproxy(lab, [
     ...TCP_DEFAULTS,
     'listen galera',
@@ -62,7 +73,11 @@ describe('HAProxy with option httpchk against galera-probe serve', () => {
   it('spreads SQL over all three nodes while they are Synced', async () => {
     const ports = new Set<number>();
     for (let i = 0; i < 9; i++) ports.add(await landedOn());
-    expect([...ports].sort()).toEqual(cluster().nodes.map((x) => x.port).sort());
+    expect([...ports].sort()).toEqual(
+      cluster()
+        .nodes.map((x) => x.port)
+        .sort(),
+    );
   });
 
   it('an isolated node goes DOWN within a few check intervals, gets no SQL while DOWN, and comes back UP', async () => {
@@ -84,13 +99,20 @@ describe('HAProxy with option httpchk against galera-probe serve', () => {
     expect(await serverStatus('node3')).toMatch(/^DOWN/);
 
     sql(3, "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
-    await waitFor('node3 Synced in the Primary component', () => {
-      const s = wsrepState(3);
-      return s.status === 'Primary' && s.state === 4;
-    }, 60_000, 100);
+    await waitFor(
+      'node3 Synced in the Primary component',
+      () => {
+        const s = wsrepState(3);
+        return s.status === 'Primary' && s.state === 4;
+      },
+      60_000,
+      100,
+    );
     const upAfter = await waitStatus('node3', (s) => s === 'UP', 10_000);
     expect(upAfter).toBeLessThanOrEqual(250 + (RISE + 2) * INTER_MS + 1000);
-    console.info(`haproxy: node3 DOWN ${downAfter} ms after it said non-Primary, UP ${upAfter} ms after it said Synced`);
+    console.info(
+      `haproxy: node3 DOWN ${downAfter} ms after it said non-Primary, UP ${upAfter} ms after it said Synced`,
+    );
     const ports = new Set<number>();
     for (let i = 0; i < 9; i++) ports.add(await landedOn());
     expect(ports.has(isolated.port)).toBe(true);

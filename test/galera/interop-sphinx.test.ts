@@ -40,7 +40,8 @@ function accepts(p: number): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(SEARCHD)) throw new Error(`${SEARCHD} is missing: scripts/galera-cluster.sh install installs sphinxsearch`);
+  if (!existsSync(SEARCHD))
+    throw new Error(`${SEARCHD} is missing: scripts/galera-cluster.sh install installs sphinxsearch`);
   dir = mkdtempSync(join(tmpdir(), 'gp-sphinx-'));
   mkdirSync(join(dir, 'data'));
   port = await closedPort();
@@ -75,7 +76,8 @@ beforeAll(async () => {
   child.once('exit', () => (exited = true));
   const started = Date.now();
   while (!(await accepts(port))) {
-    if (exited || Date.now() - started > 20_000) throw new Error(`searchd did not start listening on ${port}:\n${output}`);
+    if (exited || Date.now() - started > 20_000)
+      throw new Error(`searchd did not start listening on ${port}:\n${output}`);
     await sleep(100);
   }
 });
@@ -94,10 +96,14 @@ afterAll(async () => {
 
 /** searchd's own list of client connections, from a connection of the `mariadb` client. */
 function searchdThreads(): string[] {
-  const out = execFileSync('mariadb', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', 'referee', '-N', '-B', '-e', 'SHOW THREADS'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
+  const out = execFileSync(
+    'mariadb',
+    ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', 'referee', '-N', '-B', '-e', 'SHOW THREADS'],
+    {
+      encoding: 'utf8',
+      timeout: 10_000,
+    },
+  );
   return out.split('\n').filter((line) => line.trim() !== '');
 }
 
@@ -135,7 +141,12 @@ describe('sphinxsearch 2.2 searchd (mysql41 listener)', () => {
 
   it('--check alive is healthy: it logs in and answers COM_PING', async () => {
     const result = await probeAndCheckCleanup({ check: 'alive' });
-    expect(result).toMatchObject({ healthy: true, outcome: 'healthy', reason: 'alive', node: { authPlugin: 'mysql_native_password', tls: false } });
+    expect(result).toMatchObject({
+      healthy: true,
+      outcome: 'healthy',
+      reason: 'alive',
+      node: { authPlugin: 'mysql_native_password', tls: false },
+    });
     expect(result.phase).toBeUndefined();
     expect(result.node?.version).toMatch(/^2\.2\.\d+/);
 

@@ -24,12 +24,17 @@ const counters = (): { connects: number; clients: number } => {
 async function settleCounters(): Promise<void> {
   let last = JSON.stringify(counters());
   await sleep(1000);
-  await waitFor('Aborted_* counters to settle', () => {
-    const now = JSON.stringify(counters());
-    const same = now === last;
-    last = now;
-    return same;
-  }, 20_000, 1000);
+  await waitFor(
+    'Aborted_* counters to settle',
+    () => {
+      const now = JSON.stringify(counters());
+      const same = now === last;
+      last = now;
+      return same;
+    },
+    20_000,
+    1000,
+  );
 }
 
 beforeAll(async () => {
@@ -56,7 +61,11 @@ describe('with max_connect_errors=3', () => {
       });
       socket.once('error', reject);
     });
-    await waitFor('Aborted_connects to count the dropped handshake', () => counters().connects > before.connects, 5_000);
+    await waitFor(
+      'Aborted_connects to count the dropped handshake',
+      () => counters().connects > before.connects,
+      5_000,
+    );
   });
 
   it('60 healthy probes move neither Aborted_connects nor Aborted_clients, and a normal client still connects', async () => {
@@ -71,7 +80,11 @@ describe('with max_connect_errors=3', () => {
       results.push(
         ...(await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            probe({ ...base, ...(i % 2 === 0 ? { sslMode: 'DISABLED' as const } : {}), ...(i % 4 === 3 ? { check: 'alive' as const } : {}) }),
+            probe({
+              ...base,
+              ...(i % 2 === 0 ? { sslMode: 'DISABLED' as const } : {}),
+              ...(i % 4 === 3 ? { check: 'alive' as const } : {}),
+            }),
           ),
         )),
       );

@@ -14,7 +14,20 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, cluster, healSplitBrain, isolate, node, rejoin, ROOT, splitBrain, sql, waitAllSynced, waitFor, wsrepState } from './support/cluster.js';
+import {
+  closedPort,
+  cluster,
+  healSplitBrain,
+  isolate,
+  node,
+  rejoin,
+  ROOT,
+  splitBrain,
+  sql,
+  waitAllSynced,
+  waitFor,
+  wsrepState,
+} from './support/cluster.js';
 
 const SCRAPE_INTERVAL_MS = 1000;
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -110,21 +123,50 @@ beforeAll(async () => {
   await waitAllSynced();
   dir = mkdtempSync(join(tmpdir(), 'gp-prometheus-'));
   const targets = join(dir, 'targets');
-  writeFileSync(targets, cluster().nodes.map((x) => `${x.target} node${x.n} cluster=test`).join('\n') + '\n');
+  writeFileSync(
+    targets,
+    cluster()
+      .nodes.map((x) => `${x.target} node${x.n} cluster=test`)
+      .join('\n') + '\n',
+  );
 
   const { user, password } = cluster().user.native;
   exporter = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '--cache', '250ms', '--timeout', '2s', '--ssl-mode', 'DISABLED', '-u', user, '--targets-file', targets],
-    { env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password }, stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      join(ROOT, 'bin', 'galera-probe'),
+      'serve',
+      '--no-defaults',
+      '--listen',
+      '127.0.0.1:0',
+      '--cache',
+      '250ms',
+      '--timeout',
+      '2s',
+      '--ssl-mode',
+      'DISABLED',
+      '-u',
+      user,
+      '--targets-file',
+      targets,
+    ],
+    {
+      env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   exporter.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  await waitFor('the exporter to listen', () => {
-    const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(stderr);
-    if (m) exporterPort = Number(m[1]);
-    return exporterPort > 0 || exporter!.exitCode !== null;
-  }, 10_000, 50);
+  await waitFor(
+    'the exporter to listen',
+    () => {
+      const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(stderr);
+      if (m) exporterPort = Number(m[1]);
+      return exporterPort > 0 || exporter!.exitCode !== null;
+    },
+    10_000,
+    50,
+  );
   if (exporterPort === 0) throw new Error(`the exporter did not start: ${stderr}`);
 
   // The rules operators are given, as they are; the relabeling of docs/exporter.md, with the
@@ -157,11 +199,20 @@ beforeAll(async () => {
   promPort = await closedPort();
   prometheus = spawn(
     PROMETHEUS,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   prometheus.stderr!.setEncoding('utf8').on('data', (d: string) => (promLog = (promLog + d).slice(-20_000)));
-  await until('Prometheus to be ready', async () => (await httpGet(promPort, '/-/ready')).status === 200 || prometheus!.exitCode !== null, 30_000);
+  await until(
+    'Prometheus to be ready',
+    async () => (await httpGet(promPort, '/-/ready')).status === 200 || prometheus!.exitCode !== null,
+    30_000,
+  );
   if (prometheus.exitCode !== null) throw new Error(`prometheus exited: ${promLog}`);
 }, 120_000);
 
@@ -197,10 +248,14 @@ afterAll(async () => {
 
 describe('a real Prometheus scraping the cluster through the exporter', () => {
   it('takes the three targets from /targets and sees probe_success 1 and the wsrep gauges of each', async () => {
-    await until('probe_success 1 for all three nodes', async () => {
-      const s = await probeSuccess();
-      return [1, 2, 3].every((n) => s.get(n) === 1);
-    }, 30_000);
+    await until(
+      'probe_success 1 for all three nodes',
+      async () => {
+        const s = await probeSuccess();
+        return [1, 2, 3].every((n) => s.get(n) === 1);
+      },
+      30_000,
+    );
     const sizes = await query('galera_probe_wsrep_cluster_size{job="galera"}');
     expect(sizes.map((s) => Number(s.value![1]))).toEqual([3, 3, 3]);
     const info = await query('galera_probe_node_info{job="galera"}');
@@ -210,9 +265,18 @@ describe('a real Prometheus scraping the cluster through the exporter', () => {
     await until('galera:split_brain evaluated', async () => (await splitBrainFlag()) !== undefined, 10_000);
     expect(await splitBrainFlag()).toBe(0);
     // The rules file is loaded whole, and nothing is alerting on a healthy cluster.
-    const groups = JSON.parse((await httpGet(promPort, '/api/v1/rules')).body) as { data: { groups: { rules: { name: string; type: string }[] }[] } };
+    const groups = JSON.parse((await httpGet(promPort, '/api/v1/rules')).body) as {
+      data: { groups: { rules: { name: string; type: string }[] }[] };
+    };
     const names = groups.data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name));
-    expect(names.sort()).toEqual(['GaleraNoPrimary', 'GaleraNoWriter', 'GaleraNodeDown', 'GaleraNodeLagging', 'GaleraProbeErrors', 'GaleraSplitBrain']);
+    expect(names.sort()).toEqual([
+      'GaleraNoPrimary',
+      'GaleraNoWriter',
+      'GaleraNodeDown',
+      'GaleraNodeLagging',
+      'GaleraProbeErrors',
+      'GaleraSplitBrain',
+    ]);
     const active = JSON.parse((await httpGet(promPort, '/api/v1/alerts')).body) as { data: { alerts: Alert[] } };
     expect(active.data.alerts.map((a) => `${a.labels['alertname']} ${JSON.stringify(a.labels)}`)).toEqual([]);
   });
@@ -233,19 +297,30 @@ describe('a real Prometheus scraping the cluster through the exporter', () => {
     await until('probe_success 1 for node 3 again', async () => (await probeSuccess()).get(3) === 1, 20_000);
     const firstOne = (await samples(3, 60)).find(([t, v]) => v === 1 && t > firstZero[0])!;
     expect(firstOne[0] - syncedAt).toBeLessThanOrEqual(2 * SCRAPE_INTERVAL_MS);
-    console.log(`probe_success: first 0 ${firstZero[0] - nonPrimaryAt} ms after non-Primary was seen, first 1 ${firstOne[0] - syncedAt} ms after Synced was seen`);
+    console.log(
+      `probe_success: first 0 ${firstZero[0] - nonPrimaryAt} ms after non-Primary was seen, first 1 ${firstOne[0] - syncedAt} ms after Synced was seen`,
+    );
     expect(await splitBrainFlag()).toBe(0);
   });
 
   it('a real split brain: galera:split_brain 1, GaleraSplitBrain pending then firing after its `for`; both clear once it is healed', async () => {
-    await until('all three at 1', async () => {
-      const s = await probeSuccess();
-      return [1, 2, 3].every((n) => s.get(n) === 1);
-    }, 20_000);
+    await until(
+      'all three at 1',
+      async () => {
+        const s = await probeSuccess();
+        return [1, 2, 3].every((n) => s.get(n) === 1);
+      },
+      20_000,
+    );
     await splitBrain(3);
     // Node 3 alone is Primary (size 1) beside nodes 1-2 (size 2): three Primary reports, largest component 2.
     await until('galera:split_brain 1', async () => (await splitBrainFlag()) === 1, 20_000);
-    const sizes = new Map((await query('galera_probe_wsrep_cluster_size{job="galera"}')).map((s) => [s.metric['name'], Number(s.value![1])]));
+    const sizes = new Map(
+      (await query('galera_probe_wsrep_cluster_size{job="galera"}')).map((s) => [
+        s.metric['name'],
+        Number(s.value![1]),
+      ]),
+    );
     expect(Object.fromEntries(sizes)).toEqual({ node1: 2, node2: 2, node3: 1 });
     // Each side alone looks healthy: only the rule over all of them sees the split.
     const success = await probeSuccess();
@@ -253,29 +328,47 @@ describe('a real Prometheus scraping the cluster through the exporter', () => {
 
     // The alert: pending first, firing once the split brain has lasted its `for`.
     let pending: Alert | undefined;
-    await until('GaleraSplitBrain pending', async () => {
-      [pending] = (await alerts('GaleraSplitBrain')).filter((a) => a.state === 'pending');
-      return pending !== undefined;
-    }, 10_000);
+    await until(
+      'GaleraSplitBrain pending',
+      async () => {
+        [pending] = (await alerts('GaleraSplitBrain')).filter((a) => a.state === 'pending');
+        return pending !== undefined;
+      },
+      10_000,
+    );
     let firing: Alert | undefined;
-    await until('GaleraSplitBrain firing', async () => {
-      [firing] = (await alerts('GaleraSplitBrain')).filter((a) => a.state === 'firing');
-      return firing !== undefined;
-    }, SPLIT_BRAIN_FOR_MS + 20_000);
+    await until(
+      'GaleraSplitBrain firing',
+      async () => {
+        [firing] = (await alerts('GaleraSplitBrain')).filter((a) => a.state === 'firing');
+        return firing !== undefined;
+      },
+      SPLIT_BRAIN_FOR_MS + 20_000,
+    );
     const firedAfterMs = Date.now() - Date.parse(pending!.activeAt);
     expect(firing!.activeAt).toBe(pending!.activeAt); // the same alert, pending then firing
     expect(firedAfterMs).toBeGreaterThanOrEqual(SPLIT_BRAIN_FOR_MS);
     expect(firing!.labels).toMatchObject({ alertname: 'GaleraSplitBrain', severity: 'critical', cluster: 'test' });
     expect(firing!.annotations['summary']).toBe('Galera cluster test: split brain, more than one Primary component');
     expect(firing!.annotations['description']).toMatch(/minority side/);
-    console.log(`GaleraSplitBrain: pending at ${pending!.activeAt}, firing ${firedAfterMs} ms later (for: ${SPLIT_BRAIN_FOR_MS} ms)`);
+    console.log(
+      `GaleraSplitBrain: pending at ${pending!.activeAt}, firing ${firedAfterMs} ms later (for: ${SPLIT_BRAIN_FOR_MS} ms)`,
+    );
 
     await healSplitBrain(3);
     await until('galera:split_brain 0 after healing', async () => (await splitBrainFlag()) === 0, 30_000);
-    await until('GaleraSplitBrain no longer active', async () => (await alerts('GaleraSplitBrain')).length === 0, 30_000);
-    await until('probe_success 1 for all three after healing', async () => {
-      const s = await probeSuccess();
-      return [1, 2, 3].every((n) => s.get(n) === 1);
-    }, 30_000);
+    await until(
+      'GaleraSplitBrain no longer active',
+      async () => (await alerts('GaleraSplitBrain')).length === 0,
+      30_000,
+    );
+    await until(
+      'probe_success 1 for all three after healing',
+      async () => {
+        const s = await probeSuccess();
+        return [1, 2, 3].every((n) => s.get(n) === 1);
+      },
+      30_000,
+    );
   });
 });

@@ -17,7 +17,9 @@ let browser: Chromium | undefined;
 beforeAll(async () => {
   await waitAllSynced();
   lab = newLab();
-  const list = cluster().nodes.map(({ n }) => node(n).target).join(',');
+  const list = cluster()
+    .nodes.map(({ n }) => node(n).target)
+    .join(',');
   const port = await startServe(lab, 1, ['--cluster', list, '--timeout', '1s']);
   base = `http://127.0.0.1:${port}`;
   browser = Chromium.launch();
@@ -60,7 +62,8 @@ async function until(page: Page, what: string, ok: (s: Shown) => boolean, limitM
   for (;;) {
     const shown = await page.evaluate<Shown>(SHOWN);
     if (ok(shown)) return shown;
-    if (Date.now() > end) throw new Error(`the page did not show ${what} within ${limitMs} ms: ${JSON.stringify(shown)}`);
+    if (Date.now() > end)
+      throw new Error(`the page did not show ${what} within ${limitMs} ms: ${JSON.stringify(shown)}`);
     await sleep(250);
   }
 }
@@ -71,7 +74,9 @@ describe('/status in chromium, in front of the real cluster', () => {
   it('is served with the CSP, and without JavaScript already names the nodes, the writer and the verdict', async () => {
     const res = await fetch(`${base}/status`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     const html = await res.text();
     for (const t of targets()) expect(html).toContain(`<span class="target">${t}</span>`);
     expect(html).toContain(`<strong id="writer">${targets()[0]}</strong>`);
@@ -81,7 +86,12 @@ describe('/status in chromium, in front of the real cluster', () => {
   it('shows an isolated node non-Primary within seconds without a reload, and Primary again after it rejoins', async () => {
     const page = await browser!.newPage();
     await page.open(`${base}/status`);
-    const first = await until(page, 'three Primary nodes', (s) => s.cards.length === 3 && s.cards.every((c) => c.status === 'Primary'), 15_000);
+    const first = await until(
+      page,
+      'three Primary nodes',
+      (s) => s.cards.length === 3 && s.cards.every((c) => c.status === 'Primary'),
+      15_000,
+    );
     expect(first.cards.map((c) => c.target)).toEqual(targets());
     expect(first.verdict).toBe('cluster healthy');
     expect(first.writer).toBe(targets()[0]);
@@ -98,11 +108,20 @@ describe('/status in chromium, in front of the real cluster', () => {
     expect(shown.writer).toBe(targets()[0]);
     expect(await page.evaluate<number>('window.__gpMark')).toBe(42);
     // The timeline drew node 3's non-Primary run.
-    expect(await page.evaluate<number>("document.querySelectorAll('#timeline .tl-row')[3].querySelectorAll('rect.c-non-primary').length")).toBeGreaterThan(0);
+    expect(
+      await page.evaluate<number>(
+        "document.querySelectorAll('#timeline .tl-row')[3].querySelectorAll('rect.c-non-primary').length",
+      ),
+    ).toBeGreaterThan(0);
     console.log(`status page: node 3 shown non-Primary ${took} ms after the node itself reported it`);
 
     await rejoin([3]);
-    await until(page, 'node 3 Primary again', (s) => s.cards[2]?.status === 'Primary' && s.verdict === 'cluster healthy', 30_000);
+    await until(
+      page,
+      'node 3 Primary again',
+      (s) => s.cards[2]?.status === 'Primary' && s.verdict === 'cluster healthy',
+      30_000,
+    );
     expect(await page.evaluate<number>('window.__gpMark')).toBe(42);
 
     const origin = new URL(base).origin;
@@ -125,7 +144,9 @@ describe('/status in chromium, in front of the real cluster', () => {
     expect(await page.evaluate<boolean>('document.scripts.length === 1 && window.__gpMark === undefined')).toBe(true);
     // Nothing but status.json would be fetched by the script: with scripts off, the page asked for none.
     expect(page.record.requests.filter((u) => u.endsWith('/status.json'))).toEqual([]);
-    const widths = await page.evaluate<{ page: number; screen: number }>('({ page: document.documentElement.scrollWidth, screen: window.innerWidth })');
+    const widths = await page.evaluate<{ page: number; screen: number }>(
+      '({ page: document.documentElement.scrollWidth, screen: window.innerWidth })',
+    );
     expect(widths.screen).toBe(360);
     expect(widths.page).toBeLessThanOrEqual(widths.screen);
   });

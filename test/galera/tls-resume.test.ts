@@ -25,7 +25,9 @@ beforeAll(async () => {
   // Watch the probe's tls.connect from outside: the ESM binding follows the patched export.
   (tls as { connect: typeof tls.connect }).connect = ((options: tls.ConnectionOptions) => {
     const socket = originalConnect(tls12 ? { ...options, secureContext: tls12 } : options);
-    socket.once('secureConnect', () => handshakes.push({ protocol: socket.getProtocol(), resumed: socket.isSessionReused() }));
+    socket.once('secureConnect', () =>
+      handshakes.push({ protocol: socket.getProtocol(), resumed: socket.isSessionReused() }),
+    );
     return socket;
   }) as typeof tls.connect;
   syncBuiltinESMExports();
@@ -70,7 +72,14 @@ describe('TLS session resumption with MariaDB', () => {
     await probes(3, { sslMode: 'VERIFY_CA', sslCa: cluster().tls.ca });
     expect(handshakes.map((h) => h.resumed)).toEqual([false, true, true]);
     const { user, password } = cluster().user.native;
-    const wrong = await probe({ host: cluster().host, port: node(1).port, user, password, sslMode: 'VERIFY_CA', sslCa: `${ROOT}/fixtures/tls/other-ca.pem` });
+    const wrong = await probe({
+      host: cluster().host,
+      port: node(1).port,
+      user,
+      password,
+      sslMode: 'VERIFY_CA',
+      sslCa: `${ROOT}/fixtures/tls/other-ca.pem`,
+    });
     expect(wrong).toMatchObject({ outcome: 'protocol-error', phase: 'tls' });
     expect(wrong.reason).toMatch(/^TLS certificate verification failed: /);
   });

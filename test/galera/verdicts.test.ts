@@ -31,8 +31,21 @@ describe('a synced node', () => {
     expect(result).toMatchObject({ target: n.target, healthy: true, outcome: 'healthy', reason: 'synced' });
     expect(result['phase']).toBeUndefined();
 
-    const status = show(1, 'STATUS', ['wsrep_cluster_status', 'wsrep_local_state', 'wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_ready', 'wsrep_connected']);
-    const vars = show(1, 'VARIABLES', ['read_only', 'wsrep_desync', 'wsrep_reject_queries', 'wsrep_sst_donor_rejects_queries', 'version']);
+    const status = show(1, 'STATUS', [
+      'wsrep_cluster_status',
+      'wsrep_local_state',
+      'wsrep_local_state_comment',
+      'wsrep_cluster_size',
+      'wsrep_ready',
+      'wsrep_connected',
+    ]);
+    const vars = show(1, 'VARIABLES', [
+      'read_only',
+      'wsrep_desync',
+      'wsrep_reject_queries',
+      'wsrep_sst_donor_rejects_queries',
+      'version',
+    ]);
     expect(result.node).toMatchObject({
       version: vars['version'],
       wsrepOn: true,
@@ -49,7 +62,12 @@ describe('a synced node', () => {
       authPlugin: 'mysql_native_password',
     });
     // And what that says, concretely, on a healthy three-node cluster.
-    expect(result.node).toMatchObject({ clusterStatus: 'Primary', localState: 4, localStateComment: 'Synced', clusterSize: 3 });
+    expect(result.node).toMatchObject({
+      clusterStatus: 'Primary',
+      localState: 4,
+      localStateComment: 'Synced',
+      clusterSize: 3,
+    });
     // MariaDB has no pxc_maint_mode: the field is absent, not invented.
     expect(result.node).not.toHaveProperty('maintMode');
   });
@@ -58,14 +76,17 @@ describe('a synced node', () => {
     const n = node(2);
     const run = await cli([...native(), n.target], pwEnv());
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^${n.target.replace(/\./g, '\\.')} healthy: Synced, Primary, 3 nodes \\(\\d+ ms\\)\\n$`));
+    expect(run.stdout).toMatch(
+      new RegExp(`^${n.target.replace(/\./g, '\\.')} healthy: Synced, Primary, 3 nodes \\(\\d+ ms\\)\\n$`),
+    );
   });
 
   it('is healthy through the library, with timings for each phase', async () => {
     const n = node(3);
     const result = await probe({ host: cluster().host, port: n.port, ...cluster().user.native });
     expect(result).toMatchObject({ healthy: true, outcome: 'healthy' });
-    for (const phase of ['connect', 'greeting', 'auth', 'query'] as const) expect(result.timings[phase]).toBeGreaterThanOrEqual(0);
+    for (const phase of ['connect', 'greeting', 'auth', 'query'] as const)
+      expect(result.timings[phase]).toBeGreaterThanOrEqual(0);
     expect(result.node?.connectionId).toBeGreaterThan(0);
   });
 
@@ -91,12 +112,21 @@ describe('SET GLOBAL wsrep_desync=ON', () => {
     expect(strict.code, strict.stderr).toBe(1);
     const verdict = json(strict);
     expect(verdict).toMatchObject({ healthy: false, outcome: 'unhealthy' });
-    expect(verdict.node).toMatchObject({ localState: 2, localStateComment: 'Donor/Desynced', desync: true, clusterStatus: 'Primary' });
+    expect(verdict.node).toMatchObject({
+      localState: 2,
+      localStateComment: 'Donor/Desynced',
+      desync: true,
+      clusterStatus: 'Primary',
+    });
     expect(verdict['reason']).toBe('not synced: Donor/Desynced (state 2)');
 
     const donorOk = await cli([...native(), '--json', '--available-when-donor', n.target], pwEnv());
     expect(donorOk.code, donorOk.stderr).toBe(0);
-    expect(json(donorOk)).toMatchObject({ healthy: true, outcome: 'healthy', reason: 'donor: Donor/Desynced, available when donor' });
+    expect(json(donorOk)).toMatchObject({
+      healthy: true,
+      outcome: 'healthy',
+      reason: 'donor: Donor/Desynced, available when donor',
+    });
   });
 });
 
@@ -120,7 +150,7 @@ describe('SET GLOBAL read_only=ON', () => {
   });
 });
 
-describe("a node isolated with gmcast.isolate=1", () => {
+describe('a node isolated with gmcast.isolate=1', () => {
   afterEach(async () => {
     sql(3, "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
     await waitAllSynced();
@@ -146,10 +176,14 @@ describe("a node isolated with gmcast.isolate=1", () => {
     expect(json(other).node).toMatchObject({ clusterStatus: 'Primary', clusterSize: 2 });
 
     sql(3, "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
-    await waitFor('node3 back in the Primary component', () => {
-      const s = wsrepState(3);
-      return s.status === 'Primary' && s.state === 4;
-    }, 60_000);
+    await waitFor(
+      'node3 back in the Primary component',
+      () => {
+        const s = wsrepState(3);
+        return s.status === 'Primary' && s.state === 4;
+      },
+      60_000,
+    );
     const rejoined = await cli([...native(), '--json', n.target], pwEnv());
     expect(rejoined.code, rejoined.stderr).toBe(0);
     expect(json(rejoined)).toMatchObject({ healthy: true, reason: 'synced' });

@@ -16,7 +16,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { probe, type ProbeOptions, type ProbeResult } from '../../src/index.js';
 import { nativePasswordScramble } from '../../src/protocol/auth/native.js';
 import { Capability, Command } from '../../src/protocol/constants.js';
-import { type FakeConnection, type GaleraNodeState, galeraNode, NON_PRIMARY_NODE, SERVER_CAPS, SYNCED_NODE, withState } from '../support/fake-server.js';
+import {
+  type FakeConnection,
+  type GaleraNodeState,
+  galeraNode,
+  NON_PRIMARY_NODE,
+  SERVER_CAPS,
+  SYNCED_NODE,
+  withState,
+} from '../support/fake-server.js';
 import { probeLeavingNothing } from '../support/resources.js';
 import { serverPool } from '../support/server-pool.js';
 
@@ -41,12 +49,19 @@ const DONOR_NODE = withState(SYNCED_NODE, { wsrep_local_state: '2', wsrep_local_
  * for; a statement on a table gives ERR 1146 as on a server without that table; anything else
  * ERR 1064.
  */
-function galeraResponder(state: GaleraNodeState, override: (sql: string) => Answer | undefined = () => undefined): Responder {
+function galeraResponder(
+  state: GaleraNodeState,
+  override: (sql: string) => Answer | undefined = () => undefined,
+): Responder {
   return (sql) => {
     const special = override(sql);
     if (special) return special;
     const wanted = new Set([...sql.matchAll(/'([A-Za-z0-9_]+)'/g)].map((m) => m[1]));
-    const source = /^SHOW GLOBAL STATUS\b/i.test(sql) ? state.status : /^SHOW GLOBAL VARIABLES\b/i.test(sql) ? state.variables : undefined;
+    const source = /^SHOW GLOBAL STATUS\b/i.test(sql)
+      ? state.status
+      : /^SHOW GLOBAL VARIABLES\b/i.test(sql)
+        ? state.variables
+        : undefined;
     if (source) return { kind: 'rows', rows: Object.entries(source).filter(([name]) => wanted.has(name)) };
     const table = /\bFROM\s+([A-Za-z0-9_.`]+)/i.exec(sql)?.[1]?.replaceAll('`', '');
     if (table) return { kind: 'error', errno: 1146, message: `Table '${table}' doesn't exist` };
@@ -106,7 +121,19 @@ interface Mysql2Column {
 
 function column(name: string): Mysql2Column {
   // 253: VAR_STRING, character set 45: utf8mb4, as SHOW answers.
-  return { catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: name, characterSet: 45, columnLength: 1024, columnType: 253, flags: 0, decimals: 0 };
+  return {
+    catalog: 'def',
+    schema: '',
+    table: '',
+    orgTable: '',
+    name,
+    orgName: name,
+    characterSet: 45,
+    columnLength: 1024,
+    columnType: 253,
+    flags: 0,
+    decimals: 0,
+  };
 }
 const COLUMNS = [column('Variable_name'), column('Value')];
 
@@ -143,7 +170,10 @@ async function mysql2Node(respond: Responder): Promise<Played> {
       characterSet: 45,
       capabilityFlags: CAPABILITIES,
       authCallback: ({ authPluginData1, authPluginData2, authToken }, callback) => {
-        const expected = nativePasswordScramble(Buffer.from(PASSWORD), Buffer.concat([authPluginData1, authPluginData2]));
+        const expected = nativePasswordScramble(
+          Buffer.from(PASSWORD),
+          Buffer.concat([authPluginData1, authPluginData2]),
+        );
         if (!expected.equals(authToken)) {
           callback(null, { code: 1045, message: "Access denied for user 'probe'@'localhost' (using password: YES)" });
           return;
@@ -165,7 +195,10 @@ async function mysql2Node(respond: Responder): Promise<Played> {
       answerStarts = true;
       const answer = respond(sql);
       if (answer.kind === 'rows') {
-        conn.writeTextResult(answer.rows.map(([name, value]) => ({ Variable_name: name, Value: value })), COLUMNS);
+        conn.writeTextResult(
+          answer.rows.map(([name, value]) => ({ Variable_name: name, Value: value })),
+          COLUMNS,
+        );
       } else if (answer.kind === 'error') {
         conn.writeError({ code: answer.errno, message: answer.message });
       } else {
@@ -200,7 +233,12 @@ async function fakeNode(respond: Responder): Promise<Played> {
     const response = await conn.readHandshakeResponse();
     if (!response) return;
     if (!nativePasswordScramble(Buffer.from(PASSWORD), nonce).equals(response.authResponse)) {
-      conn.err(response.sequenceId + 1, 1045, "Access denied for user 'probe'@'localhost' (using password: YES)", '28000');
+      conn.err(
+        response.sequenceId + 1,
+        1045,
+        "Access denied for user 'probe'@'localhost' (using password: YES)",
+        '28000',
+      );
       conn.socket.end();
       return;
     }
@@ -234,7 +272,11 @@ async function fakeNode(respond: Responder): Promise<Played> {
 
 /** Probes, then checks the server saw the connection close and no socket or timer of ours survives. */
 async function probeAndCheckCleanup(node: Played, extra: ProbeOptions): Promise<ProbeResult> {
-  return await probeLeavingNothing(node, { host: node.host, port: node.port, user: 'probe', password: PASSWORD, timeout: 5000, ...extra }, PASSWORD);
+  return await probeLeavingNothing(
+    node,
+    { host: node.host, port: node.port, user: 'probe', password: PASSWORD, timeout: 5000, ...extra },
+    PASSWORD,
+  );
 }
 
 /** What must agree between the two servers. */
@@ -283,7 +325,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'a synced node', respond: galeraResponder(SYNCED_NODE), state: SYNCED_NODE, expected: { outcome: 'healthy', reason: 'synced' }, answers: true },
+  {
+    name: 'a synced node',
+    respond: galeraResponder(SYNCED_NODE),
+    state: SYNCED_NODE,
+    expected: { outcome: 'healthy', reason: 'synced' },
+    answers: true,
+  },
   {
     name: 'a non-Primary node',
     respond: galeraResponder(NON_PRIMARY_NODE),
@@ -317,7 +365,9 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'ERR 1047 to SHOW GLOBAL STATUS (a node not ready)',
     respond: galeraResponder(SYNCED_NODE, (sql) =>
-      /^SHOW GLOBAL STATUS/i.test(sql) ? { kind: 'error', errno: 1047, message: 'WSREP has not yet prepared node for application use' } : undefined,
+      /^SHOW GLOBAL STATUS/i.test(sql)
+        ? { kind: 'error', errno: 1047, message: 'WSREP has not yet prepared node for application use' }
+        : undefined,
     ),
     expected: { outcome: 'unhealthy', reason: 'not ready: WSREP has not yet prepared node for application use' },
     answers: true,
@@ -325,7 +375,9 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'ERR 1227 to SHOW GLOBAL VARIABLES',
     respond: galeraResponder(SYNCED_NODE, (sql) =>
-      /^SHOW GLOBAL VARIABLES/i.test(sql) ? { kind: 'error', errno: 1227, message: 'Access denied; you need the PROCESS privilege' } : undefined,
+      /^SHOW GLOBAL VARIABLES/i.test(sql)
+        ? { kind: 'error', errno: 1227, message: 'Access denied; you need the PROCESS privilege' }
+        : undefined,
     ),
     expected: { outcome: 'server-error', phase: 'query', errno: 1227 },
     answers: true,
@@ -360,7 +412,10 @@ describe("mysql2's server, scripted as Galera nodes: the same verdicts as our fa
         if (s.expected.outcome === 'healthy' || s.expected.outcome === 'unhealthy') expect(node.quits, label).toBe(1);
         if (s.options?.check !== 'alive' && s.answers) {
           // The statements are answered by what they ask, whatever else the pipeline holds.
-          expect(node.statements.some((sql) => /^SHOW GLOBAL STATUS/i.test(sql)), label).toBe(true);
+          expect(
+            node.statements.some((sql) => /^SHOW GLOBAL STATUS/i.test(sql)),
+            label,
+          ).toBe(true);
         }
         if (start === mysql2Node && s.answers) {
           // The point of the suite: mysql2 answered at its running count, not at 1, and
@@ -374,7 +429,14 @@ describe("mysql2's server, scripted as Galera nodes: the same verdicts as our fa
       expect(verdictOf(results[0]!)).toEqual(verdictOf(results[1]!));
       if (s.state) {
         const standard = await serve(galeraNode(s.state, { password: PASSWORD }));
-        const result = await probe({ host: standard.host, port: standard.port, user: 'probe', password: PASSWORD, timeout: 5000, ...s.options });
+        const result = await probe({
+          host: standard.host,
+          port: standard.port,
+          user: 'probe',
+          password: PASSWORD,
+          timeout: 5000,
+          ...s.options,
+        });
         expect(verdictOf(result), 'galeraNode').toEqual(verdictOf(results[0]!));
       }
     });

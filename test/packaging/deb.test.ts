@@ -18,7 +18,19 @@
  * Needs root (chroot, mount) and the real cluster (scripts/galera-cluster.sh start).
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -35,8 +47,17 @@ const TRIXIE = '/var/cache/galera-probe/trixie';
 /** What a machine that never saw the project has in its environment: nothing of ours. */
 const CLEAN_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/root' };
 
-function run(file: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(file, args, { encoding: 'utf8', env: opts.env ?? CLEAN_ENV, input: opts.input ?? '', timeout: 120_000 });
+function run(
+  file: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(file, args, {
+    encoding: 'utf8',
+    env: opts.env ?? CLEAN_ENV,
+    input: opts.input ?? '',
+    timeout: 120_000,
+  });
 }
 
 function ok(r: SpawnSyncReturns<string>, what: string): string {
@@ -60,7 +81,8 @@ function newestInput(): { path: string; mtimeMs: number } {
   };
   visit(join(ROOT, 'src'));
   visit(join(ROOT, 'packaging', 'deb'));
-  for (const name of ['build-deb.ts', 'man-page.ts', 'build-sea.ts', 'bundle-cli.ts']) consider(join(ROOT, 'scripts', name));
+  for (const name of ['build-deb.ts', 'man-page.ts', 'build-sea.ts', 'bundle-cli.ts'])
+    consider(join(ROOT, 'scripts', name));
   return newest;
 }
 
@@ -70,7 +92,10 @@ let tree: string;
 beforeAll(() => {
   if (!existsSync(DEB)) throw new Error(`${relative(ROOT, DEB)} is missing: run \`npm run build:deb\` first`);
   const input = newestInput();
-  if (input.mtimeMs > statSync(DEB).mtimeMs) throw new Error(`${relative(ROOT, DEB)} is older than ${relative(ROOT, input.path)}: run \`npm run build:deb\` again`);
+  if (input.mtimeMs > statSync(DEB).mtimeMs)
+    throw new Error(
+      `${relative(ROOT, DEB)} is older than ${relative(ROOT, input.path)}: run \`npm run build:deb\` again`,
+    );
   work = mkdtempSync(join(tmpdir(), 'gp-deb-test-'));
   tree = join(work, 'tree');
   ok(run('dpkg-deb', ['-x', DEB, tree]), 'dpkg-deb -x');
@@ -101,14 +126,19 @@ describe('the package, as Debian checks packages', () => {
       '/usr/share/doc/galera-probe/copyright': '-rw-r--r--',
       '/usr/share/doc/galera-probe/changelog.gz': '-rw-r--r--',
     };
-    for (const [path, mode] of Object.entries(expected)) expect(entries.get(path), path).toEqual({ mode, owner: 'root/root' });
+    for (const [path, mode] of Object.entries(expected))
+      expect(entries.get(path), path).toEqual({ mode, owner: 'root/root' });
     for (const [path, e] of entries) expect(e.owner, path).toBe('root/root');
 
     const field = (name: string) => ok(run('dpkg-deb', ['-f', DEB, name]), name).trim();
     expect(field('Package')).toBe('galera-probe');
     expect(field('Version')).toBe(VERSION);
     expect(field('Architecture')).toBe('amd64');
-    expect(ok(run('dpkg-deb', ['-I', DEB, 'conffiles']), 'conffiles').trim().split('\n')).toEqual(['/etc/default/galera-probe', '/etc/galera-probe/my.cnf']);
+    expect(
+      ok(run('dpkg-deb', ['-I', DEB, 'conffiles']), 'conffiles')
+        .trim()
+        .split('\n'),
+    ).toEqual(['/etc/default/galera-probe', '/etc/galera-probe/my.cnf']);
   });
 
   it('lintian reports no error, and no warning that docs/install.md does not explain', () => {
@@ -119,30 +149,45 @@ describe('the package, as Debian checks packages', () => {
     expect(r.status).toBe(0);
     const warnings = tags.filter((l) => l.startsWith('W: ')).map((l) => l.replace(/^W: galera-probe: /, ''));
     // hardening-no-pie depends on the Node.js that built the executable (a PIE build has none).
-    const explained = ['hardening-no-pie [usr/bin/galera-probe]', 'non-standard-file-perm 0640 != 0644 [etc/galera-probe/my.cnf]'];
+    const explained = [
+      'hardening-no-pie [usr/bin/galera-probe]',
+      'non-standard-file-perm 0640 != 0644 [etc/galera-probe/my.cnf]',
+    ];
     expect(warnings.filter((w) => !explained.includes(w))).toEqual([]);
     expect(warnings).toContain('non-standard-file-perm 0640 != 0644 [etc/galera-probe/my.cnf]');
     // The one override says why; docs/install.md names it too.
-    expect(readFileSync(join(tree, 'usr/share/lintian/overrides/galera-probe'), 'utf8')).toMatch(/^galera-probe: embedded-library zlib/m);
+    expect(readFileSync(join(tree, 'usr/share/lintian/overrides/galera-probe'), 'utf8')).toMatch(
+      /^galera-probe: embedded-library zlib/m,
+    );
     const doc = readFileSync(join(ROOT, 'docs', 'install.md'), 'utf8');
     for (const tag of ['hardening-no-pie', 'non-standard-file-perm', 'embedded-library']) expect(doc).toContain(tag);
   }, 180_000);
 
-  it('systemd-analyze verify accepts the unit, against the package\'s own files', () => {
+  it("systemd-analyze verify accepts the unit, against the package's own files", () => {
     // A root made of the package's files and this machine's systemd units (sysinit.target and
     // the rest of what default dependencies name): the unit is checked as shipped, ExecStart
     // included (it must exist and be executable there).
     const root = join(work, 'verify-root');
     ok(run('cp', ['-a', `${tree}/.`, root]), 'cp tree');
     ok(run('cp', ['-an', '/lib/systemd/system/.', join(root, 'lib/systemd/system/')]), 'cp units');
-    const r = run('systemd-analyze', ['verify', '--man=no', `--root=${root}`, '/lib/systemd/system/galera-probe.service']);
+    const r = run('systemd-analyze', [
+      'verify',
+      '--man=no',
+      `--root=${root}`,
+      '/lib/systemd/system/galera-probe.service',
+    ]);
     expect(`${r.stdout}${r.stderr}`).toBe('');
     expect(r.status).toBe(0);
 
     // And the verification does fail on a broken ExecStart, so the pass above means something.
     const unit = join(root, 'lib/systemd/system/galera-probe.service');
     writeFileSync(unit, readFileSync(unit, 'utf8').replace('/usr/bin/galera-probe ', '/usr/bin/galera-probe-missing '));
-    const broken = run('systemd-analyze', ['verify', '--man=no', `--root=${root}`, '/lib/systemd/system/galera-probe.service']);
+    const broken = run('systemd-analyze', [
+      'verify',
+      '--man=no',
+      `--root=${root}`,
+      '/lib/systemd/system/galera-probe.service',
+    ]);
     expect(broken.status).not.toBe(0);
     expect(broken.stderr).toContain('galera-probe-missing');
   }, 60_000);
@@ -157,11 +202,22 @@ describe('the package, as Debian checks packages', () => {
     expect(keys.get('User')).toEqual(['galera-probe']);
     expect(keys.get('ExecStart')).toEqual(['/usr/bin/galera-probe serve $ARGS']);
     expect(keys.get('EnvironmentFile')).toEqual(['/etc/default/galera-probe']);
-    for (const [k, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['PrivateDevices', 'yes'], ['CapabilityBoundingSet', '']] as const) {
+    for (const [k, v] of [
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'yes'],
+      ['PrivateTmp', 'yes'],
+      ['PrivateDevices', 'yes'],
+      ['CapabilityBoundingSet', ''],
+    ] as const) {
       expect(keys.get(k), k).toEqual([v]);
     }
     // The exposure score systemd computes from these (0 best, 10 worst), read offline.
-    const sec = run('systemd-analyze', ['security', '--offline=true', join(tree, 'lib/systemd/system/galera-probe.service')]);
+    const sec = run('systemd-analyze', [
+      'security',
+      '--offline=true',
+      join(tree, 'lib/systemd/system/galera-probe.service'),
+    ]);
     const score = /Overall exposure level for galera-probe\.service: ([\d.]+)/.exec(sec.stdout);
     expect(score, sec.stdout + sec.stderr).not.toBeNull();
     expect(Number(score![1])).toBeLessThan(2);
@@ -176,7 +232,10 @@ describe('the package, as Debian checks packages', () => {
     const page = gunzipSync(readFileSync(join(tree, 'usr/share/man/man1/galera-probe.1.gz'))).toString('utf8');
     const lint = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z'], { input: page, encoding: 'utf8' });
     expect(lint.stderr).toBe('');
-    const rendered = spawnSync('groff', ['-man', '-Tascii', '-P-cbou', '-rLL=200n'], { input: page, encoding: 'utf8' }).stdout;
+    const rendered = spawnSync('groff', ['-man', '-Tascii', '-P-cbou', '-rLL=200n'], {
+      input: page,
+      encoding: 'utf8',
+    }).stdout;
     const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
     const renderedLines = new Set(rendered.split('\n').map(norm));
     const exe = join(tree, 'usr/bin/galera-probe');
@@ -184,10 +243,21 @@ describe('the package, as Debian checks packages', () => {
     for (const args of [[], ['cluster'], ['serve'], ['watch']]) {
       const help = ok(run(exe, [...args, '--help']), `${args.join(' ')} --help`);
       // The packaged executable's help is the checkout's (the same source).
-      expect(help).toBe(ok(run(process.execPath, [join(ROOT, 'bin', 'galera-probe'), ...args, '--help'], { env: { ...CLEAN_ENV } }), 'bin --help'));
-      for (const line of help.split('\n').map(norm).filter((l) => l !== '')) {
+      expect(help).toBe(
+        ok(
+          run(process.execPath, [join(ROOT, 'bin', 'galera-probe'), ...args, '--help'], { env: { ...CLEAN_ENV } }),
+          'bin --help',
+        ),
+      );
+      for (const line of help
+        .split('\n')
+        .map(norm)
+        .filter((l) => l !== '')) {
         const bare = line.replace(/^Usage: /, '');
-        expect(renderedLines.has(line) || renderedLines.has(bare), `${args.join(' ') || 'galera-probe'} --help line not in the page: ${line}`).toBe(true);
+        expect(
+          renderedLines.has(line) || renderedLines.has(bare),
+          `${args.join(' ') || 'galera-probe'} --help line not in the page: ${line}`,
+        ).toBe(true);
         checked++;
       }
     }
@@ -212,7 +282,17 @@ function mountOverlay(lower: string, name: string): Overlay {
   const base = join(work, name);
   const o = { lower, upper: join(base, 'upper'), merged: join(base, 'merged') };
   for (const d of [o.upper, join(base, 'work'), o.merged]) mkdirSync(d, { recursive: true });
-  ok(run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${o.upper},workdir=${join(base, 'work')}`, o.merged]), `mount overlay on ${lower}`);
+  ok(
+    run('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lower},upperdir=${o.upper},workdir=${join(base, 'work')}`,
+      o.merged,
+    ]),
+    `mount overlay on ${lower}`,
+  );
   mounted.push(o);
   return o;
 }
@@ -297,13 +377,21 @@ const ACCOUNT_FILES = ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/gshadow', '
  * before the last change: every useradd/userdel writes one), and the directory of the copied
  * package.
  */
-const BOOKKEEPING = [/^tmp(\/|$)/, /^var(\/lib(\/dpkg(\/.*)?)?|\/log(\/dpkg\.log)?)?$/, /^etc$/, /^etc\/(passwd|group|shadow|gshadow|subuid|subgid)-?$/, /^etc\/\.pwd\.lock$/, /^var\/cache(\/debconf(\/.*)?)?$/];
+const BOOKKEEPING = [
+  /^tmp(\/|$)/,
+  /^var(\/lib(\/dpkg(\/.*)?)?|\/log(\/dpkg\.log)?)?$/,
+  /^etc$/,
+  /^etc\/(passwd|group|shadow|gshadow|subuid|subgid)-?$/,
+  /^etc\/\.pwd\.lock$/,
+  /^var\/cache(\/debconf(\/.*)?)?$/,
+];
 
 function installTest(label: string, lower: string): void {
   describe(`installed with dpkg -i into ${label} (${lower}, through a throwaway overlay)`, () => {
     let o: Overlay;
     beforeAll(() => {
-      if (!existsSync(join(lower, 'var/lib/dpkg/status'))) throw new Error(`${lower} is not a Debian root: make it with scripts/pristine-root.sh`);
+      if (!existsSync(join(lower, 'var/lib/dpkg/status')))
+        throw new Error(`${lower} is not a Debian root: make it with scripts/pristine-root.sh`);
       o = mountOverlay(lower, label.replace(/\W+/g, '-'));
       // The root never saw the project.
       expect(inRoot(o, ['dpkg-query', '-W', 'galera-probe']).status).not.toBe(0);
@@ -315,12 +403,16 @@ function installTest(label: string, lower: string): void {
       const r = inRoot(o, ['dpkg', '-i', '/tmp/galera-probe.deb']);
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(`${r.stdout}${r.stderr}`).not.toMatch(/Created symlink|Starting|start/i);
-      const [, , uid, , , home, shell] = ok(inRoot(o, ['getent', 'passwd', 'galera-probe']), 'getent').trim().split(':');
+      const [, , uid, , , home, shell] = ok(inRoot(o, ['getent', 'passwd', 'galera-probe']), 'getent')
+        .trim()
+        .split(':');
       expect(Number(uid)).toBeGreaterThan(0);
       expect(Number(uid)).toBeLessThan(1000); // a system user
       expect(home).toBe('/nonexistent');
       expect(shell).toBe('/usr/sbin/nologin');
-      expect(ok(inRoot(o, ['stat', '-c', '%a %U %G', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe('640 galera-probe galera-probe');
+      expect(ok(inRoot(o, ['stat', '-c', '%a %U %G', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe(
+        '640 galera-probe galera-probe',
+      );
       // Nothing links the unit into a target: not enabled.
       const wants = join(o.merged, 'etc/systemd/system');
       const links = existsSync(wants) ? ok(run('find', [wants, '-name', 'galera-probe*']), 'find') : '';
@@ -340,13 +432,29 @@ function installTest(label: string, lower: string): void {
       const { user, password } = c.user.native;
       // As an operator fills it: the file keeps its mode and owner.
       writeFileSync(join(o.merged, 'etc/galera-probe/my.cnf'), `[client]\nuser = ${user}\npassword = "${password}"\n`);
-      expect(ok(inRoot(o, ['stat', '-c', '%a %U', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe('640 galera-probe');
+      expect(ok(inRoot(o, ['stat', '-c', '%a %U', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe(
+        '640 galera-probe',
+      );
       const target = c.nodes[0]!.target;
-      const r = run('chroot', ['--userspec=galera-probe:galera-probe', o.merged, '/usr/bin/galera-probe', '--defaults-file', '/etc/galera-probe/my.cnf', target]);
+      const r = run('chroot', [
+        '--userspec=galera-probe:galera-probe',
+        o.merged,
+        '/usr/bin/galera-probe',
+        '--defaults-file',
+        '/etc/galera-probe/my.cnf',
+        target,
+      ]);
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/healthy/);
       // Another user cannot read the credentials.
-      const nobody = run('chroot', ['--userspec=nobody:nogroup', o.merged, '/usr/bin/galera-probe', '--defaults-file', '/etc/galera-probe/my.cnf', target]);
+      const nobody = run('chroot', [
+        '--userspec=nobody:nogroup',
+        o.merged,
+        '/usr/bin/galera-probe',
+        '--defaults-file',
+        '/etc/galera-probe/my.cnf',
+        target,
+      ]);
       expect(nobody.status).toBe(64);
       expect(nobody.stderr).toMatch(/my\.cnf/);
       expect(nobody.stderr).not.toContain(password);
@@ -359,7 +467,9 @@ function installTest(label: string, lower: string): void {
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(readFileSync(join(o.merged, 'etc/galera-probe/my.cnf'), 'utf8')).toBe(before);
       expect(before).toMatch(/^user = /m);
-      expect(ok(inRoot(o, ['stat', '-c', '%a %U %G', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe('640 galera-probe galera-probe');
+      expect(ok(inRoot(o, ['stat', '-c', '%a %U %G', '/etc/galera-probe/my.cnf']), 'stat').trim()).toBe(
+        '640 galera-probe galera-probe',
+      );
       expect(ok(inRoot(o, ['id', '-u', 'galera-probe']), 'id').trim()).toBe(uid);
     });
 
@@ -389,7 +499,10 @@ function installTest(label: string, lower: string): void {
       writeFileSync(socket, '');
       ok(run('mount', ['--bind', cluster().nodes[0]!.socket, socket]), 'bind-mount the node socket');
       binds.push(socket);
-      const child = spawn('chroot', [`--userspec=${user}:${key('Group') || user}`, o.merged, ...argv], { env: { ...CLEAN_ENV, ...vars }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('chroot', [`--userspec=${user}:${key('Group') || user}`, o.merged, ...argv], {
+        env: { ...CLEAN_ENV, ...vars },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -426,11 +539,19 @@ function installTest(label: string, lower: string): void {
       // What an administrator adds: the unit enabled, a maintenance file, a targets file, a drop-in.
       // (A root without systemd lacks the directories systemd would have: made here, they are
       // systemd's, and removed again below before the count.)
-      const systemdDirs = ['etc/systemd', 'etc/systemd/system', 'etc/systemd/system/multi-user.target.wants'].filter((d) => !isDir(join(o.lower, d)));
+      const systemdDirs = ['etc/systemd', 'etc/systemd/system', 'etc/systemd/system/multi-user.target.wants'].filter(
+        (d) => !isDir(join(o.lower, d)),
+      );
       mkdirSync(join(o.merged, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
-      symlinkSync('/lib/systemd/system/galera-probe.service', join(o.merged, 'etc/systemd/system/multi-user.target.wants/galera-probe.service'));
+      symlinkSync(
+        '/lib/systemd/system/galera-probe.service',
+        join(o.merged, 'etc/systemd/system/multi-user.target.wants/galera-probe.service'),
+      );
       mkdirSync(join(o.merged, 'etc/systemd/system/galera-probe.service.d'), { recursive: true });
-      writeFileSync(join(o.merged, 'etc/systemd/system/galera-probe.service.d/local.conf'), '[Service]\nRestartSec=5\n');
+      writeFileSync(
+        join(o.merged, 'etc/systemd/system/galera-probe.service.d/local.conf'),
+        '[Service]\nRestartSec=5\n',
+      );
       writeFileSync(join(o.merged, 'etc/galera-probe/maintenance'), '');
       writeFileSync(join(o.merged, 'etc/galera-probe/targets'), '127.0.0.1:3306 db1\n');
 
@@ -455,7 +576,9 @@ function installTest(label: string, lower: string): void {
       const all = changes(o);
       const left = all.filter((p) => !BOOKKEEPING.some((re) => re.test(p)));
       expect(left).toEqual([]);
-      console.info(`${label}: after the purge the root differs only in ${all.filter((p) => !isDir(join(o.upper, p))).join(', ')}`);
+      console.info(
+        `${label}: after the purge the root differs only in ${all.filter((p) => !isDir(join(o.upper, p))).join(', ')}`,
+      );
       // ... the accounts are as they were (subuid and subgid too: useradd and userdel rewrite them) ...
       for (const f of ACCOUNT_FILES) {
         const was = existsSync(join(o.lower, f)) ? readFileSync(join(o.lower, f), 'utf8') : undefined;
@@ -468,7 +591,13 @@ function installTest(label: string, lower: string): void {
       for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/statoverride']) {
         expect(readFileSync(join(o.merged, f), 'utf8'), f).not.toContain('galera-probe');
       }
-      for (const p of ['etc/galera-probe', 'etc/systemd/system/multi-user.target.wants/galera-probe.service', 'etc/systemd/system/galera-probe.service.d', 'etc/default/galera-probe', 'usr/share/doc/galera-probe']) {
+      for (const p of [
+        'etc/galera-probe',
+        'etc/systemd/system/multi-user.target.wants/galera-probe.service',
+        'etc/systemd/system/galera-probe.service.d',
+        'etc/default/galera-probe',
+        'usr/share/doc/galera-probe',
+      ]) {
         let exists = true;
         try {
           lstatSync(join(o.merged, p));
@@ -485,4 +614,3 @@ installTest('Debian 12 (bookworm, debootstrap minbase)', BOOKWORM);
 // The Debian 13 root of the MariaDB 11.8 work, when this machine has one (it is another
 // suite's, so it is only ever read, through the overlay).
 if (existsSync(join(TRIXIE, 'var/lib/dpkg/status'))) installTest('Debian 13 (trixie)', TRIXIE);
-

@@ -16,7 +16,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIR = join(ROOT, 'examples', 'prometheus');
 const RULES = join(DIR, 'galera-probe.rules.yml');
 const TESTS = join(DIR, 'galera-probe.rules.test.yml');
-const ALERTS = ['GaleraSplitBrain', 'GaleraNoPrimary', 'GaleraNoWriter', 'GaleraNodeDown', 'GaleraNodeLagging', 'GaleraProbeErrors'];
+const ALERTS = [
+  'GaleraSplitBrain',
+  'GaleraNoPrimary',
+  'GaleraNoWriter',
+  'GaleraNodeDown',
+  'GaleraNodeLagging',
+  'GaleraProbeErrors',
+];
 
 function promtool(args: string[], cwd = DIR): { status: number | null; out: string } {
   const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 60_000 });
@@ -63,8 +70,14 @@ describe('the Prometheus rules', () => {
     const tests = readFileSync(TESTS, 'utf8');
     for (const alert of ALERTS) {
       const cases = tests.split('      - eval_time: ').filter((c) => c.includes(`alertname: ${alert}\n`));
-      expect(cases.some((c) => /exp_alerts: \[\]/.test(c)), `${alert} not firing`).toBe(true);
-      expect(cases.some((c) => /exp_alerts:\n\s+- exp_labels:/.test(c)), `${alert} firing`).toBe(true);
+      expect(
+        cases.some((c) => /exp_alerts: \[\]/.test(c)),
+        `${alert} not firing`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => /exp_alerts:\n\s+- exp_labels:/.test(c)),
+        `${alert} firing`,
+      ).toBe(true);
     }
   });
 
@@ -93,7 +106,9 @@ describe('the Prometheus rules', () => {
     expect(read.size).toBeGreaterThanOrEqual(10);
     // A gauge of a server variable is named in the source by the variable alone (`galera_probe_<variable>`).
     const named = (name: string): boolean =>
-      new RegExp(`['"\`]${name}['"\`{]`).test(written) || (name.startsWith('galera_probe_') && new RegExp(`['"\`]${name.slice('galera_probe_'.length)}['"\`]`).test(written));
+      new RegExp(`['"\`]${name}['"\`{]`).test(written) ||
+      (name.startsWith('galera_probe_') &&
+        new RegExp(`['"\`]${name.slice('galera_probe_'.length)}['"\`]`).test(written));
     for (const metric of read) expect(named(metric), metric).toBe(true);
   });
 });

@@ -13,7 +13,13 @@ export const T = ['127.0.0.1:3311', '127.0.0.1:3312', '127.0.0.1:3313'] as const
 export const member = (n: number) => ({ uuid: `g${n}`, name: `n${n}`, address: T[n - 1]! });
 
 /** Node n answered: Primary and Synced in the component of members `inView`, unless `over` says otherwise. */
-export function nodeResult(n: number, inView: number[] = [1, 2, 3], over: Partial<NodeInfo> = {}, healthy = true, reason = healthy ? 'synced' : 'not synced'): ProbeResult {
+export function nodeResult(
+  n: number,
+  inView: number[] = [1, 2, 3],
+  over: Partial<NodeInfo> = {},
+  healthy = true,
+  reason = healthy ? 'synced' : 'not synced',
+): ProbeResult {
   return {
     target: T[n - 1]!,
     healthy,
@@ -43,7 +49,13 @@ export function nodeResult(n: number, inView: number[] = [1, 2, 3], over: Partia
 
 /** Node n cut off: non-Primary, Initialized, size 1, its members SELECT refused with 1047. */
 export function nonPrimaryResult(n: number, lastCommitted = 100): ProbeResult {
-  const r = nodeResult(n, [n], { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized', lastCommitted }, false, 'non-Primary');
+  const r = nodeResult(
+    n,
+    [n],
+    { clusterStatus: 'non-Primary', localState: 0, localStateComment: 'Initialized', lastCommitted },
+    false,
+    'non-Primary',
+  );
   delete r.node!.members;
   r.node!.membersUnavailable = '1047 WSREP has not yet prepared node for application use';
   return r;
@@ -51,7 +63,14 @@ export function nonPrimaryResult(n: number, lastCommitted = 100): ProbeResult {
 
 /** Node n did not answer. */
 export function silentResult(n: number): ProbeResult {
-  return { target: T[n - 1]!, healthy: false, outcome: 'timeout', phase: 'greeting', reason: 'no greeting within 2000 ms', timings: { total: 2000 } };
+  return {
+    target: T[n - 1]!,
+    healthy: false,
+    outcome: 'timeout',
+    phase: 'greeting',
+    reason: 'no greeting within 2000 ms',
+    timings: { total: 2000 },
+  };
 }
 
 /** The judged cluster of these results, as probeCluster returns it. */
@@ -60,7 +79,11 @@ export function clusterOf(nodes: ProbeResult[]): ClusterResult {
 }
 
 /** A fake server's state: synced node `name`, in a component of `members` ([name, address] pairs). */
-export function syncedState(name: string, members: [string, string][], extra: Record<string, string> = {}): GaleraNodeState {
+export function syncedState(
+  name: string,
+  members: [string, string][],
+  extra: Record<string, string> = {},
+): GaleraNodeState {
   return {
     ...withState(
       SYNCED_NODE,

@@ -180,7 +180,15 @@ export class FakeConnection {
     r.skip(4 + 1 + 23);
     if (r.atEnd()) {
       // An SSLRequest: capabilities only.
-      return { capabilities, user: '', authResponse: Buffer.alloc(0), plugin: '', attrs: new Map(), raw: p.payload, sequenceId: p.sequenceId };
+      return {
+        capabilities,
+        user: '',
+        authResponse: Buffer.alloc(0),
+        plugin: '',
+        attrs: new Map(),
+        raw: p.payload,
+        sequenceId: p.sequenceId,
+      };
     }
     const user = r.nulString();
     const authResponse = Buffer.from(
@@ -257,7 +265,11 @@ export class FakeConnection {
    * The answer to the n-th command (from 0) starts at sequence id `replyId(n)`: 1, as MySQL and
    * MariaDB do, unless told otherwise (mysql2's server, for one, keeps counting across commands).
    */
-  async serveCommands(onQuery: (sql: string) => QueryReply, deprecateEof: boolean, replyId: (command: number) => number = () => 1): Promise<void> {
+  async serveCommands(
+    onQuery: (sql: string) => QueryReply,
+    deprecateEof: boolean,
+    replyId: (command: number) => number = () => 1,
+  ): Promise<void> {
     for (let n = 0; ; n++) {
       const p = await this.readPacket();
       if (!p) return;
@@ -284,7 +296,8 @@ export class FakeConnection {
   }
 }
 
-export type QueryReply = { rows: (string | null)[][]; columns?: string[] } | { errno: number; message: string } | 'silence';
+export type QueryReply =
+  { rows: (string | null)[][]; columns?: string[] } | { errno: number; message: string } | 'silence';
 
 export interface FakeServer {
   readonly host: string;
@@ -375,7 +388,11 @@ export const SYNCED_NODE: GaleraNodeState = {
   ],
 };
 
-export function withState(base: GaleraNodeState, status: Record<string, string>, variables: Record<string, string> = {}): GaleraNodeState {
+export function withState(
+  base: GaleraNodeState,
+  status: Record<string, string>,
+  variables: Record<string, string> = {},
+): GaleraNodeState {
   return { status: { ...base.status, ...status }, variables: { ...base.variables, ...variables } };
 }
 
@@ -390,15 +407,25 @@ export const NON_PRIMARY_NODE = withState(SYNCED_NODE, {
 /** Answers SHOW GLOBAL STATUS / VARIABLES ... WHERE Variable_name IN (...) from a state. */
 export function answerShow(state: GaleraNodeState, sql: string): QueryReply {
   if (/FROM mysql\.wsrep_cluster_members/i.test(sql)) {
-    if (Array.isArray(state.members)) return { columns: ['node_uuid', 'node_name', 'node_incoming_address'], rows: state.members };
+    if (Array.isArray(state.members))
+      return { columns: ['node_uuid', 'node_name', 'node_incoming_address'], rows: state.members };
     if (state.members) return state.members;
-    if (state.status['wsrep_cluster_status'] !== 'Primary') return { errno: 1047, message: 'WSREP has not yet prepared node for application use' };
+    if (state.status['wsrep_cluster_status'] !== 'Primary')
+      return { errno: 1047, message: 'WSREP has not yet prepared node for application use' };
     return { errno: 1146, message: "Table 'mysql.wsrep_cluster_members' doesn't exist" };
   }
   const wanted = new Set([...sql.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]));
-  const source = /SHOW GLOBAL STATUS/i.test(sql) ? state.status : /SHOW GLOBAL VARIABLES/i.test(sql) ? state.variables : undefined;
+  const source = /SHOW GLOBAL STATUS/i.test(sql)
+    ? state.status
+    : /SHOW GLOBAL VARIABLES/i.test(sql)
+      ? state.variables
+      : undefined;
   if (!source) return { errno: 1064, message: 'You have an error in your SQL syntax' };
-  return { rows: Object.entries(source).filter(([name]) => wanted.has(name)).map(([n, v]) => [n, v]) };
+  return {
+    rows: Object.entries(source)
+      .filter(([name]) => wanted.has(name))
+      .map(([n, v]) => [n, v]),
+  };
 }
 
 export interface NodeScriptOptions {
@@ -430,7 +457,10 @@ export interface NodeScriptOptions {
 export function serverProofInfo(hash: Buffer, scramble: Buffer, certificatePem: string | Buffer): Buffer {
   const der = new X509Certificate(certificatePem).raw;
   const digest = (...parts: Buffer[]): Buffer => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
-  return Buffer.concat([Buffer.from([0x01]), Buffer.from(digest(hash, scramble.subarray(0, 20), digest(der)).toString('hex').toUpperCase())]);
+  return Buffer.concat([
+    Buffer.from([0x01]),
+    Buffer.from(digest(hash, scramble.subarray(0, 20), digest(der)).toString('hex').toUpperCase()),
+  ]);
 }
 
 /** A well-behaved Galera node: greeting, (TLS,) auth, SHOW answers, COM_QUIT. */
@@ -463,7 +493,8 @@ export function galeraNode(state: GaleraNodeState, o: NodeScriptOptions = {}): S
       conn.socket.end();
       return;
     }
-    const proof = o.proofHash && secure && o.tls?.cert ? serverProofInfo(o.proofHash, nonce, o.tls.cert as Buffer) : undefined;
+    const proof =
+      o.proofHash && secure && o.tls?.cert ? serverProofInfo(o.proofHash, nonce, o.tls.cert as Buffer) : undefined;
     conn.ok(okSeq, 0x00, proof);
     await conn.serveCommands((sql) => answerShow(state, sql), deprecateEof, o.replyId);
   };

@@ -16,7 +16,11 @@ export async function settle(): Promise<void> {
  * Probes, then checks the server saw the connection close, no timer or socket handle of the
  * probe survives, and `secret` (the password) is nowhere in the result.
  */
-export async function probeLeavingNothing(server: { allClosed(): Promise<void> }, opts: ProbeOptions, secret?: string): Promise<ProbeResult> {
+export async function probeLeavingNothing(
+  server: { allClosed(): Promise<void> },
+  opts: ProbeOptions,
+  secret?: string,
+): Promise<ProbeResult> {
   const before = handleCounts();
   const result = await probe(opts);
   await server.allClosed();

@@ -61,7 +61,9 @@ export function get(port: number, path: string, o: GetOptions = {}): Promise<Rep
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }),
+        );
       },
     );
     req.setTimeout(o.timeoutMs ?? 15_000, () => req.destroy(new Error(`no answer within ${o.timeoutMs ?? 15_000} ms`)));
@@ -81,7 +83,10 @@ export function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export function serveProcesses(): { start: (args: string[], env?: NodeJS.ProcessEnv) => ServeProcess; tempDir: () => string } {
+export function serveProcesses(): {
+  start: (args: string[], env?: NodeJS.ProcessEnv) => ServeProcess;
+  tempDir: () => string;
+} {
   let children: ChildProcess[] = [];
   let dirs: string[] = [];
   afterEach(() => {
@@ -91,7 +96,10 @@ export function serveProcesses(): { start: (args: string[], env?: NodeJS.Process
     dirs = [];
   });
   const start = (args: string[], env: NodeJS.ProcessEnv = {}): ServeProcess => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--no-defaults', ...args], { env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--no-defaults', ...args], {
+      env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -119,7 +127,10 @@ export function serveProcesses(): { start: (args: string[], env?: NodeJS.Process
 /** Resolves with the exit code, or 'running' if the process has not exited within `ms`. */
 export async function exitWithin(p: ServeProcess, ms: number): Promise<number | null | 'running'> {
   let timer: NodeJS.Timeout | undefined;
-  const result = await Promise.race([p.exit, new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms)))]);
+  const result = await Promise.race([
+    p.exit,
+    new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms))),
+  ]);
   clearTimeout(timer);
   return result;
 }

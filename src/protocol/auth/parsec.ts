@@ -38,8 +38,12 @@ export interface ParsecExtSalt {
 
 /** Parses the ext-salt packet; every byte is the server's, so each is checked. */
 export function parseParsecExtSalt(data: Buffer): ParsecExtSalt {
-  if (data.length < 3) throw new ProtocolError(`parsec: the ext-salt packet has ${data.length} byte(s), expected at least 3`);
-  if (data[0] !== KDF_PBKDF2) throw new ProtocolError(`parsec: unknown key derivation 0x${data[0]!.toString(16).padStart(2, '0')} in the ext-salt (expected 'P', PBKDF2)`);
+  if (data.length < 3)
+    throw new ProtocolError(`parsec: the ext-salt packet has ${data.length} byte(s), expected at least 3`);
+  if (data[0] !== KDF_PBKDF2)
+    throw new ProtocolError(
+      `parsec: unknown key derivation 0x${data[0]!.toString(16).padStart(2, '0')} in the ext-salt (expected 'P', PBKDF2)`,
+    );
   const factor = data[1]!;
   if (factor > PARSEC_MAX_ITERATION_FACTOR) {
     throw new AuthUnsupportedError(
@@ -48,14 +52,17 @@ export function parseParsecExtSalt(data: Buffer): ParsecExtSalt {
     );
   }
   const salt = data.subarray(2);
-  if (salt.length > PARSEC_MAX_SALT_BYTES) throw new ProtocolError(`parsec: a salt of ${salt.length} bytes (limit ${PARSEC_MAX_SALT_BYTES})`);
+  if (salt.length > PARSEC_MAX_SALT_BYTES)
+    throw new ProtocolError(`parsec: a salt of ${salt.length} bytes (limit ${PARSEC_MAX_SALT_BYTES})`);
   return { factor, salt: Buffer.from(salt), raw: Buffer.from(data) };
 }
 
 /** PBKDF2-SHA512(password, salt, 1024 << factor, 32), on libuv's thread pool (the event loop stays free). */
 export function parsecSeed(password: Buffer, ext: ParsecExtSalt): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    pbkdf2(password, ext.salt, 1024 << ext.factor, KEY_BYTES, 'sha512', (err, key) => (err ? reject(err) : resolve(key)));
+    pbkdf2(password, ext.salt, 1024 << ext.factor, KEY_BYTES, 'sha512', (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -70,7 +77,11 @@ export function parsecPublicKey(seed: Buffer): Buffer {
 }
 
 /** client nonce ‖ Ed25519(seed) signature of (server scramble ‖ client nonce): 96 bytes. */
-export function parsecResponse(seed: Buffer, serverScramble: Buffer, clientNonce: Buffer = randomBytes(PARSEC_NONCE_BYTES)): Buffer {
+export function parsecResponse(
+  seed: Buffer,
+  serverScramble: Buffer,
+  clientNonce: Buffer = randomBytes(PARSEC_NONCE_BYTES),
+): Buffer {
   const signature = sign(null, Buffer.concat([serverScramble, clientNonce]), privateKey(seed));
   return Buffer.concat([clientNonce, signature]);
 }

@@ -94,9 +94,13 @@ function cachingSha2(): AuthPlugin {
         // 0x01 + the PEM public key the client asked for: whatever is wrong with it is the server's doing.
         keyRequested = false;
         const key = parseRsaPublicKey(data);
-        if (!key) throw new ProtocolError('caching_sha2_password: the public key the server sent is not a PEM RSA public key');
+        if (!key)
+          throw new ProtocolError('caching_sha2_password: the public key the server sent is not a PEM RSA public key');
         const sent = rsaEncryptPassword(ctx.password, nonce, key);
-        if (!sent) throw new ProtocolError('caching_sha2_password: the public key the server sent is too small for the password');
+        if (!sent)
+          throw new ProtocolError(
+            'caching_sha2_password: the public key the server sent is too small for the password',
+          );
         return { send: sent };
       }
       if (data.length === 1 && data[0] === CACHING_SHA2_FAST_AUTH_OK) return { wait: true };
@@ -107,14 +111,21 @@ function cachingSha2(): AuthPlugin {
         }
         if (ctx.serverPublicKey !== undefined) {
           const sent = rsaEncryptPassword(ctx.password, nonce, ctx.serverPublicKey);
-          if (!sent) throw new AuthUnsupportedError('caching_sha2_password: the server public key given is too small for the password', 'caching_sha2_password');
+          if (!sent)
+            throw new AuthUnsupportedError(
+              'caching_sha2_password: the server public key given is too small for the password',
+              'caching_sha2_password',
+            );
           return { send: sent };
         }
         if (!ctx.getServerPublicKey) throw withheld('caching_sha2_password', ctx);
         keyRequested = true;
         return { send: Buffer.from([CACHING_SHA2_REQUEST_PUBLIC_KEY]) };
       }
-      throw new AuthUnsupportedError('caching_sha2_password: unexpected message from the server', 'caching_sha2_password');
+      throw new AuthUnsupportedError(
+        'caching_sha2_password: unexpected message from the server',
+        'caching_sha2_password',
+      );
     },
   };
 }
@@ -148,11 +159,15 @@ function parsec(): AuthPlugin {
     switchOnly: true,
     rawData: true,
     initial(nonce) {
-      if (nonce.length !== PARSEC_NONCE_BYTES) throw new ProtocolError(`parsec: the server's scramble has ${nonce.length} bytes, expected ${PARSEC_NONCE_BYTES}`);
+      if (nonce.length !== PARSEC_NONCE_BYTES)
+        throw new ProtocolError(
+          `parsec: the server's scramble has ${nonce.length} bytes, expected ${PARSEC_NONCE_BYTES}`,
+        );
       return Buffer.alloc(0);
     },
     async more(data, nonce, ctx) {
-      if (answered) throw new ProtocolError('parsec: unexpected extra auth data after the signature', 'UNEXPECTED_PACKET');
+      if (answered)
+        throw new ProtocolError('parsec: unexpected extra auth data after the signature', 'UNEXPECTED_PACKET');
       answered = true;
       const ext = parseParsecExtSalt(data);
       const seed = await parsecSeed(ctx.password, ext);

@@ -54,7 +54,8 @@ export class ClusterView {
   async current(): Promise<ClusterResult> {
     const last = this.#last;
     // Under load every check's result is fresh and unchanged: no promise per target.
-    if (last && this.#o.targets.every((t, i) => this.#o.checks.get(t)!.cachedResult() === last.results[i])) return last.view;
+    if (last && this.#o.targets.every((t, i) => this.#o.checks.get(t)!.cachedResult() === last.results[i]))
+      return last.view;
     const started = this.#now();
     const answers = await Promise.all(this.#o.targets.map((t) => this.#o.checks.get(t)!.answer()));
     return this.#judged(
@@ -67,11 +68,21 @@ export class ClusterView {
   #judged(results: ProbeResult[], started: number): ClusterResult {
     const last = this.#last;
     if (last && last.results.every((r, i) => r === results[i])) return last.view;
-    const view = clusterResult(judgeCluster(results, { expectSize: this.#o.expectSize }), results, this.#now() - started);
+    const view = clusterResult(
+      judgeCluster(results, { expectSize: this.#o.expectSize }),
+      results,
+      this.#now() - started,
+    );
     this.#last = { results, view };
     if (view.writer === this.#o.self) this.#writerSince ??= this.#now();
     else this.#writerSince = undefined;
-    if (!last || last.view.verdict !== view.verdict || last.view.writer !== view.writer || last.view.reason !== view.reason) this.#o.onChange?.(view, last?.view);
+    if (
+      !last ||
+      last.view.verdict !== view.verdict ||
+      last.view.writer !== view.writer ||
+      last.view.reason !== view.reason
+    )
+      this.#o.onChange?.(view, last?.view);
     return view;
   }
 
@@ -136,21 +147,54 @@ export class ClusterView {
     for (const [i, target] of this.#o.targets.entries()) {
       const r = results[i];
       const answered = r !== undefined && (r.outcome === 'healthy' || r.outcome === 'unhealthy');
-      out.add('galera_probe_up', 'gauge', 'Whether the target answered its last probe (healthy or not): 1, else 0.', { target }, answered ? 1 : 0);
-      out.add('galera_probe_target_healthy', 'gauge', "The target's own verdict in its last probe: 1 healthy, 0 otherwise.", { target }, r?.healthy ? 1 : 0);
+      out.add(
+        'galera_probe_up',
+        'gauge',
+        'Whether the target answered its last probe (healthy or not): 1, else 0.',
+        { target },
+        answered ? 1 : 0,
+      );
+      out.add(
+        'galera_probe_target_healthy',
+        'gauge',
+        "The target's own verdict in its last probe: 1 healthy, 0 otherwise.",
+        { target },
+        r?.healthy ? 1 : 0,
+      );
       if (r) nodeGauges(out, r, { target });
     }
     if (results.every((r) => r !== undefined)) {
       // The judgement of these very results when the view has one; judged here otherwise.
       const last = this.#last;
-      const view = last && last.results.every((r, i) => r === results[i]) ? last.view : judgeCluster(results as ProbeResult[], { expectSize: this.#o.expectSize });
+      const view =
+        last && last.results.every((r, i) => r === results[i])
+          ? last.view
+          : judgeCluster(results as ProbeResult[], { expectSize: this.#o.expectSize });
       for (const verdict of CLUSTER_VERDICTS) {
-        out.add('galera_probe_cluster_verdict', 'gauge', 'The cluster verdict: 1 for the current one.', { verdict }, view.verdict === verdict ? 1 : 0);
+        out.add(
+          'galera_probe_cluster_verdict',
+          'gauge',
+          'The cluster verdict: 1 for the current one.',
+          { verdict },
+          view.verdict === verdict ? 1 : 0,
+        );
       }
       for (const target of this.#o.targets) {
-        out.add('galera_probe_writer', 'gauge', 'The elected writer: 1 for it, 0 for the others.', { target }, view.writer === target ? 1 : 0);
+        out.add(
+          'galera_probe_writer',
+          'gauge',
+          'The elected writer: 1 for it, 0 for the others.',
+          { target },
+          view.writer === target ? 1 : 0,
+        );
       }
-      out.add('galera_probe_primary_components', 'gauge', 'Primary components seen among the targets (more than 1 is a split brain).', {}, view.components.filter((c) => c.primary).length);
+      out.add(
+        'galera_probe_primary_components',
+        'gauge',
+        'Primary components seen among the targets (more than 1 is a split brain).',
+        {},
+        view.components.filter((c) => c.primary).length,
+      );
     }
     return out;
   }

@@ -13,7 +13,9 @@ export function clusterRoutes(view: ClusterView): Record<(typeof CLUSTER_PATHS)[
     '/writer': async (req, query) => {
       const { ok, line, view: v } = await view.writer();
       const status = ok ? 200 : 503;
-      return wantsJson(req, query) ? jsonAnswer(status, { writer: ok, reason: line, elected: v.writer, verdict: v.verdict }) : textAnswer(status, line);
+      return wantsJson(req, query)
+        ? jsonAnswer(status, { writer: ok, reason: line, elected: v.writer, verdict: v.verdict })
+        : textAnswer(status, line);
     },
     '/cluster': async (req, query) => {
       const { ok, line, view: v } = await view.cluster();

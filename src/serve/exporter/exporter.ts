@@ -68,7 +68,11 @@ const refuse = (status: number, line: string): ExporterAnswer => textAnswer(stat
  * (half the header when the offset would eat it all), never more than `timeoutMs`. Without the
  * header, `timeoutMs`. Undefined for a header that is not a positive number of seconds.
  */
-export function probeBudgetMs(header: string | string[] | undefined, timeoutMs: number, offsetMs: number): number | undefined {
+export function probeBudgetMs(
+  header: string | string[] | undefined,
+  timeoutMs: number,
+  offsetMs: number,
+): number | undefined {
   if (header === undefined) return timeoutMs;
   if (Array.isArray(header) || !/^\s*\d{1,6}(\.\d{1,9})?\s*$/.test(header)) return undefined;
   const scrapeMs = Number(header) * 1000;
@@ -89,7 +93,8 @@ export class Exporter {
 
   constructor(options: ExporterOptions) {
     for (const key of ['timeoutMs', 'timeoutOffsetMs', 'cacheMs', 'maxAgeMs'] as const) {
-      if (!Number.isFinite(options[key]) || options[key] < 0) throw new TypeError(`${key} must be a non-negative number of milliseconds`);
+      if (!Number.isFinite(options[key]) || options[key] < 0)
+        throw new TypeError(`${key} must be a non-negative number of milliseconds`);
     }
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
@@ -167,7 +172,13 @@ export class Exporter {
     const out = new PromText();
     if (answer?.kind === 'result') {
       probeGauges(out, answer.result);
-      out.add('galera_probe_result_age_seconds', 'gauge', 'Age of the result shown (results younger than --cache are reused).', {}, answer.ageMs / 1000);
+      out.add(
+        'galera_probe_result_age_seconds',
+        'gauge',
+        'Age of the result shown (results younger than --cache are reused).',
+        {},
+        answer.ageMs / 1000,
+      );
     } else {
       // No result in time: the probe in flight outlived this scrape.
       out.add('probe_success', 'gauge', 'Whether the node should get traffic: 1 healthy, 0 otherwise.', {}, 0);
@@ -189,7 +200,9 @@ export class Exporter {
         cacheMs: this.#options.cacheMs,
         maxAgeMs: this.#options.maxAgeMs,
         waitMs: this.#options.timeoutMs + 1000,
-        ...(this.#options.onChange ? { onChange: (c: VerdictChange) => this.#options.onChange?.(target.key, module, c) } : {}),
+        ...(this.#options.onChange
+          ? { onChange: (c: VerdictChange) => this.#options.onChange?.(target.key, module, c) }
+          : {}),
         now: this.#now,
       }),
     };
@@ -240,13 +253,19 @@ export class Exporter {
     const waited = this.#now() - started;
     if (!granted) {
       const aborted = signal.aborted;
-      const reason = aborted ? 'the exporter is shutting down' : `no probe slot came free within ${Math.round(slotWaitMs)} ms (--max-concurrent-probes)`;
+      const reason = aborted
+        ? 'the exporter is shutting down'
+        : `no probe slot came free within ${Math.round(slotWaitMs)} ms (--max-concurrent-probes)`;
       return {
         target: entry.target.key,
         healthy: false,
         outcome: aborted ? 'aborted' : 'timeout',
         reason,
-        error: { code: aborted ? 'ABORTED' : 'TIMEOUT', message: reason, ...(aborted ? {} : { limitMs: Math.round(slotWaitMs) }) },
+        error: {
+          code: aborted ? 'ABORTED' : 'TIMEOUT',
+          message: reason,
+          ...(aborted ? {} : { limitMs: Math.round(slotWaitMs) }),
+        },
         timings: { total: Math.round(waited) },
       };
     }
@@ -254,7 +273,13 @@ export class Exporter {
       const run = this.#options.probe ?? runProbe;
       // The request's target replaces serve's own (a unix socket included).
       const { socketPath: _own, ...options } = base;
-      return await run({ ...options, host: entry.target.host, port: entry.target.port, timeout: Math.max(1, budgetMs - waited), signal });
+      return await run({
+        ...options,
+        host: entry.target.host,
+        port: entry.target.port,
+        timeout: Math.max(1, budgetMs - waited),
+        signal,
+      });
     } finally {
       this.#slots.release(lane);
     }
@@ -262,12 +287,36 @@ export class Exporter {
 
   /** The exporter's own state, in Prometheus text. */
   metrics(out: PromText = new PromText()): PromText {
-    out.add('galera_probe_exporter_targets', 'gauge', 'Targets (with their auth module) the exporter remembers.', {}, this.#entries.size);
+    out.add(
+      'galera_probe_exporter_targets',
+      'gauge',
+      'Targets (with their auth module) the exporter remembers.',
+      {},
+      this.#entries.size,
+    );
     out.add('galera_probe_exporter_probes_running', 'gauge', 'Probes running now.', {}, this.#slots.inUse);
-    out.add('galera_probe_exporter_probes_waiting', 'gauge', 'Probes waiting for a slot (--max-concurrent-probes).', {}, this.#slots.waiting);
-    out.add('galera_probe_exporter_probe_slots', 'gauge', 'Probes that may run at once (--max-concurrent-probes).', {}, this.#slots.max);
+    out.add(
+      'galera_probe_exporter_probes_waiting',
+      'gauge',
+      'Probes waiting for a slot (--max-concurrent-probes).',
+      {},
+      this.#slots.waiting,
+    );
+    out.add(
+      'galera_probe_exporter_probe_slots',
+      'gauge',
+      'Probes that may run at once (--max-concurrent-probes).',
+      {},
+      this.#slots.max,
+    );
     for (const [code, count] of [...this.#answers].sort((a, b) => a[0] - b[0])) {
-      out.add('galera_probe_exporter_requests_total', 'counter', '/probe requests answered, by HTTP status.', { code: String(code) }, count);
+      out.add(
+        'galera_probe_exporter_requests_total',
+        'counter',
+        '/probe requests answered, by HTTP status.',
+        { code: String(code) },
+        count,
+      );
     }
     return out;
   }

@@ -34,7 +34,10 @@ export class HostAllowList {
   constructor(names: Iterable<string>) {
     const list = [...names].map((n) => n.toLowerCase().replace(/\.$/, ''));
     for (const n of list) {
-      if (!/^[a-z0-9_.*?-]{1,253}$/.test(n) || n.split('.').some((l) => l === '')) throw new HostCheckError(`--allow-host ${JSON.stringify(n)}: expected a host name or a glob such as *.example.com`);
+      if (!/^[a-z0-9_.*?-]{1,253}$/.test(n) || n.split('.').some((l) => l === ''))
+        throw new HostCheckError(
+          `--allow-host ${JSON.stringify(n)}: expected a host name or a glob such as *.example.com`,
+        );
     }
     this.#any = list.includes('*');
     this.#names = list.map((n) => n.split('.'));

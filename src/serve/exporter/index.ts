@@ -6,5 +6,17 @@ export { Exporter, probeBudgetMs, type ExporterAnswer, type ExporterOptions } fr
 export { EXPORTER_PATHS, exporterService, type ExporterService, type ExporterServiceOptions } from './service.js';
 export { HostAllowList, HostCheckError, hostOfHeader } from './host-check.js';
 export { Slots } from './slots.js';
-export { parsePattern, parseTargetAddress, TargetPolicy, TargetPolicyError, type TargetAddress } from './target-policy.js';
-export { parseTargetsFile, readTargetsFile, serviceDiscovery, TargetsFileError, type TargetEntry } from './targets-file.js';
+export {
+  parsePattern,
+  parseTargetAddress,
+  TargetPolicy,
+  TargetPolicyError,
+  type TargetAddress,
+} from './target-policy.js';
+export {
+  parseTargetsFile,
+  readTargetsFile,
+  serviceDiscovery,
+  TargetsFileError,
+  type TargetEntry,
+} from './targets-file.js';

@@ -40,8 +40,14 @@ export function exporterService(options: ExporterServiceOptions): ExporterServic
   const read = (): { entries: TargetEntry[]; policy: TargetPolicy } => {
     const entries = targetsFile === undefined ? [] : readTargetsFile(targetsFile);
     const unknown = entries.find((e) => e.authModule !== undefined && !options.authModules?.has(e.authModule));
-    if (unknown) throw new TargetsFileError(`${targetsFile}: auth_module of ${unknown.target} has no [client.${unknown.authModule}] group in the option files`);
-    return { entries, policy: new TargetPolicy({ exact: [...entries.map((e) => e.target), ...(extraExact ?? [])], patterns }) };
+    if (unknown)
+      throw new TargetsFileError(
+        `${targetsFile}: auth_module of ${unknown.target} has no [client.${unknown.authModule}] group in the option files`,
+      );
+    return {
+      entries,
+      policy: new TargetPolicy({ exact: [...entries.map((e) => e.target), ...(extraExact ?? [])], patterns }),
+    };
   };
   const first = read();
   let entries = first.entries;
@@ -54,14 +60,18 @@ export function exporterService(options: ExporterServiceOptions): ExporterServic
       exporter.setPolicy(next.policy);
       return { ok: true, line: `SIGHUP: ${targetsFile} re-read: ${entries.length} targets` };
     } catch (err) {
-      if (err instanceof TargetsFileError || err instanceof TargetPolicyError) return { ok: false, line: `SIGHUP: keeping the previous ${entries.length} targets: ${err.message}` };
+      if (err instanceof TargetsFileError || err instanceof TargetPolicyError)
+        return { ok: false, line: `SIGHUP: keeping the previous ${entries.length} targets: ${err.message}` };
       throw err;
     }
   };
   return {
     exporter,
     routes: {
-      '/probe': (req, query) => (hosts.allows(req.headers.host) ? exporter.probe(query, req.headers['x-prometheus-scrape-timeout-seconds']) : misdirected),
+      '/probe': (req, query) =>
+        hosts.allows(req.headers.host)
+          ? exporter.probe(query, req.headers['x-prometheus-scrape-timeout-seconds'])
+          : misdirected,
       '/targets': (req) => (hosts.allows(req.headers.host) ? jsonAnswer(200, serviceDiscovery(entries)) : misdirected),
     },
     reload,

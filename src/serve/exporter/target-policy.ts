@@ -67,7 +67,8 @@ export function parseTargetAddress(text: string): TargetAddress {
     if (ipVersion(host) !== 6) throw new TargetPolicyError('target: invalid IPv6 address');
   } else {
     const colon = text.indexOf(':');
-    if (colon !== text.lastIndexOf(':')) throw new TargetPolicyError('target: an IPv6 address goes in brackets: [v6]:port');
+    if (colon !== text.lastIndexOf(':'))
+      throw new TargetPolicyError('target: an IPv6 address goes in brackets: [v6]:port');
     host = colon < 0 ? text : text.slice(0, colon);
     portText = colon < 0 ? undefined : text.slice(colon + 1);
   }
@@ -148,7 +149,10 @@ function parsePorts(text: string, pattern: string): PortRange {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
   const from = m ? parsePort(m[1]!) : undefined;
   const to = m ? (m[2] === undefined ? from : parsePort(m[2])) : undefined;
-  if (from === undefined || to === undefined || to < from) throw new TargetPolicyError(`--allow-target ${JSON.stringify(pattern)}: expected a port, a range such as 3306-3309, or *`);
+  if (from === undefined || to === undefined || to < from)
+    throw new TargetPolicyError(
+      `--allow-target ${JSON.stringify(pattern)}: expected a port, a range such as 3306-3309, or *`,
+    );
   return { from, to };
 }
 
@@ -166,7 +170,11 @@ export function parsePattern(text: string): Pattern {
   };
   const bracketed = /^\[([^\]]+)\]:(.+)$/.exec(text);
   const colon = text.lastIndexOf(':');
-  const [hostPart, portPart] = bracketed ? [bracketed[1]!, bracketed[2]!] : colon < 0 ? bad('a port is required, e.g. host:3306 or host:*') : [text.slice(0, colon), text.slice(colon + 1)];
+  const [hostPart, portPart] = bracketed
+    ? [bracketed[1]!, bracketed[2]!]
+    : colon < 0
+      ? bad('a port is required, e.g. host:3306 or host:*')
+      : [text.slice(0, colon), text.slice(colon + 1)];
   const ports = parsePorts(portPart, text);
   const cidr = /^(.+)\/(\d{1,3})$/.exec(hostPart);
   if (cidr || bracketed) {
@@ -181,13 +189,17 @@ export function parsePattern(text: string): Pattern {
     return { kind: 'cidr', family: version === 4 ? 4 : 6, list, ports, text, every: prefix === 0 };
   }
   const host = hostPart.toLowerCase();
-  if (host === '' || host.length > 253 || !/^[a-z0-9_.*?-]+$/.test(host)) bad('expected a host glob (letters, digits, . - _ * ?), a CIDR, or [IPv6 CIDR]');
+  if (host === '' || host.length > 253 || !/^[a-z0-9_.*?-]+$/.test(host))
+    bad('expected a host glob (letters, digits, . - _ * ?), a CIDR, or [IPv6 CIDR]');
   const labels = host.split('.');
   if (labels.some((l) => l === '')) bad('a host glob has no empty labels');
   // Digits and wildcards only, with a digit or four labels: an IPv4 address pattern.
   const numeric = labels.every((l) => /^[0-9*?]+$/.test(l));
   const family = numeric && (labels.length === 4 || /\d/.test(host)) ? 4 : 0;
-  if (family === 4 && labels.length !== 4) bad(`looks like an IPv4 address pattern but has ${labels.length} labels: write four labels (10.0.*.*) or a CIDR (10.0.0.0/16)`);
+  if (family === 4 && labels.length !== 4)
+    bad(
+      `looks like an IPv4 address pattern but has ${labels.length} labels: write four labels (10.0.*.*) or a CIDR (10.0.0.0/16)`,
+    );
   return { kind: 'glob', family, labels, ports, text, every: labels.every((l) => /^\*+$/.test(l)) };
 }
 
@@ -195,7 +207,9 @@ export function parsePattern(text: string): Pattern {
 function everything(p: Pattern): string {
   if (p.kind === 'cidr') return p.text.startsWith('[') ? 'every IPv6 address' : 'every IPv4 address';
   if (p.family === 4) return 'every IPv4 address';
-  return p.labels.length === 1 ? 'every single-label host name (resolved with the search domains)' : `every host name of ${p.labels.length} labels`;
+  return p.labels.length === 1
+    ? 'every single-label host name (resolved with the search domains)'
+    : `every host name of ${p.labels.length} labels`;
 }
 
 export interface TargetPolicyInit {
@@ -207,31 +221,37 @@ export interface TargetPolicyInit {
 
 /** The allow list. Built once (and rebuilt on reload); `allows` does no I/O. */
 export class TargetPolicy {
-  private readonly exact = new Set<string>();
-  private readonly patterns: Pattern[] = [];
+  readonly #exact = new Set<string>();
+  readonly #patterns: Pattern[] = [];
 
   /** Throws TargetPolicyError for a malformed exact target or pattern. */
   constructor(init: TargetPolicyInit = {}) {
-    for (const t of init.exact ?? []) this.exact.add(parseTargetAddress(t).key);
-    for (const p of init.patterns ?? []) this.patterns.push(parsePattern(p));
+    for (const t of init.exact ?? []) this.#exact.add(parseTargetAddress(t).key);
+    for (const p of init.patterns ?? []) this.#patterns.push(parsePattern(p));
   }
 
   /** Start-up warnings: patterns that allow every address or every name of their kind. */
   get warnings(): string[] {
-    return this.patterns.filter((p) => p.every).map((p) => `warning: --allow-target ${JSON.stringify(p.text)} allows ${everything(p)}${p.ports.from === 1 && p.ports.to === 65535 ? ' on every port' : ''}: anyone who reaches /probe may make this exporter connect there`);
+    return this.#patterns
+      .filter((p) => p.every)
+      .map(
+        (p) =>
+          `warning: --allow-target ${JSON.stringify(p.text)} allows ${everything(p)}${p.ports.from === 1 && p.ports.to === 65535 ? ' on every port' : ''}: anyone who reaches /probe may make this exporter connect there`,
+      );
   }
 
   /** Exact targets and patterns in all. */
   get size(): number {
-    return this.exact.size + this.patterns.length;
+    return this.#exact.size + this.#patterns.length;
   }
 
   allows(target: TargetAddress): boolean {
-    if (this.exact.has(target.key)) return true;
-    for (const p of this.patterns) {
+    if (this.#exact.has(target.key)) return true;
+    for (const p of this.#patterns) {
       if (target.port < p.ports.from || target.port > p.ports.to) continue;
       if (p.kind === 'glob' && target.ip === p.family && labelsMatch(p.labels, target.host)) return true;
-      if (p.kind === 'cidr' && target.ip === p.family && p.list.check(target.host, target.ip === 4 ? 'ipv4' : 'ipv6')) return true;
+      if (p.kind === 'cidr' && target.ip === p.family && p.list.check(target.host, target.ip === 4 ? 'ipv4' : 'ipv6'))
+        return true;
     }
     return false;
   }

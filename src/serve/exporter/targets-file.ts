@@ -90,7 +90,8 @@ export function parseTargetsFile(text: string, file: string): TargetEntry[] {
     try {
       target = parseTargetAddress(first).key;
     } catch (err) {
-      if (err instanceof TargetPolicyError) return fail('the first word must be a target: host:port, host or [ipv6]:port');
+      if (err instanceof TargetPolicyError)
+        return fail('the first word must be a target: host:port, host or [ipv6]:port');
       throw err;
     }
     const entry: TargetEntry = { target, labels: {} };
@@ -125,11 +126,16 @@ export function parseTargetsFile(text: string, file: string): TargetEntry[] {
 }
 
 export function readTargetsFile(file: string): TargetEntry[] {
-  return parseTargetsFile(readTextFile(file, MAX_FILE_BYTES, (e) => new TargetsFileError(e.message)), file);
+  return parseTargetsFile(
+    readTextFile(file, MAX_FILE_BYTES, (e) => new TargetsFileError(e.message)),
+    file,
+  );
 }
 
 /** Prometheus HTTP service discovery: one group per target, with its labels. */
-export function serviceDiscovery(entries: readonly TargetEntry[]): { targets: string[]; labels: Record<string, string> }[] {
+export function serviceDiscovery(
+  entries: readonly TargetEntry[],
+): { targets: string[]; labels: Record<string, string> }[] {
   return entries.map((e) => ({
     targets: [e.target],
     labels: {

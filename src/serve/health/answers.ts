@@ -21,10 +21,17 @@ export function liveness(answer: Answer): { live: boolean; line: string } {
   if (answer.kind === 'maintenance') return { live: true, line: 'live: maintenance (not checked)' };
   if (answer.kind === 'none') return { live: false, line: `not live: ${answer.reason}` };
   const r = answer.result;
-  if (r.outcome !== 'healthy' && r.outcome !== 'unhealthy') return { live: false, line: `not live: ${readinessLine(answer)}` };
+  if (r.outcome !== 'healthy' && r.outcome !== 'unhealthy')
+    return { live: false, line: `not live: ${readinessLine(answer)}` };
   const status = r.node?.clusterStatus;
   if (status !== undefined && status !== 'Primary') return { live: false, line: `not live: ${r.reason}` };
-  return { live: true, line: status === undefined ? 'live' : `live: ${status}${r.node?.localStateComment ? `, ${r.node.localStateComment}` : ''}` };
+  return {
+    live: true,
+    line:
+      status === undefined
+        ? 'live'
+        : `live: ${status}${r.node?.localStateComment ? `, ${r.node.localStateComment}` : ''}`,
+  };
 }
 
 /** The answer as the JSON body of /health and /live. */
@@ -37,6 +44,14 @@ export function answerJson(answer: Answer): Record<string, unknown> {
 /** A check's answer as a probe result a judgement can read (maintenance and no answer in time as unhealthy and timeout). */
 export function resultOf(target: string, answer: Answer): ProbeResult {
   if (answer.kind === 'result') return answer.result;
-  if (answer.kind === 'maintenance') return { target, healthy: false, outcome: 'unhealthy', reason: 'maintenance', timings: { total: 0 } };
-  return { target, healthy: false, outcome: 'timeout', reason: answer.reason, error: { code: 'TIMEOUT', message: answer.reason }, timings: { total: 0 } };
+  if (answer.kind === 'maintenance')
+    return { target, healthy: false, outcome: 'unhealthy', reason: 'maintenance', timings: { total: 0 } };
+  return {
+    target,
+    healthy: false,
+    outcome: 'timeout',
+    reason: answer.reason,
+    error: { code: 'TIMEOUT', message: answer.reason },
+    timings: { total: 0 },
+  };
 }

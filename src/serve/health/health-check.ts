@@ -83,7 +83,8 @@ export class HealthCheck {
 
   constructor(options: HealthCheckOptions) {
     for (const key of ['cacheMs', 'waitMs', 'maxAgeMs'] as const) {
-      if (!Number.isFinite(options[key]) || options[key] < 0) throw new TypeError(`${key} must be a non-negative number of milliseconds`);
+      if (!Number.isFinite(options[key]) || options[key] < 0)
+        throw new TypeError(`${key} must be a non-negative number of milliseconds`);
     }
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
@@ -154,8 +155,14 @@ export class HealthCheck {
       }),
     ]);
     clearTimeout(timer);
-    if (waited && serves(waited, budget)) return { kind: 'result', result: waited.result, ageMs: Math.max(0, this.#now() - waited.at) };
-    return this.#fallback(waited ? 'the probe in flight had a shorter budget' : `no answer from the probe within ${Math.round(this.#options.waitMs)} ms`, budget);
+    if (waited && serves(waited, budget))
+      return { kind: 'result', result: waited.result, ageMs: Math.max(0, this.#now() - waited.at) };
+    return this.#fallback(
+      waited
+        ? 'the probe in flight had a shorter budget'
+        : `no answer from the probe within ${Math.round(this.#options.waitMs)} ms`,
+      budget,
+    );
   }
 
   /** Whether a probe is running now. */
@@ -187,7 +194,12 @@ export class HealthCheck {
           // A failure within a shorter budget answers its own requests, but does not replace a
           // result of a longer one that is still young enough to serve (nor change the verdict).
           const last = this.#last;
-          if (!last || result.healthy || stored.budgetMs >= last.budgetMs || stored.at - last.at > this.#options.maxAgeMs) {
+          if (
+            !last ||
+            result.healthy ||
+            stored.budgetMs >= last.budgetMs ||
+            stored.at - last.at > this.#options.maxAgeMs
+          ) {
             this.#last = stored;
             this.#note(result.healthy ? 'healthy' : 'unhealthy', result.reason, result);
           }
@@ -219,4 +231,3 @@ export class HealthCheck {
     await Promise.all(this.#runs.map((r) => r.promise.catch(() => undefined)));
   }
 }
-

@@ -4,7 +4,17 @@
  * `/metrics`, on the HTTP server of ../http beside the routes other features add.
  */
 import type { Server } from 'node:http';
-import { createHttpServer, jsonAnswer, PROM_TYPE, type HttpServerOptions, type Route, type RouteAnswer, shutdownHttpServer, textAnswer, wantsJson } from '../http/index.js';
+import {
+  createHttpServer,
+  jsonAnswer,
+  PROM_TYPE,
+  type HttpServerOptions,
+  type Route,
+  type RouteAnswer,
+  shutdownHttpServer,
+  textAnswer,
+  wantsJson,
+} from '../http/index.js';
 import { answerJson, liveness, readinessLine } from './answers.js';
 import type { HealthCheck } from './health-check.js';
 import { Metrics } from './metrics.js';
@@ -31,7 +41,10 @@ function readiness(check: HealthCheck, refuse: HealthServerOptions['refuse']): R
     const refusal = ok && refuse ? await refuse() : undefined;
     const status = ok && refusal === undefined ? 200 : 503;
     if (!wantsJson(req, query)) return textAnswer(status, refusal ?? readinessLine(answer));
-    return jsonAnswer(status, refusal === undefined ? answerJson(answer) : { ...answerJson(answer), healthy: false, reason: refusal });
+    return jsonAnswer(
+      status,
+      refusal === undefined ? answerJson(answer) : { ...answerJson(answer), healthy: false, reason: refusal },
+    );
   };
 }
 
@@ -40,7 +53,9 @@ function live(check: HealthCheck): Route {
     const answer = await check.answer();
     const { live, line } = liveness(answer);
     const status = live ? 200 : 503;
-    return wantsJson(req, query) ? jsonAnswer(status, { live, liveness: line, ...answerJson(answer) }) : textAnswer(status, line);
+    return wantsJson(req, query)
+      ? jsonAnswer(status, { live, liveness: line, ...answerJson(answer) })
+      : textAnswer(status, line);
   };
 }
 
@@ -50,11 +65,21 @@ function live(check: HealthCheck): Route {
  */
 export function createHealthServer(check: HealthCheck | undefined, options: HealthServerOptions = {}): Server {
   const metrics = check?.metrics ?? new Metrics();
-  const metricsRoute: Route = (): RouteAnswer => ({ status: 200, contentType: PROM_TYPE, body: (check ? metrics.render() : '') + (options.metricsExtra?.() ?? '') });
+  const metricsRoute: Route = (): RouteAnswer => ({
+    status: 200,
+    contentType: PROM_TYPE,
+    body: (check ? metrics.render() : '') + (options.metricsExtra?.() ?? ''),
+  });
   const ready = check ? readiness(check, options.refuse) : undefined;
-  const own: Record<string, Route> = check ? { '/': ready!, '/health': ready!, '/ready': ready!, '/live': live(check), '/metrics': metricsRoute } : { '/metrics': metricsRoute };
+  const own: Record<string, Route> = check
+    ? { '/': ready!, '/health': ready!, '/ready': ready!, '/live': live(check), '/metrics': metricsRoute }
+    : { '/metrics': metricsRoute };
   const { routes, metricsExtra: _m, refuse: _r, ...http } = options;
-  return createHttpServer({ ...http, routes: { ...own, ...routes }, onAnswer: (status) => metrics.recordAnswer(status) });
+  return createHttpServer({
+    ...http,
+    routes: { ...own, ...routes },
+    onAnswer: (status) => metrics.recordAnswer(status),
+  });
 }
 
 /**
@@ -62,7 +87,11 @@ export function createHealthServer(check: HealthCheck | undefined, options: Heal
  * in flight answered (each is bounded by the check's wait), then the check closed. Anything
  * still open after `limitMs` is cut.
  */
-export async function shutdownHealthServer(server: Server, check: HealthCheck | undefined, limitMs: number): Promise<void> {
+export async function shutdownHealthServer(
+  server: Server,
+  check: HealthCheck | undefined,
+  limitMs: number,
+): Promise<void> {
   await shutdownHttpServer(server, limitMs, async () => {
     await check?.close();
   });

@@ -7,7 +7,9 @@ import { PHASES, type Outcome, type Phase, type ProbeResult } from '../../probe/
 import { OUTCOMES, PromText } from '../prom/index.js';
 
 /** Upper bounds in seconds: a loopback probe takes about a millisecond, a deadline seconds. */
-export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const DURATION_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 class Histogram {
   readonly bounds = DURATION_BUCKETS;
@@ -65,15 +67,25 @@ export class Metrics {
       if (h) out.addHistogram('galera_probe_phase_duration_seconds', phaseHelp, { phase }, h);
     }
     out.declare('galera_probe_results_total', 'counter', 'Probes finished, by outcome.');
-    for (const [outcome, count] of this.#outcomes) out.add('galera_probe_results_total', 'counter', 'Probes finished, by outcome.', { outcome }, count);
+    for (const [outcome, count] of this.#outcomes)
+      out.add('galera_probe_results_total', 'counter', 'Probes finished, by outcome.', { outcome }, count);
     const gauge = (name: string, help: string, value: number): void => out.add(name, 'gauge', help, {}, value);
-    gauge('galera_probe_healthy', 'The current verdict: 1 healthy, 0 not healthy, NaN before the first probe.', this.#healthy === undefined ? NaN : this.#healthy ? 1 : 0);
-    gauge('galera_probe_last_probe_timestamp_seconds', 'When the last probe finished (Unix time), 0 before the first.', this.#lastProbeAt === undefined ? 0 : this.#lastProbeAt / 1000);
+    gauge(
+      'galera_probe_healthy',
+      'The current verdict: 1 healthy, 0 not healthy, NaN before the first probe.',
+      this.#healthy === undefined ? NaN : this.#healthy ? 1 : 0,
+    );
+    gauge(
+      'galera_probe_last_probe_timestamp_seconds',
+      'When the last probe finished (Unix time), 0 before the first.',
+      this.#lastProbeAt === undefined ? 0 : this.#lastProbeAt / 1000,
+    );
     gauge('galera_probe_probes_in_flight', 'Probes running now (at most one per target).', this.inFlight);
     gauge('galera_probe_maintenance', '1 while the maintenance file exists.', this.maintenance ? 1 : 0);
     const answersHelp = 'HTTP responses sent, by status code.';
     out.declare('galera_probe_http_responses_total', 'counter', answersHelp);
-    for (const [status, count] of [...this.#answers].sort((a, b) => a[0] - b[0])) out.add('galera_probe_http_responses_total', 'counter', answersHelp, { code: String(status) }, count);
+    for (const [status, count] of [...this.#answers].sort((a, b) => a[0] - b[0]))
+      out.add('galera_probe_http_responses_total', 'counter', answersHelp, { code: String(status) }, count);
     return out;
   }
 

@@ -43,7 +43,13 @@ export function createHttpServer(options: HttpServerOptions = {}): Server {
   // An https.Server has every method of an http.Server that is used here. The TLS handshake
   // counts towards the time for the headers: a client that never sends a ClientHello is cut
   // then too (node:tls would wait 120 s).
-  const server = options.tls ? (createHttpsServer({ handshakeTimeout: httpOptions.headersTimeout, ...options.tls, ...httpOptions }) as unknown as Server) : createServer(httpOptions);
+  const server = options.tls
+    ? (createHttpsServer({
+        handshakeTimeout: httpOptions.headersTimeout,
+        ...options.tls,
+        ...httpOptions,
+      }) as unknown as Server)
+    : createServer(httpOptions);
   limitConnections(server, options.maxConnections ?? 1024, options.maxConnectionsPerClient ?? 256);
   const routes = options.routes ?? {};
   const send = (req: IncomingMessage, res: ServerResponse, a: RouteAnswer): void => {
@@ -66,7 +72,8 @@ export function createHttpServer(options: HttpServerOptions = {}): Server {
     const path = q < 0 ? url : url.slice(0, q);
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (!route) return send(req, res, textAnswer(404, 'not found'));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, textAnswer(405, 'method not allowed', { Allow: 'GET, HEAD' }));
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(req, res, textAnswer(405, 'method not allowed', { Allow: 'GET, HEAD' }));
     const query = q < 0 ? '' : url.slice(q + 1);
     const refused = options.guard?.(req, path);
     if (refused instanceof Promise) {
@@ -99,7 +106,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stre
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 }
 
@@ -140,7 +152,11 @@ function limitConnections(server: Server, max: number, perClient: number): void 
  * answered, then `drained` (what those requests waited on is closed after them). Anything
  * still open after `limitMs` is cut.
  */
-export async function shutdownHttpServer(server: Server, limitMs: number, drained?: () => Promise<void>): Promise<void> {
+export async function shutdownHttpServer(
+  server: Server,
+  limitMs: number,
+  drained?: () => Promise<void>,
+): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const sweep = setInterval(() => server.closeIdleConnections(), 100);

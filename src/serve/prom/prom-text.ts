@@ -76,22 +76,31 @@ export class PromText {
    * Adds one histogram of `labels`: a `_bucket` sample per upper bound (`counts[i]` observations
    * at most `bounds[i]`, cumulative), the `+Inf` bucket, `_sum` and `_count`.
    */
-  addHistogram(name: string, help: string, labels: Labels, h: { bounds: readonly number[]; counts: readonly number[]; count: number; sum: number }): void {
+  addHistogram(
+    name: string,
+    help: string,
+    labels: Labels,
+    h: { bounds: readonly number[]; counts: readonly number[]; count: number; sum: number },
+  ): void {
     const samples = this.#family(name, 'histogram', help).samples;
-    h.bounds.forEach((le, i) => samples.push(sample(`${name}_bucket`, { ...labels, le: formatValue(le) }, h.counts[i]!)));
+    h.bounds.forEach((le, i) =>
+      samples.push(sample(`${name}_bucket`, { ...labels, le: formatValue(le) }, h.counts[i]!)),
+    );
     samples.push(sample(`${name}_bucket`, { ...labels, le: '+Inf' }, h.count));
     samples.push(sample(`${name}_sum`, labels, h.sum), sample(`${name}_count`, labels, h.count));
   }
 
   render(): string {
     const lines: string[] = [];
-    for (const [name, f] of this.#families) lines.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`, ...f.samples);
+    for (const [name, f] of this.#families)
+      lines.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`, ...f.samples);
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 }
 
 function sample(name: string, labels: Labels, value: number): string {
-  for (const label of Object.keys(labels)) if (!LABEL_NAME.test(label) || label.startsWith('__')) throw new TypeError(`invalid label name ${label}`);
+  for (const label of Object.keys(labels))
+    if (!LABEL_NAME.test(label) || label.startsWith('__')) throw new TypeError(`invalid label name ${label}`);
   return `${name}${formatLabels(labels)} ${formatValue(value)}`;
 }
 

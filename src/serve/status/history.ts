@@ -51,7 +51,8 @@ export class StatusHistory {
   }
 
   record(sample: StatusSample): void {
-    if (sample.nodes.length !== this.targets.length) throw new TypeError(`a sample has ${sample.nodes.length} nodes, the history ${this.targets.length}`);
+    if (sample.nodes.length !== this.targets.length)
+      throw new TypeError(`a sample has ${sample.nodes.length} nodes, the history ${this.targets.length}`);
     this.#ring[this.#next] = sample;
     this.#next = (this.#next + 1) % this.capacity;
     this.#count = Math.min(this.capacity, this.#count + 1);
@@ -60,7 +61,8 @@ export class StatusHistory {
   /** The samples held, oldest first. */
   samples(): StatusSample[] {
     const out: StatusSample[] = [];
-    for (let i = 0; i < this.#count; i++) out.push(this.#ring[(this.#next - this.#count + i + this.capacity) % this.capacity]!);
+    for (let i = 0; i < this.#count; i++)
+      out.push(this.#ring[(this.#next - this.#count + i + this.capacity) % this.capacity]!);
     return out;
   }
 

@@ -29,7 +29,14 @@ export interface StatusModel {
 }
 
 /** The model from the last look (none yet: empty rows). */
-export function statusModel(input: { self: string; mode: 'cluster' | 'node'; at: number | null; cluster?: ClusterResult | undefined; node?: ProbeResult | undefined; history: HistoryJson }): StatusModel {
+export function statusModel(input: {
+  self: string;
+  mode: 'cluster' | 'node';
+  at: number | null;
+  cluster?: ClusterResult | undefined;
+  node?: ProbeResult | undefined;
+  history: HistoryJson;
+}): StatusModel {
   const { cluster, node } = input;
   return {
     at: input.at,
@@ -41,7 +48,7 @@ export function statusModel(input: { self: string; mode: 'cluster' | 'node'; at:
     rows: cluster ? clusterRows(cluster) : node ? [nodeRow(node)] : [],
     history: input.history,
     cluster: cluster ?? null,
-    node: cluster ? null : node ?? null,
+    node: cluster ? null : (node ?? null),
   };
 }
 
@@ -77,7 +84,9 @@ function card(row: NodeRow): string {
     `<article class="node c-${cls(row.class)}">`,
     `<h3><span class="target">${escapeHtml(row.target)}</span> <span class="name">${escapeHtml(row.name ?? '')}</span>${badges.map((b) => ` <span class="badge">${escapeHtml(b)}</span>`).join('')}</h3>`,
     `<p class="verdict">${escapeHtml(row.verdict)}</p>`,
-    `<dl>${cardFields(row).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`,
+    `<dl>${cardFields(row)
+      .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+      .join('')}</dl>`,
     `<p class="reason">${escapeHtml(row.reason)}</p>`,
     '</article>',
   ].join('');
@@ -102,7 +111,8 @@ function timeline(label: string, runs: Run<string | null>[], now: number): strin
 
 /** The whole page, as a browser without JavaScript shows it (it reloads itself every 5 s). */
 export function statusHtml(m: StatusModel, now: number): string {
-  const title = m.mode === 'cluster' ? `cluster ${m.verdict ?? 'unknown'}` : `${m.self} ${m.rows[0]?.verdict ?? 'unknown'}`;
+  const title =
+    m.mode === 'cluster' ? `cluster ${m.verdict ?? 'unknown'}` : `${m.self} ${m.rows[0]?.verdict ?? 'unknown'}`;
   const summaryClass = m.mode === 'cluster' ? cls(m.verdict) : cls(m.rows[0]?.class ?? null);
   const rows = m.history.nodes.map((n) => timeline(n.target, n.runs, now));
   if (m.mode === 'cluster') rows.unshift(timeline('cluster', m.history.verdict, now));
@@ -120,7 +130,7 @@ export function statusHtml(m: StatusModel, now: number): string {
 <header><h1>galera-probe <span id="self">${escapeHtml(m.self)}</span></h1><p id="updated">${m.at === null ? 'not looked yet' : `as of ${utc(m.at)}`}</p></header>
 <section id="summary" class="summary c-${summaryClass}">
 <p><strong id="verdict">${escapeHtml(title)}</strong>: <span id="reason">${escapeHtml(m.reason)}</span></p>
-<p>writer <strong id="writer">${escapeHtml(m.mode === 'cluster' ? m.writer ?? 'none' : 'n/a (no --cluster)')}</strong></p>
+<p>writer <strong id="writer">${escapeHtml(m.mode === 'cluster' ? (m.writer ?? 'none') : 'n/a (no --cluster)')}</strong></p>
 </section>
 <section id="nodes">${m.rows.map(card).join('\n')}</section>
 <section id="history"><h2>Last 15 minutes</h2><div id="timeline">${rows.join('')}</div>

@@ -8,7 +8,8 @@ import { statusHtml } from './page.js';
 import type { StatusSampler } from './sampler.js';
 
 /** Only this origin's script, style and data; no frames, forms or base tricks. */
-export const STATUS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const STATUS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const STATUS_PATHS = ['/status', '/status.js', '/status.css', '/status.json'] as const;
 

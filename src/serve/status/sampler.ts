@@ -63,8 +63,15 @@ export class StatusSampler {
         if (this.#closed) return;
         this.#last = { at, look };
         const c = 'cluster' in look ? look.cluster : undefined;
-        const nodes = c ? this.#o.targets.map((t) => c.nodes.find((n) => n.target === t)) : [(look as { node: ProbeResult }).node];
-        this.history.record({ at, verdict: c?.verdict ?? null, writer: c?.writer ?? null, nodes: nodes.map((n) => (n ? nodeClass(n) : 'down')) });
+        const nodes = c
+          ? this.#o.targets.map((t) => c.nodes.find((n) => n.target === t))
+          : [(look as { node: ProbeResult }).node];
+        this.history.record({
+          at,
+          verdict: c?.verdict ?? null,
+          writer: c?.writer ?? null,
+          nodes: nodes.map((n) => (n ? nodeClass(n) : 'down')),
+        });
       } catch {
         // A look that failed is a gap in the history, not a crash of serve.
       } finally {

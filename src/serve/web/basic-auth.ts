@@ -55,27 +55,27 @@ const MAX_CLIENTS = 10_000;
  *   what the costliest user costs.
  */
 export class BasicAuth {
-  private readonly users: Map<string, BcryptHash>;
-  private readonly dummy: BcryptHash;
-  private readonly good = new Map<string, string>();
-  private readonly goodPerUser = new Map<string, number>();
-  private readonly bad = new Set<string>();
-  private readonly clients = new Map<string, ClientBudget>();
-  private readonly pool: BcryptPool;
-  private readonly ownPool: boolean;
-  private readonly perSecond: number;
-  private readonly perClientPending: number;
-  private readonly now: () => number;
+  readonly #users: Map<string, BcryptHash>;
+  readonly #dummy: BcryptHash;
+  readonly #good = new Map<string, string>();
+  readonly #goodPerUser = new Map<string, number>();
+  readonly #bad = new Set<string>();
+  readonly #clients = new Map<string, ClientBudget>();
+  readonly #pool: BcryptPool;
+  readonly #ownPool: boolean;
+  readonly #perSecond: number;
+  readonly #perClientPending: number;
+  readonly #now: () => number;
 
   constructor(users: Map<string, BcryptHash>, options: BasicAuthOptions = {}) {
-    this.users = users;
+    this.#users = users;
     const cost = Math.max(4, ...[...users.values()].map((h) => h.cost));
-    this.dummy = { variant: '2b', cost, salt: randomBytes(16), digest: randomBytes(23) };
-    this.ownPool = options.pool === undefined;
-    this.pool = options.pool ?? new BcryptPool();
-    this.perSecond = options.perClientPerSecond ?? 5;
-    this.perClientPending = options.perClientPending ?? 2;
-    this.now = options.now ?? Date.now;
+    this.#dummy = { variant: '2b', cost, salt: randomBytes(16), digest: randomBytes(23) };
+    this.#ownPool = options.pool === undefined;
+    this.#pool = options.pool ?? new BcryptPool();
+    this.#perSecond = options.perClientPerSecond ?? 5;
+    this.#perClientPending = options.perClientPending ?? 2;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -91,14 +91,14 @@ export class BasicAuth {
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const id = createHash('sha256').update(user).update('\0').update(password).digest('base64');
-    if (this.good.has(id)) return 'ok';
-    if (this.bad.has(id)) return 'denied';
+    if (this.#good.has(id)) return 'ok';
+    if (this.#bad.has(id)) return 'denied';
 
     const key = clientKey(client);
-    const budget = this.budget(key);
-    if (budget.spent >= this.perSecond || budget.pending >= this.perClientPending) return 'busy';
-    const hash = this.users.get(user) ?? this.dummy;
-    const pending = this.pool.digest(Buffer.from(password, 'utf8'), hash.salt, hash.cost);
+    const budget = this.#budget(key);
+    if (budget.spent >= this.#perSecond || budget.pending >= this.#perClientPending) return 'busy';
+    const hash = this.#users.get(user) ?? this.#dummy;
+    const pending = this.#pool.digest(Buffer.from(password, 'utf8'), hash.salt, hash.cost);
     if (!pending) return 'busy';
     budget.spent++;
     budget.pending++;
@@ -106,8 +106,8 @@ export class BasicAuth {
       (digest) => {
         budget.pending--;
         // The dummy's digest is random: no password matches it.
-        const ok = timingSafeEqual(digest, hash.digest) && hash !== this.dummy;
-        this.remember(id, user, ok);
+        const ok = timingSafeEqual(digest, hash.digest) && hash !== this.#dummy;
+        this.#remember(id, user, ok);
         return ok ? 'ok' : 'denied';
       },
       () => {
@@ -117,15 +117,15 @@ export class BasicAuth {
     );
   }
 
-  private budget(key: string): ClientBudget {
-    const now = this.now();
-    let budget = this.clients.get(key);
+  #budget(key: string): ClientBudget {
+    const now = this.#now();
+    let budget = this.#clients.get(key);
     if (!budget) {
-      if (this.clients.size >= MAX_CLIENTS) {
-        for (const [k, b] of this.clients) if (b.pending === 0 && now - b.windowStart >= 1000) this.clients.delete(k);
+      if (this.#clients.size >= MAX_CLIENTS) {
+        for (const [k, b] of this.#clients) if (b.pending === 0 && now - b.windowStart >= 1000) this.#clients.delete(k);
       }
       budget = { windowStart: now, spent: 0, pending: 0 };
-      this.clients.set(key, budget);
+      this.#clients.set(key, budget);
     }
     if (now - budget.windowStart >= 1000) {
       budget.windowStart = now;
@@ -134,22 +134,22 @@ export class BasicAuth {
     return budget;
   }
 
-  private remember(id: string, user: string, ok: boolean): void {
+  #remember(id: string, user: string, ok: boolean): void {
     if (ok) {
       // Never evicted. A user has one password, give or take bcrypt's 72-byte cut: a few ids.
-      const count = this.goodPerUser.get(user) ?? 0;
+      const count = this.#goodPerUser.get(user) ?? 0;
       if (count >= MAX_GOOD_PER_USER) return;
-      this.goodPerUser.set(user, count + 1);
-      this.good.set(id, user);
+      this.#goodPerUser.set(user, count + 1);
+      this.#good.set(id, user);
       return;
     }
-    if (this.bad.size >= MAX_BAD_VERDICTS) this.bad.clear();
-    this.bad.add(id);
+    if (this.#bad.size >= MAX_BAD_VERDICTS) this.#bad.clear();
+    this.#bad.add(id);
   }
 
   /** Stops the workers (when the pool is its own). */
   async close(): Promise<void> {
-    if (this.ownPool) await this.pool.close();
+    if (this.#ownPool) await this.#pool.close();
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { bcryptCore } from './bcrypt.js';
+import { BCRYPT_PARTS } from './bcrypt.js';
 
 interface Job {
   id: number;
@@ -32,7 +32,10 @@ const { parentPort } = require("node:worker_threads");
 // The lowest priority for this thread (Linux: a nice value per thread): when the cores are
 // busy, the event loop, and so every load balancer's check, runs before a password hash.
 try { require("node:os").setPriority(19); } catch {}
-const core = (${bcryptCore.toString()})();
+const piWords = (${BCRYPT_PARTS.piWords.toString()});
+const blowfish = (${BCRYPT_PARTS.blowfish.toString()});
+const eksBlowfish = (${BCRYPT_PARTS.eksBlowfish.toString()});
+const core = eksBlowfish(blowfish(piWords()));
 parentPort.on("message", (m) => parentPort.postMessage({ id: m.id, digest: core.digest(m.password, m.salt, m.cost) }));
 `;
 
@@ -42,10 +45,10 @@ export const DEFAULT_WORKERS = availableParallelism() >= 4 ? 2 : 1;
 export const DEFAULT_QUEUE = 32;
 
 export class BcryptPool {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 0;
-  private closed = false;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #nextId = 0;
+  #closed = false;
 
   constructor(
     readonly workers = DEFAULT_WORKERS,
@@ -56,7 +59,7 @@ export class BcryptPool {
 
   /** Digests waiting or running. */
   get pending(): number {
-    return this.queue.length + this.slots.filter((s) => s.job).length;
+    return this.#queue.length + this.#slots.filter((s) => s.job).length;
   }
 
   /**
@@ -64,19 +67,19 @@ export class BcryptPool {
    * pool is closed): the caller answers "busy" rather than waiting.
    */
   digest(password: Uint8Array, salt: Uint8Array, cost: number): Promise<Uint8Array> | undefined {
-    if (this.closed || this.queue.length >= this.maxQueue) return undefined;
+    if (this.#closed || this.#queue.length >= this.maxQueue) return undefined;
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, password, salt, cost, resolve, reject });
-      this.dispatch();
+      this.#queue.push({ id: this.#nextId++, password, salt, cost, resolve, reject });
+      this.#dispatch();
     });
   }
 
-  private dispatch(): void {
-    while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.job);
-      if (!slot && this.slots.length < this.workers) slot = this.spawn();
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let slot = this.#slots.find((s) => !s.job);
+      if (!slot && this.#slots.length < this.workers) slot = this.#spawn();
       if (!slot) return;
-      const job = this.queue.shift()!;
+      const job = this.#queue.shift()!;
       slot.job = job;
       // Only while a digest runs does the worker keep the process alive.
       slot.worker.ref();
@@ -84,7 +87,7 @@ export class BcryptPool {
     }
   }
 
-  private spawn(): Slot {
+  #spawn(): Slot {
     const worker = new Worker(SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 16 } });
     const slot: Slot = { worker, job: undefined };
     worker.unref();
@@ -94,25 +97,25 @@ export class BcryptPool {
       slot.job = undefined;
       worker.unref();
       job.resolve(m.digest);
-      this.dispatch();
+      this.#dispatch();
     });
     const fail = (err: Error): void => {
-      const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots.splice(i, 1);
+      const i = this.#slots.indexOf(slot);
+      if (i >= 0) this.#slots.splice(i, 1);
       slot.job?.reject(err);
       slot.job = undefined;
-      if (!this.closed) this.dispatch();
+      if (!this.#closed) this.#dispatch();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`bcrypt worker exited (${code})`)));
-    this.slots.push(slot);
+    this.#slots.push(slot);
     return slot;
   }
 
   /** Stops the workers; digests waiting are refused. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('bcrypt pool closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.reject(new Error('bcrypt pool closed'));
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 }

@@ -9,46 +9,44 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 
-/**
- * The EksBlowfish computation, self-contained: nothing in its body refers to anything outside
- * it, so that bcrypt-pool.ts can start a worker thread from its source text (a worker started
- * from a file would not work from the bundled CLI or the single executable).
+/*
+ * The EksBlowfish computation in three self-contained functions: each refers only to its
+ * parameters, so that bcrypt-pool.ts can start a worker thread from their source text (a worker
+ * started from a file would not work from the bundled CLI or the single executable), and
+ * bcryptCore() is their composition.
  */
-export function bcryptCore(): { digest: (password: Uint8Array, salt: Uint8Array, cost: number) => Uint8Array } {
+
+/** The first 1,042 32-bit words of pi's fractional part: P (18 words), then S0..S3 (256 each). */
+export function piWords(): Uint32Array {
+  const words = 18 + 4 * 256;
+  const guard = 64n;
+  const bits = BigInt(words * 32) + guard;
+  const one = 1n << bits;
+  // atan(1/x) scaled by 2^bits, from its alternating series.
+  const atanInverse = (x: bigint): bigint => {
+    let sum = 0n;
+    let power = one / x;
+    const x2 = x * x;
+    for (let n = 1n, positive = true; power !== 0n; n += 2n, positive = !positive) {
+      sum += positive ? power / n : -(power / n);
+      power /= x2;
+    }
+    return sum;
+  };
+  const pi = 16n * atanInverse(5n) - 4n * atanInverse(239n);
+  let fraction = (pi - 3n * one) >> guard;
+  const out = new Uint32Array(words);
+  for (let i = words - 1; i >= 0; i--) {
+    out[i] = Number(fraction & 0xffffffffn);
+    fraction >>= 32n;
+  }
+  return out;
+}
+
+/** Blowfish over a state that starts as `initial` (piWords()): encipher and ExpandKey. */
+export function blowfish(initial: Uint32Array) {
   const P_WORDS = 18;
   const S_WORDS = 4 * 256;
-
-  let initial: Uint32Array | undefined;
-
-  /** The first 1,042 32-bit words of pi's fractional part: P (18 words), then S0..S3 (256 each). */
-  function piWords(): Uint32Array {
-    if (initial) return initial;
-    const words = P_WORDS + S_WORDS;
-    const guard = 64n;
-    const bits = BigInt(words * 32) + guard;
-    const one = 1n << bits;
-    // atan(1/x) scaled by 2^bits, from its alternating series.
-    const atanInverse = (x: bigint): bigint => {
-      let sum = 0n;
-      let power = one / x;
-      const x2 = x * x;
-      for (let n = 1n, positive = true; power !== 0n; n += 2n, positive = !positive) {
-        sum += positive ? power / n : -(power / n);
-        power /= x2;
-      }
-      return sum;
-    };
-    const pi = 16n * atanInverse(5n) - 4n * atanInverse(239n);
-    let fraction = (pi - 3n * one) >> guard;
-    const out = new Uint32Array(words);
-    for (let i = words - 1; i >= 0; i--) {
-      out[i] = Number(fraction & 0xffffffffn);
-      fraction >>= 32n;
-    }
-    initial = out;
-    return out;
-  }
-
   /** Blowfish state: P then the four S-boxes, in one array. */
   type State = Uint32Array;
   const S0 = P_WORDS;
@@ -62,8 +60,12 @@ export function bcryptCore(): { digest: (password: Uint8Array, salt: Uint8Array,
     let r = lr[1]!;
     l ^= s[0]!;
     for (let i = 1; i <= 16; i += 2) {
-      r ^= (((s[S0 + (l >>> 24)]! + s[S1 + ((l >>> 16) & 0xff)]!) ^ s[S2 + ((l >>> 8) & 0xff)]!) + s[S3 + (l & 0xff)]!) ^ s[i]!;
-      l ^= (((s[S0 + (r >>> 24)]! + s[S1 + ((r >>> 16) & 0xff)]!) ^ s[S2 + ((r >>> 8) & 0xff)]!) + s[S3 + (r & 0xff)]!) ^ s[i + 1]!;
+      r ^=
+        (((s[S0 + (l >>> 24)]! + s[S1 + ((l >>> 16) & 0xff)]!) ^ s[S2 + ((l >>> 8) & 0xff)]!) + s[S3 + (l & 0xff)]!) ^
+        s[i]!;
+      l ^=
+        (((s[S0 + (r >>> 24)]! + s[S1 + ((r >>> 16) & 0xff)]!) ^ s[S2 + ((r >>> 8) & 0xff)]!) + s[S3 + (r & 0xff)]!) ^
+        s[i + 1]!;
     }
     lr[0] = r ^ s[17]!;
     lr[1] = l;
@@ -96,11 +98,19 @@ export function bcryptCore(): { digest: (password: Uint8Array, salt: Uint8Array,
     }
   }
 
+  return { initial, encipher, expandKey };
+}
+
+/** EksBlowfish's digest over Blowfish (bcrypt's cost loop and its magic text). */
+export function eksBlowfish(bf: ReturnType<typeof blowfish>): {
+  digest: (password: Uint8Array, salt: Uint8Array, cost: number) => Uint8Array;
+} {
+  const { initial, encipher, expandKey } = bf;
   /** The 23-byte bcrypt digest of `password` (UTF-8, NUL-terminated, cut at 72 bytes). */
   function digest(bytes: Uint8Array, salt: Uint8Array, cost: number): Uint8Array {
     const key = new Uint8Array(Math.min(bytes.length + 1, 72));
     key.set(bytes.subarray(0, key.length));
-    const s: State = new Uint32Array(piWords());
+    const s = new Uint32Array(initial);
     expandKey(s, key, salt);
     for (let round = 2 ** cost; round > 0; round--) {
       expandKey(s, key, undefined);
@@ -123,6 +133,13 @@ export function bcryptCore(): { digest: (password: Uint8Array, salt: Uint8Array,
     return out.subarray(0, 23);
   }
   return { digest };
+}
+
+/** The functions bcryptCore() is made of, in the order it composes them (for bcrypt-pool.ts). */
+export const BCRYPT_PARTS = { piWords, blowfish, eksBlowfish } as const;
+
+export function bcryptCore(): ReturnType<typeof eksBlowfish> {
+  return eksBlowfish(blowfish(piWords()));
 }
 
 let core: ReturnType<typeof bcryptCore> | undefined;

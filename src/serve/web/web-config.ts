@@ -27,10 +27,21 @@ export class WebConfigError extends Error {
   override readonly name = 'WebConfigError';
 }
 
-export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export const CLIENT_AUTH_TYPES = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
-const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
+const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = {
+  TLS10: 'TLSv1',
+  TLS11: 'TLSv1.1',
+  TLS12: 'TLSv1.2',
+  TLS13: 'TLSv1.3',
+};
 
 export interface TlsSettings {
   certFile: string;
@@ -54,6 +65,81 @@ export interface WebConfig {
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
+/** What the sections' readers share: the file's directory, and errors that name a line. */
+interface Reading {
+  base: string;
+  at: (line: number, why: string) => never;
+  str: (value: YamlValue, line: number, key: string) => string;
+}
+
+/** `tls_server_config:` (a mapping) at `line`. */
+function tlsSection(map: YamlMap, line: number, { base, at, str }: Reading): TlsSettings {
+  const tls: Partial<TlsSettings> & {
+    clientAuthType: ClientAuthType;
+    minVersion: SecureVersion;
+    lines: TlsSettings['lines'];
+  } = { clientAuthType: 'NoClientCert', minVersion: 'TLSv1.2', lines: { cert: line, key: line } };
+  let authLine = line;
+  let maxLine = line;
+  for (const [k, e] of map.entries) {
+    const v = str(e.value, e.line, k);
+    if (k === 'cert_file') {
+      tls.certFile = resolve(base, v);
+      tls.lines.cert = e.line;
+    } else if (k === 'key_file') {
+      tls.keyFile = resolve(base, v);
+      tls.lines.key = e.line;
+    } else if (k === 'client_ca_file') {
+      tls.clientCaFile = resolve(base, v);
+      tls.lines.ca = e.line;
+    } else if (k === 'client_auth_type') {
+      if (!(CLIENT_AUTH_TYPES as readonly string[]).includes(v))
+        at(e.line, `client_auth_type: expected one of ${CLIENT_AUTH_TYPES.join(', ')}`);
+      tls.clientAuthType = v as ClientAuthType;
+      authLine = e.line;
+    } else if (k === 'min_version' || k === 'max_version') {
+      const version = TLS_VERSIONS[v];
+      if (!version) at(e.line, `${k}: expected TLS10, TLS11, TLS12 or TLS13`);
+      if (k === 'min_version') tls.minVersion = version!;
+      else {
+        tls.maxVersion = version!;
+        maxLine = e.line;
+      }
+    } else {
+      at(
+        e.line,
+        `tls_server_config: ${k} is not supported by galera-probe (supported: cert_file, key_file, client_ca_file, client_auth_type, min_version, max_version)`,
+      );
+    }
+  }
+  if (tls.certFile === undefined || tls.keyFile === undefined)
+    at(line, 'tls_server_config: cert_file and key_file are both required');
+  const verifies =
+    tls.clientAuthType === 'VerifyClientCertIfGiven' || tls.clientAuthType === 'RequireAndVerifyClientCert';
+  if (verifies && tls.clientCaFile === undefined)
+    at(authLine, `client_auth_type ${tls.clientAuthType} needs client_ca_file`);
+  if (!verifies && tls.clientCaFile !== undefined && tls.clientAuthType === 'NoClientCert')
+    at(authLine, 'client_ca_file is set but client_auth_type asks for no client certificate');
+  // TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3 as text, too.
+  if (tls.maxVersion !== undefined && tls.maxVersion < tls.minVersion)
+    at(maxLine, 'max_version is below min_version: no handshake could succeed');
+  return tls as TlsSettings;
+}
+
+/** `basic_auth_users:` (a mapping of user: bcrypt hash) into `users`. */
+function usersSection(map: YamlMap, users: Map<string, BcryptHash>, { at }: Reading): void {
+  for (const [user, e] of map.entries) {
+    const hash = parseBcryptHash(typeof e.value === 'string' ? e.value : '');
+    if (!hash)
+      at(
+        e.line,
+        `basic_auth_users: the hash of a user is not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${MAX_COST})`,
+      );
+    if (user.includes(':')) at(e.line, 'basic_auth_users: a user name cannot contain ":"');
+    users.set(user, hash!);
+  }
+}
+
 export function parseWebConfig(text: string, file: string): WebConfig {
   let doc: YamlMap;
   try {
@@ -67,67 +153,30 @@ export function parseWebConfig(text: string, file: string): WebConfig {
   };
   const base = dirname(resolve(file));
   const config: WebConfig = { file, warnings: [], users: new Map() };
-  const str = (value: YamlValue, line: number, key: string): string => (typeof value === 'string' && value !== '' ? value : at(line, `${key}: expected a value`));
+  const str = (value: YamlValue, line: number, key: string): string =>
+    typeof value === 'string' && value !== '' ? value : at(line, `${key}: expected a value`);
+  const reading: Reading = { base, at, str };
 
   for (const [key, { value, line }] of doc.entries) {
     if (key === 'tls_server_config') {
       if (value === null) continue;
       if (typeof value === 'string') at(line, 'tls_server_config: expected a mapping');
-      const tls: Partial<TlsSettings> & { clientAuthType: ClientAuthType; minVersion: SecureVersion; lines: TlsSettings['lines'] } = { clientAuthType: 'NoClientCert', minVersion: 'TLSv1.2', lines: { cert: line, key: line } };
-      let authLine = line;
-      let maxLine = line;
-      for (const [k, e] of (value as YamlMap).entries) {
-        const v = str(e.value, e.line, k);
-        if (k === 'cert_file') {
-          tls.certFile = resolve(base, v);
-          tls.lines.cert = e.line;
-        } else if (k === 'key_file') {
-          tls.keyFile = resolve(base, v);
-          tls.lines.key = e.line;
-        } else if (k === 'client_ca_file') {
-          tls.clientCaFile = resolve(base, v);
-          tls.lines.ca = e.line;
-        }
-        else if (k === 'client_auth_type') {
-          if (!(CLIENT_AUTH_TYPES as readonly string[]).includes(v)) at(e.line, `client_auth_type: expected one of ${CLIENT_AUTH_TYPES.join(', ')}`);
-          tls.clientAuthType = v as ClientAuthType;
-          authLine = e.line;
-        } else if (k === 'min_version' || k === 'max_version') {
-          const version = TLS_VERSIONS[v];
-          if (!version) at(e.line, `${k}: expected TLS10, TLS11, TLS12 or TLS13`);
-          if (k === 'min_version') tls.minVersion = version!;
-          else {
-            tls.maxVersion = version!;
-            maxLine = e.line;
-          }
-        } else {
-          at(e.line, `tls_server_config: ${k} is not supported by galera-probe (supported: cert_file, key_file, client_ca_file, client_auth_type, min_version, max_version)`);
-        }
-      }
-      if (tls.certFile === undefined || tls.keyFile === undefined) at(line, 'tls_server_config: cert_file and key_file are both required');
-      const verifies = tls.clientAuthType === 'VerifyClientCertIfGiven' || tls.clientAuthType === 'RequireAndVerifyClientCert';
-      if (verifies && tls.clientCaFile === undefined) at(authLine, `client_auth_type ${tls.clientAuthType} needs client_ca_file`);
-      if (!verifies && tls.clientCaFile !== undefined && tls.clientAuthType === 'NoClientCert') at(authLine, 'client_ca_file is set but client_auth_type asks for no client certificate');
-      // TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3 as text, too.
-      if (tls.maxVersion !== undefined && tls.maxVersion < tls.minVersion) at(maxLine, 'max_version is below min_version: no handshake could succeed');
-      config.tls = tls as TlsSettings;
+      config.tls = tlsSection(value as YamlMap, line, reading);
     } else if (key === 'basic_auth_users') {
       if (value === null) continue;
       if (typeof value === 'string') at(line, 'basic_auth_users: expected a mapping of user: bcrypt hash');
-      for (const [user, e] of (value as YamlMap).entries) {
-        const hash = parseBcryptHash(typeof e.value === 'string' ? e.value : '');
-        if (!hash) at(e.line, `basic_auth_users: the hash of a user is not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${MAX_COST})`);
-        if (user.includes(':')) at(e.line, 'basic_auth_users: a user name cannot contain ":"');
-        config.users.set(user, hash!);
-      }
+      usersSection(value as YamlMap, config.users, reading);
     } else {
       at(line, `${key} is not supported by galera-probe (supported: tls_server_config, basic_auth_users)`);
     }
   }
-  if (!config.tls && config.users.size === 0) at(1, 'neither tls_server_config nor basic_auth_users is set: this file would change nothing');
+  if (!config.tls && config.users.size === 0)
+    at(1, 'neither tls_server_config nor basic_auth_users is set: this file would change nothing');
   const costs = new Set([...config.users.values()].map((h) => h.cost));
   if (costs.size > 1) {
-    config.warnings.push(`warning: ${file}: basic_auth_users have different bcrypt costs (${[...costs].sort((a, b) => a - b).join(', ')}): a user of a lower cost is answered sooner, which tells that it exists; give every user the same cost`);
+    config.warnings.push(
+      `warning: ${file}: basic_auth_users have different bcrypt costs (${[...costs].sort((a, b) => a - b).join(', ')}): a user of a lower cost is answered sooner, which tells that it exists; give every user the same cost`,
+    );
   }
   return config;
 }
@@ -136,7 +185,10 @@ export function parseWebConfig(text: string, file: string): WebConfig {
 export function loadWebConfig(file: string): WebConfig {
   const exposure = fileExposure(file);
   if (exposure === 'world-writable') throw new WebConfigError(worldWritableReason('web config', file));
-  const config = parseWebConfig(readTextFile(file, MAX_FILE_BYTES, (e) => new WebConfigError(e.message)), file);
+  const config = parseWebConfig(
+    readTextFile(file, MAX_FILE_BYTES, (e) => new WebConfigError(e.message)),
+    file,
+  );
   if (exposure === 'readable' && config.users.size > 0) config.warnings.unshift(readableWarning('web config', file));
   return config;
 }
@@ -170,7 +222,8 @@ export function httpsOptions(tls: TlsSettings, file: string): HttpsServerOptions
   } catch {
     at(tls.lines.key, `key_file ${tls.keyFile}: not a PEM private key (or one protected by a passphrase)`);
   }
-  if (!certificate!.checkPrivateKey(privateKey!)) at(tls.lines.key, `key_file ${tls.keyFile} does not match the certificate of cert_file ${tls.certFile}`);
+  if (!certificate!.checkPrivateKey(privateKey!))
+    at(tls.lines.key, `key_file ${tls.keyFile} does not match the certificate of cert_file ${tls.certFile}`);
   if (ca !== undefined) {
     try {
       new X509Certificate(ca);

@@ -49,7 +49,16 @@ function stripComment(line: string): string {
   return line;
 }
 
-const DOUBLE_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
+const DOUBLE_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\',
+  '"': '"',
+  '/': '/',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  ' ': ' ',
+};
 
 /** A scalar's text: quoted forms unquoted, a plain one as it stands. */
 function scalar(raw: string, fail: (why: string) => never): string {
@@ -87,7 +96,10 @@ function scalar(raw: string, fail: (why: string) => never): string {
     if (i !== raw.length - 1) fail('text after a closing quote');
     return out;
   }
-  if (/^[[\]{}&*!|>%@`,]/.test(raw) || raw.startsWith('- ') || raw === '-') fail('only plain or quoted scalars and nested mappings are supported (no sequences, flow collections, anchors, tags or block scalars)');
+  if (/^[[\]{}&*!|>%@`,]/.test(raw) || raw.startsWith('- ') || raw === '-')
+    fail(
+      'only plain or quoted scalars and nested mappings are supported (no sequences, flow collections, anchors, tags or block scalars)',
+    );
   if (/:( |$)/.test(raw)) fail('a plain value may not contain ": " (quote it)');
   return raw;
 }
@@ -116,7 +128,8 @@ export function parseYaml(text: string, file: string): YamlMap {
       started = true;
       return;
     }
-    if (content === '...' || content.startsWith('--- ') || content.startsWith('%')) fail('directives and document markers are not supported');
+    if (content === '...' || content.startsWith('--- ') || content.startsWith('%'))
+      fail('directives and document markers are not supported');
     started = true;
     if (content.startsWith('- ') || content === '-') fail('sequences ("- item") are not supported in this file');
 

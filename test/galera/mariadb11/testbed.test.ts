@@ -33,8 +33,17 @@ describe('the servers', () => {
     for (const { n } of cluster().nodes) {
       const [[version]] = sql(n, 'SELECT VERSION()') as [[string]];
       expect(version).toMatch(/^11\.8\.\d+-MariaDB/);
-      const status = show(n, 'STATUS', ['wsrep_provider_name', 'wsrep_provider_version', 'wsrep_local_state_comment', 'wsrep_cluster_size']);
-      expect(status).toMatchObject({ wsrep_provider_name: 'Galera', wsrep_local_state_comment: 'Synced', wsrep_cluster_size: '3' });
+      const status = show(n, 'STATUS', [
+        'wsrep_provider_name',
+        'wsrep_provider_version',
+        'wsrep_local_state_comment',
+        'wsrep_cluster_size',
+      ]);
+      expect(status).toMatchObject({
+        wsrep_provider_name: 'Galera',
+        wsrep_local_state_comment: 'Synced',
+        wsrep_cluster_size: '3',
+      });
       // Debian's galera-4 26.4.x calls itself 4.x here ("4.23(rXXXX)" for 26.4.23): 26 is the wsrep API.
       expect(status['wsrep_provider_version']).toMatch(/^(26\.)?4\.\d+\b/);
       expect(show(n, 'VARIABLES', ['wsrep_patch_version'])['wsrep_patch_version']).toMatch(/^wsrep_26\.\d+$/);
@@ -63,9 +72,19 @@ describe('a standalone 11.8 server with no option file at all', () => {
 
   it('has TLS on, with a self-signed certificate it made itself (ssl_cert empty)', () => {
     if (!server) throw new Error('standalone server not started');
-    const vars = rootClient([`--socket=${server.socket}`, '-uroot', '-e', "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('have_ssl','ssl_cert','ssl_ca')"]);
+    const vars = rootClient([
+      `--socket=${server.socket}`,
+      '-uroot',
+      '-e',
+      "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('have_ssl','ssl_cert','ssl_ca')",
+    ]);
     expect(vars.code, vars.stderr).toBe(0);
-    const map = Object.fromEntries(vars.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t')));
+    const map = Object.fromEntries(
+      vars.stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.split('\t')),
+    );
     expect(map).toEqual({ have_ssl: 'YES', ssl_cert: '', ssl_ca: '' });
     const cert = presentedCertificate(server.port);
     expect(cert.subject).toBe(cert.issuer);
@@ -79,10 +98,25 @@ describe('the accounts', () => {
     const { user, password } = parsecUser();
     const { host } = cluster();
     for (const { n, port } of cluster().nodes) {
-      const [[plugin]] = sql(n, `SELECT JSON_VALUE(Priv, '$.plugin') FROM mysql.global_priv WHERE User = '${user}' AND Host = '%'`) as [[string]];
+      const [[plugin]] = sql(
+        n,
+        `SELECT JSON_VALUE(Priv, '$.plugin') FROM mysql.global_priv WHERE User = '${user}' AND Host = '%'`,
+      ) as [[string]];
       expect(plugin).toBe('parsec');
-      const run = rootClient(['--protocol=TCP', '-h', host, '-P', String(port), '-u', user,
-        '-e', "SELECT CURRENT_USER(), (SELECT COUNT(*) FROM mysql.wsrep_cluster_members), (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_VERSION')"], password);
+      const run = rootClient(
+        [
+          '--protocol=TCP',
+          '-h',
+          host,
+          '-P',
+          String(port),
+          '-u',
+          user,
+          '-e',
+          "SELECT CURRENT_USER(), (SELECT COUNT(*) FROM mysql.wsrep_cluster_members), (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_VERSION')",
+        ],
+        password,
+      );
       expect(run.code, run.stderr).toBe(0);
       const [me, members, tls] = run.stdout.trim().split('\t');
       expect(me).toBe(`${user}@%`);
@@ -93,7 +127,10 @@ describe('the accounts', () => {
 
   it('a wrong parsec password is refused with 1045', () => {
     const { user } = parsecUser();
-    const run = rootClient(['--protocol=TCP', '-h', cluster().host, '-P', String(cluster().nodes[0]!.port), '-u', user, '-e', 'SELECT 1'], 'parsec-pw-wrong');
+    const run = rootClient(
+      ['--protocol=TCP', '-h', cluster().host, '-P', String(cluster().nodes[0]!.port), '-u', user, '-e', 'SELECT 1'],
+      'parsec-pw-wrong',
+    );
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/ERROR 1045 .*Access denied for user 'gp_parsec'/);
   });
@@ -102,11 +139,26 @@ describe('the accounts', () => {
     const { user, password } = parsecUser();
     let failure = '';
     try {
-      execFileSync('mariadb', ['--no-defaults', '--protocol=TCP', '-h', cluster().host, '-P', String(cluster().nodes[0]!.port), '-u', user, '-e', 'SELECT 1'], {
-        env: { ...process.env, MYSQL_PWD: password },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 15_000,
-      });
+      execFileSync(
+        'mariadb',
+        [
+          '--no-defaults',
+          '--protocol=TCP',
+          '-h',
+          cluster().host,
+          '-P',
+          String(cluster().nodes[0]!.port),
+          '-u',
+          user,
+          '-e',
+          'SELECT 1',
+        ],
+        {
+          env: { ...process.env, MYSQL_PWD: password },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 15_000,
+        },
+      );
     } catch (err) {
       failure = String((err as { stderr?: Buffer }).stderr ?? err);
     }
@@ -116,8 +168,13 @@ describe('the accounts', () => {
   it('ed25519 is loaded on every node and its account logs in', () => {
     const { user, password } = cluster().user.ed;
     for (const { n, port } of cluster().nodes) {
-      expect(sql(n, "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'ed25519'")).toEqual([['ACTIVE']]);
-      const run = rootClient(['--protocol=TCP', '-h', cluster().host, '-P', String(port), '-u', user, '-e', 'SELECT CURRENT_USER()'], password);
+      expect(sql(n, "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'ed25519'")).toEqual([
+        ['ACTIVE'],
+      ]);
+      const run = rootClient(
+        ['--protocol=TCP', '-h', cluster().host, '-P', String(port), '-u', user, '-e', 'SELECT CURRENT_USER()'],
+        password,
+      );
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout.trim()).toBe(`${user}@%`);
     }

@@ -50,15 +50,29 @@ export class Chromium {
 
   static launch(): Chromium {
     const dir = mkdtempSync(join(tmpdir(), 'gp-status-chromium-'));
-    const child = spawn('chromium', [
-      '--headless', '--no-sandbox', `--user-data-dir=${dir}`, '--remote-debugging-pipe',
-      '--no-first-run', '--no-default-browser-check', '--disable-gpu', '--disable-dev-shm-usage',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-      '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
-      // Any name resolves to nothing: only the literal loopback addresses the test uses are reachable.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      '--window-size=1100,900', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      'chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        `--user-data-dir=${dir}`,
+        '--remote-debugging-pipe',
+        '--no-first-run',
+        '--no-default-browser-check',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-extensions',
+        '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
+        // Any name resolves to nothing: only the literal loopback addresses the test uses are reachable.
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+        '--window-size=1100,900',
+        'about:blank',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    );
     child.stderr!.resume();
     return new Chromium(child, dir);
   }
@@ -70,7 +84,14 @@ export class Chromium {
     for (let end = this.#buffer.indexOf('\0'); end >= 0; end = this.#buffer.indexOf('\0')) {
       const text = this.#buffer.slice(0, end);
       this.#buffer = this.#buffer.slice(end + 1);
-      const msg = JSON.parse(text) as { id?: number; result?: Json; error?: { message: string }; method?: string; params?: Json; sessionId?: string };
+      const msg = JSON.parse(text) as {
+        id?: number;
+        result?: Json;
+        error?: { message: string };
+        method?: string;
+        params?: Json;
+        sessionId?: string;
+      };
       if (msg.id !== undefined) {
         const p = this.#pending.get(msg.id);
         if (!p) continue;
@@ -99,7 +120,9 @@ export class Chromium {
   /** A new tab with network and console recording on; resolves with its session. */
   async newPage(): Promise<Page> {
     const { targetId } = (await this.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
-    const { sessionId } = (await this.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+    const { sessionId } = (await this.send('Target.attachToTarget', { targetId, flatten: true })) as {
+      sessionId: string;
+    };
     const record: PageRecord = { requests: [], log: [] };
     const loads: (() => void)[] = [];
     this.#listeners.push((method, params, session) => {
@@ -149,14 +172,22 @@ export class Page {
 
   /** The value of a JavaScript expression in the page (JSON-able). */
   async evaluate<T>(expression: string): Promise<T> {
-    const r = (await this.browser.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true }, this.sessionId)) as { result: { value: T }; exceptionDetails?: unknown };
+    const r = (await this.browser.send(
+      'Runtime.evaluate',
+      { expression, returnByValue: true, awaitPromise: true },
+      this.sessionId,
+    )) as { result: { value: T }; exceptionDetails?: unknown };
     if (r.exceptionDetails) throw new Error(`evaluate failed: ${JSON.stringify(r.exceptionDetails)}`);
     return r.result.value;
   }
 
   /** Lays the page out as a phone would (`width` CSS pixels, touch, mobile viewport rules). */
   async emulatePhone(width: number, height: number): Promise<void> {
-    await this.browser.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 2, mobile: true }, this.sessionId);
+    await this.browser.send(
+      'Emulation.setDeviceMetricsOverride',
+      { width, height, deviceScaleFactor: 2, mobile: true },
+      this.sessionId,
+    );
   }
 
   /** Turns JavaScript off for this page (from the next navigation on). */
@@ -167,8 +198,16 @@ export class Page {
   /** A PNG of the page as laid out at `width` CSS pixels, the full height of its content. */
   async screenshot(width: number): Promise<Buffer> {
     const height = await this.evaluate<number>('Math.ceil(document.documentElement.scrollHeight)');
-    await this.browser.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: false }, this.sessionId);
-    const { data } = (await this.browser.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, this.sessionId)) as { data: string };
+    await this.browser.send(
+      'Emulation.setDeviceMetricsOverride',
+      { width, height, deviceScaleFactor: 1, mobile: false },
+      this.sessionId,
+    );
+    const { data } = (await this.browser.send(
+      'Page.captureScreenshot',
+      { format: 'png', captureBeyondViewport: true },
+      this.sessionId,
+    )) as { data: string };
     return Buffer.from(data, 'base64');
   }
 }

@@ -59,9 +59,18 @@ export function cluster(): Cluster {
   const nodes: Node[] = [];
   for (let n = 1; n <= Number(need('GP_NODES')); n++) {
     const port = Number(need(`GP_NODE${n}_PORT`));
-    nodes.push({ n, port, socket: need(`GP_NODE${n}_SOCKET`), pidFile: need(`GP_NODE${n}_PID_FILE`), target: `${host}:${port}` });
+    nodes.push({
+      n,
+      port,
+      socket: need(`GP_NODE${n}_SOCKET`),
+      pidFile: need(`GP_NODE${n}_PID_FILE`),
+      target: `${host}:${port}`,
+    });
   }
-  const creds = (kind: string): Credentials => ({ user: need(`GP_USER_${kind}`), password: need(`GP_PASSWORD_${kind}`) });
+  const creds = (kind: string): Credentials => ({
+    user: need(`GP_USER_${kind}`),
+    password: need(`GP_PASSWORD_${kind}`),
+  });
   cached = {
     host,
     nodes,
@@ -82,7 +91,21 @@ export function node(n: number): Node {
 export function sql(n: number, statement: string, creds: Credentials = cluster().user.admin): string[][] {
   const out = execFileSync(
     'mariadb',
-    ['--no-defaults', '--protocol=TCP', '-h', cluster().host, '-P', String(node(n).port), '-u', creds.user, '-N', '-B', '--connect-timeout=5', '-e', statement],
+    [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      cluster().host,
+      '-P',
+      String(node(n).port),
+      '-u',
+      creds.user,
+      '-N',
+      '-B',
+      '--connect-timeout=5',
+      '-e',
+      statement,
+    ],
     { encoding: 'utf8', env: { ...process.env, MYSQL_PWD: creds.password }, timeout: 15_000 },
   );
   return out
@@ -100,7 +123,12 @@ export function show(n: number, kind: 'STATUS' | 'VARIABLES', names: readonly st
 }
 
 export function wsrepState(n: number): { status: string; state: number; comment: string; size: number } {
-  const s = show(n, 'STATUS', ['wsrep_cluster_status', 'wsrep_local_state', 'wsrep_local_state_comment', 'wsrep_cluster_size']);
+  const s = show(n, 'STATUS', [
+    'wsrep_cluster_status',
+    'wsrep_local_state',
+    'wsrep_local_state_comment',
+    'wsrep_cluster_size',
+  ]);
   return {
     status: s['wsrep_cluster_status'] ?? '',
     state: Number(s['wsrep_local_state']),
@@ -134,10 +162,11 @@ export async function waitAllSynced(limitMs = 60_000): Promise<void> {
   const size = cluster().nodes.length;
   await waitFor(
     'every node Primary, Synced, full size',
-    () => cluster().nodes.every(({ n }) => {
-      const s = wsrepState(n);
-      return s.status === 'Primary' && s.state === 4 && s.size === size;
-    }),
+    () =>
+      cluster().nodes.every(({ n }) => {
+        const s = wsrepState(n);
+        return s.status === 'Primary' && s.state === 4 && s.size === size;
+      }),
     limitMs,
     500,
   );
@@ -152,11 +181,15 @@ export interface CliRun {
 
 /** Runs the built CLI (`bin/galera-probe`, as users run it) with a clean environment. */
 export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}, limitMs = 30_000): Promise<CliRun> {
-  if (!existsSync(join(ROOT, 'dist', 'galera-probe.cjs'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'galera-probe.cjs')))
+    throw new Error('dist/ is missing: run `npm run build` first');
   const started = Date.now();
   return await new Promise((resolve, reject) => {
     // Options go after a subcommand (`cluster`, `serve`), which must come first.
-    const argv = args[0] === 'cluster' || args[0] === 'serve' ? [args[0], '--no-defaults', ...args.slice(1)] : ['--no-defaults', ...args];
+    const argv =
+      args[0] === 'cluster' || args[0] === 'serve'
+        ? [args[0], '--no-defaults', ...args.slice(1)]
+        : ['--no-defaults', ...args];
     const child = spawn(process.execPath, [BIN, ...argv], {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,7 +211,9 @@ export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}, 
 }
 
 /** The JSON object of a `--json` run. */
-export function json(run: CliRun): Record<string, unknown> & { node?: Record<string, unknown>; error?: Record<string, unknown> } {
+export function json(
+  run: CliRun,
+): Record<string, unknown> & { node?: Record<string, unknown>; error?: Record<string, unknown> } {
   try {
     return JSON.parse(run.stdout) as Record<string, unknown>;
   } catch {
@@ -203,7 +238,12 @@ export async function closedPort(): Promise<number> {
 
 /** The script that starts, heals and stops the cluster (needs root, as CI runs it). */
 export function clusterScript(command: 'start' | 'status', limitMs = 300_000): string {
-  return execFileSync('bash', [CLUSTER_SCRIPT, command], { encoding: 'utf8', env: process.env, timeout: limitMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('bash', [CLUSTER_SCRIPT, command], {
+    encoding: 'utf8',
+    env: process.env,
+    timeout: limitMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** `gmcast.isolate=1` on node n: it drops every group connection and, ~6 s later, is non-Primary. */
@@ -223,17 +263,28 @@ export async function rejoin(ns: number[], limitMs = 90_000): Promise<void> {
  * it. It reports Primary, Synced, size 1 beside the others' Primary component of the rest.
  */
 export async function splitBrain(n: number, limitMs = 60_000): Promise<void> {
-  const others = cluster().nodes.filter((x) => x.n !== n).map((x) => x.n);
+  const others = cluster()
+    .nodes.filter((x) => x.n !== n)
+    .map((x) => x.n);
   await isolate(n, limitMs);
-  await waitFor(`nodes ${others.join(',')} Primary without node ${n}`, () => others.every((o) => {
-    const s = wsrepState(o);
-    return s.status === 'Primary' && s.size === others.length;
-  }), limitMs);
+  await waitFor(
+    `nodes ${others.join(',')} Primary without node ${n}`,
+    () =>
+      others.every((o) => {
+        const s = wsrepState(o);
+        return s.status === 'Primary' && s.size === others.length;
+      }),
+    limitMs,
+  );
   sql(n, "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
-  await waitFor(`node ${n} Primary alone`, () => {
-    const s = wsrepState(n);
-    return s.status === 'Primary' && s.state === 4 && s.size === 1;
-  }, limitMs);
+  await waitFor(
+    `node ${n} Primary alone`,
+    () => {
+      const s = wsrepState(n);
+      return s.status === 'Primary' && s.state === 4 && s.size === 1;
+    },
+    limitMs,
+  );
 }
 
 /** SHUTDOWN on node n (a clean leave: it lowers the quorum base), and waits for the process to end. */
@@ -293,23 +344,44 @@ export async function startGarbd(limitMs = 60_000): Promise<Garbd> {
   const log = join(base, 'garbd.log');
   rmSync(log, { force: true });
   const port = await closedPort();
-  const args = ['--name', 'garbd', '--group', 'galera-probe', '--address', `gcomm://${peers}`, '--options', `gmcast.listen_addr=tcp://${host}:${port}`, '--log', log];
-  const child = root ? spawn('chroot', [root, 'garbd', ...args], { stdio: 'ignore' }) : spawn('garbd', args, { stdio: 'ignore' });
+  const args = [
+    '--name',
+    'garbd',
+    '--group',
+    'galera-probe',
+    '--address',
+    `gcomm://${peers}`,
+    '--options',
+    `gmcast.listen_addr=tcp://${host}:${port}`,
+    '--log',
+    log,
+  ];
+  const child = root
+    ? spawn('chroot', [root, 'garbd', ...args], { stdio: 'ignore' })
+    : spawn('garbd', args, { stdio: 'ignore' });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn garbd');
   let exited = false;
   child.on('exit', () => (exited = true));
   const size = nodes.length + 1;
   try {
-    await waitFor(`garbd counted by every node (cluster size ${size})`, () => {
-      if (exited) return true;
-      return nodes.every(({ n }) => wsrepState(n).size === size);
-    }, limitMs, 500);
+    await waitFor(
+      `garbd counted by every node (cluster size ${size})`,
+      () => {
+        if (exited) return true;
+        return nodes.every(({ n }) => wsrepState(n).size === size);
+      },
+      limitMs,
+      500,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
-  if (exited) throw new Error(`garbd exited while joining; its log:\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(none)'}`);
+  if (exited)
+    throw new Error(
+      `garbd exited while joining; its log:\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(none)'}`,
+    );
   return {
     pid,
     log,
@@ -318,13 +390,19 @@ export async function startGarbd(limitMs = 60_000): Promise<Garbd> {
       for (let i = 0; i < 200 && !exited; i++) await sleep(100);
       if (!exited) child.kill('SIGKILL');
       for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-      await waitFor('garbd gone from every running node', () => nodes.every(({ n }) => {
-        try {
-          return wsrepState(n).size < size;
-        } catch {
-          return true;
-        }
-      }), stopLimitMs, 500);
+      await waitFor(
+        'garbd gone from every running node',
+        () =>
+          nodes.every(({ n }) => {
+            try {
+              return wsrepState(n).size < size;
+            } catch {
+              return true;
+            }
+          }),
+        stopLimitMs,
+        500,
+      );
     },
   };
 }

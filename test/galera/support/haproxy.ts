@@ -29,18 +29,36 @@ export async function startServe(lab: Lab, n: number, args: readonly string[]): 
   const { user, password } = cluster().user.native;
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'galera-probe'), 'serve', '--no-defaults', '--listen', '127.0.0.1:0', '-u', user, ...args, node(n).target],
-    { env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password }, stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      join(ROOT, 'bin', 'galera-probe'),
+      'serve',
+      '--no-defaults',
+      '--listen',
+      '127.0.0.1:0',
+      '-u',
+      user,
+      ...args,
+      node(n).target,
+    ],
+    {
+      env: { PATH: process.env['PATH'], HOME: '/nonexistent', MYSQL_PWD: password },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   lab.serves.push(child);
   lab.logs.set(n, '');
   child.stderr!.setEncoding('utf8').on('data', (d: string) => lab.logs.set(n, lab.logs.get(n)! + d));
   let port = 0;
-  await waitFor(`serve for node ${n} to listen`, () => {
-    const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(lab.logs.get(n)!);
-    if (m) port = Number(m[1]);
-    return port > 0 || child.exitCode !== null;
-  }, 10_000, 50);
+  await waitFor(
+    `serve for node ${n} to listen`,
+    () => {
+      const m = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(lab.logs.get(n)!);
+      if (m) port = Number(m[1]);
+      return port > 0 || child.exitCode !== null;
+    },
+    10_000,
+    50,
+  );
   if (port === 0) throw new Error(`serve for node ${n} did not start: ${lab.logs.get(n)}`);
   return port;
 }
@@ -57,9 +75,17 @@ export const TCP_DEFAULTS: readonly string[] = [
 
 /** Writes the configuration (after a `global` section with the stats socket) and starts HAProxy. */
 export async function startHaproxy(lab: Lab, body: readonly string[]): Promise<void> {
-  const config = ['global', `  stats socket ${lab.statsSocket} mode 600 level admin`, '  maxconn 200', ...body, ''].join('\n');
+  const config = [
+    'global',
+    `  stats socket ${lab.statsSocket} mode 600 level admin`,
+    '  maxconn 200',
+    ...body,
+    '',
+  ].join('\n');
   writeFileSync(join(lab.dir, 'haproxy.cfg'), config);
-  const haproxy = spawn('haproxy', ['-db', '-f', join(lab.dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const haproxy = spawn('haproxy', ['-db', '-f', join(lab.dir, 'haproxy.cfg')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   lab.haproxy = haproxy;
   let log = '';
   haproxy.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
@@ -85,11 +111,21 @@ export async function showStat(lab: Lab): Promise<Record<string, string>[]> {
 /** The servers of one proxy (backend or listen section), by name. */
 export async function servers(lab: Lab, proxy: string): Promise<Record<string, Record<string, string>>> {
   const rows = await showStat(lab);
-  return Object.fromEntries(rows.filter((r) => r['pxname'] === proxy && r['svname'] !== 'FRONTEND' && r['svname'] !== 'BACKEND').map((r) => [r['svname']!, r]));
+  return Object.fromEntries(
+    rows
+      .filter((r) => r['pxname'] === proxy && r['svname'] !== 'FRONTEND' && r['svname'] !== 'BACKEND')
+      .map((r) => [r['svname']!, r]),
+  );
 }
 
 /** Polls until server `name` of `proxy` has a status `wanted` accepts; resolves with the time it took. */
-export async function waitStatus(lab: Lab, proxy: string, name: string, wanted: (status: string) => boolean, limitMs: number): Promise<number> {
+export async function waitStatus(
+  lab: Lab,
+  proxy: string,
+  name: string,
+  wanted: (status: string) => boolean,
+  limitMs: number,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     const status = (await servers(lab, proxy))[name]?.['status'] ?? 'missing';
@@ -100,22 +136,47 @@ export async function waitStatus(lab: Lab, proxy: string, name: string, wanted: 
 }
 
 /** Runs SQL through HAProxy's frontend on `port` with the `mariadb` client; the output rows. */
-export async function throughFrontend(port: number, statement: string, creds = cluster().user.native): Promise<string[][]> {
+export async function throughFrontend(
+  port: number,
+  statement: string,
+  creds = cluster().user.native,
+): Promise<string[][]> {
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
       'mariadb',
-      ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(port), '-u', creds.user, '-N', '-B', '--connect-timeout=5', '-e', statement],
+      [
+        '--no-defaults',
+        '--protocol=TCP',
+        '-h',
+        '127.0.0.1',
+        '-P',
+        String(port),
+        '-u',
+        creds.user,
+        '-N',
+        '-B',
+        '--connect-timeout=5',
+        '-e',
+        statement,
+      ],
       { env: { ...process.env, MYSQL_PWD: creds.password }, timeout: 10_000 },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}${stderr}`)) : resolve(stdout)),
     );
   });
-  return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t'));
 }
 
 /** Stops HAProxy and every serve, and removes the directory. */
 export async function stopAll(lab: Lab): Promise<void> {
   lab.haproxy?.kill('SIGTERM');
   for (const child of lab.serves) child.kill('SIGTERM');
-  await Promise.all([lab.haproxy, ...lab.serves].map((c) => (c && c.exitCode === null ? new Promise((resolve) => c.once('close', resolve)) : undefined)));
+  await Promise.all(
+    [lab.haproxy, ...lab.serves].map((c) =>
+      c && c.exitCode === null ? new Promise((resolve) => c.once('close', resolve)) : undefined,
+    ),
+  );
   rmSync(lab.dir, { recursive: true, force: true });
 }

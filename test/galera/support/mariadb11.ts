@@ -14,7 +14,9 @@ import { closedPort, cluster, type Credentials, sleep } from './cluster.js';
 export function trixieRoot(): string {
   const { vars } = cluster();
   if (vars['GP_MARIADB'] !== '11.8' || !vars['GP_TRIXIE_ROOT']) {
-    throw new Error(`these tests need the cluster started with GP_MARIADB=11.8 (galera-cluster.sh env says GP_MARIADB=${vars['GP_MARIADB'] ?? 'unset'})`);
+    throw new Error(
+      `these tests need the cluster started with GP_MARIADB=11.8 (galera-cluster.sh env says GP_MARIADB=${vars['GP_MARIADB'] ?? 'unset'})`,
+    );
   }
   return vars['GP_TRIXIE_ROOT'];
 }
@@ -37,12 +39,16 @@ export interface ClientRun {
 /** Runs the root's `mariadb` client (11.8) with `args`; never throws on a non-zero exit. */
 export function rootClient(args: readonly string[], password?: string): ClientRun {
   try {
-    const stdout = execFileSync('chroot', [trixieRoot(), 'mariadb', '--no-defaults', '--connect-timeout=5', '-N', '-B', ...args], {
-      encoding: 'utf8',
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...(password === undefined ? {} : { MYSQL_PWD: password }) },
-      timeout: 20_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdout = execFileSync(
+      'chroot',
+      [trixieRoot(), 'mariadb', '--no-defaults', '--connect-timeout=5', '-N', '-B', ...args],
+      {
+        encoding: 'utf8',
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...(password === undefined ? {} : { MYSQL_PWD: password }) },
+        timeout: 20_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status?: number | null; stdout?: string; stderr?: string };
@@ -75,13 +81,34 @@ export async function startStandalone(name: string): Promise<Standalone> {
   const inRoot = (args: string[]): void => {
     execFileSync('chroot', [root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   };
-  inRoot(['mariadb-install-db', '--no-defaults', '--user=mysql', '--basedir=/usr', `--datadir=${datadir}`, '--auth-root-authentication-method=socket', '--skip-test-db', '--skip-name-resolve']);
+  inRoot([
+    'mariadb-install-db',
+    '--no-defaults',
+    '--user=mysql',
+    '--basedir=/usr',
+    `--datadir=${datadir}`,
+    '--auth-root-authentication-method=socket',
+    '--skip-test-db',
+    '--skip-name-resolve',
+  ]);
   inRoot(['chown', 'mysql:mysql', dir]);
   const port = await closedPort();
   const child = spawn(
     'chroot',
-    [root, '/usr/sbin/mariadbd', '--no-defaults', '--user=mysql', `--datadir=${datadir}`, `--socket=${socket}`, `--pid-file=${join(dir, 'mariadbd.pid')}`,
-      `--log-error=${join(dir, 'error.log')}`, `--port=${port}`, '--bind-address=127.0.0.1', '--innodb-buffer-pool-size=32M', '--performance-schema=OFF'],
+    [
+      root,
+      '/usr/sbin/mariadbd',
+      '--no-defaults',
+      '--user=mysql',
+      `--datadir=${datadir}`,
+      `--socket=${socket}`,
+      `--pid-file=${join(dir, 'mariadbd.pid')}`,
+      `--log-error=${join(dir, 'error.log')}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--innodb-buffer-pool-size=32M',
+      '--performance-schema=OFF',
+    ],
     { stdio: 'ignore', detached: false },
   );
   const pid = child.pid;
@@ -90,7 +117,8 @@ export async function startStandalone(name: string): Promise<Standalone> {
   child.on('exit', () => (exited = true));
   const started = Date.now();
   while (rootClient([`--socket=${socket}`, '-uroot', '-e', 'SELECT 1']).code !== 0) {
-    const log = (): string => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : '');
+    const log = (): string =>
+      existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : '';
     if (exited) throw new Error(`standalone 11.8 server ${name} exited while starting:\n${log()}`);
     if (Date.now() - started > 60_000) {
       child.kill('SIGKILL');

@@ -60,7 +60,10 @@ function card(r: BrowserRow): HTMLElement {
   h.appendChild(el('span', 'target', r.target));
   h.appendChild(document.createTextNode(' '));
   h.appendChild(el('span', 'name', r.name === null ? '' : r.name));
-  for (const [shown, badge] of [[r.writer, 'writer'], [r.otherCluster, 'other cluster']] as const) {
+  for (const [shown, badge] of [
+    [r.writer, 'writer'],
+    [r.otherCluster, 'other cluster'],
+  ] as const) {
     if (!shown) continue;
     h.appendChild(document.createTextNode(' '));
     h.appendChild(el('span', 'badge', badge));
@@ -114,7 +117,9 @@ function draw(m: BrowserModel): void {
   const now = Date.now();
   const cluster = m.mode === 'cluster';
   const first = m.rows[0];
-  const title = cluster ? `cluster ${m.verdict === null ? 'unknown' : m.verdict}` : `${m.self} ${first ? first.verdict : 'unknown'}`;
+  const title = cluster
+    ? `cluster ${m.verdict === null ? 'unknown' : m.verdict}`
+    : `${m.self} ${first ? first.verdict : 'unknown'}`;
   document.title = `galera-probe: ${title}`;
   byId('verdict').textContent = title;
   byId('reason').textContent = m.reason;
