@@ -8,7 +8,7 @@
  * access: the tarball has no dependencies). `npm run test:dist` runs this.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,10 +51,22 @@ async function ok(file: string, args: string[], cwd: string, extraEnv: NodeJS.Pr
   return r;
 }
 
+/** What tsconfig.json leaves out of the build (the status page's browser script, bundled into serve instead). */
+const NOT_BUILT: readonly string[] =
+  (
+    JSON.parse(
+      readFileSync(new URL('../tsconfig.json', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('//'))
+        .join('\n'),
+    ) as { exclude?: string[] }
+  ).exclude ?? [];
+
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))
-    .map((p) => p.split('\\').join('/'));
+    .map((p) => p.split('\\').join('/'))
+    .filter((p) => !NOT_BUILT.includes(`src/${p}`));
 }
 
 let work: string;
