@@ -8,35 +8,39 @@ import { readPemFiles } from './pem-files.js';
 import { fileExposure, readableWarning, worldWritableReason } from '../util/file-mode.js';
 import { AnswerFirst, UsageError } from './usage.js';
 
+type OptionConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** `{ NAME: { type } }` for each name: the options that take nothing more than their type. */
+function optionsOf(type: 'string' | 'boolean', names: readonly string[]): OptionConfig {
+  return Object.fromEntries(names.map((name) => [name, { type }]));
+}
+
 /** Options shared by `galera-probe <target>` and `galera-probe serve <target>`. */
-export const PROBE_OPTIONS = {
+export const PROBE_OPTIONS: OptionConfig = {
   user: { type: 'string', short: 'u' },
-  password: { type: 'string' },
-  'password-file': { type: 'string' },
-  timeout: { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  'tls-timeout': { type: 'string' },
-  'greeting-timeout': { type: 'string' },
-  'auth-timeout': { type: 'string' },
-  'query-timeout': { type: 'string' },
-  check: { type: 'string' },
-  'available-when-donor': { type: 'boolean' },
-  'require-writable': { type: 'boolean' },
-  'expect-size': { type: 'string' },
-  'max-recv-queue': { type: 'string' },
-  'ssl-mode': { type: 'string' },
-  'ssl-ca': { type: 'string' },
-  'ssl-cert': { type: 'string' },
-  'ssl-key': { type: 'string' },
-  'server-public-key': { type: 'string' },
-  'get-server-public-key': { type: 'boolean' },
-  'defaults-file': { type: 'string' },
-  'defaults-extra-file': { type: 'string' },
-  'no-defaults': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+  ...optionsOf('string', ['password', 'password-file', 'check', 'expect-size', 'max-recv-queue']),
+  ...optionsOf('string', [
+    'timeout',
+    'connect-timeout',
+    'tls-timeout',
+    'greeting-timeout',
+    'auth-timeout',
+    'query-timeout',
+  ]),
+  ...optionsOf('string', [
+    'ssl-mode',
+    'ssl-ca',
+    'ssl-cert',
+    'ssl-key',
+    'server-public-key',
+    'defaults-file',
+    'defaults-extra-file',
+  ]),
+  ...optionsOf('boolean', ['available-when-donor', 'require-writable', 'get-server-public-key', 'no-defaults']),
+};
 
 export type Values = Record<string, string | boolean | undefined>;
 

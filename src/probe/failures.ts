@@ -123,23 +123,15 @@ export function classify(err: unknown, phase: Phase): Classified {
     }
     return { outcome: 'server-error', reason: `server error ${err.errno}: ${message}`, error };
   }
-  if (err instanceof AuthUnsupportedError) {
-    return {
-      outcome: 'access-denied',
-      reason: printable(err.message),
-      error: { code: err.code, message: printable(err.message) },
-    };
+  // A login the probe cannot perform, or TLS that failed: the message says it all.
+  if (err instanceof AuthUnsupportedError || err instanceof TlsError) {
+    const message = printable(err.message);
+    const outcome = err instanceof TlsError ? 'protocol-error' : 'access-denied';
+    return { outcome, reason: message, error: { code: err.code, message } };
   }
   if (err instanceof ProtocolError) {
     const message = printable(err.message);
     return { outcome: 'protocol-error', reason: `protocol error: ${message}`, error: { code: err.code, message } };
-  }
-  if (err instanceof TlsError) {
-    return {
-      outcome: 'protocol-error',
-      reason: printable(err.message),
-      error: { code: err.code, message: printable(err.message) },
-    };
   }
   if (err instanceof ConnectionClosedError) {
     return {
