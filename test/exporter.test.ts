@@ -4,7 +4,7 @@
  * the bound on concurrent probes, forgetting idle targets), the allow list, the text format,
  * and the targets file with `/targets`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ import { mutate, rng } from './support/damage.js';
 import { galeraNode, NON_PRIMARY_NODE, SYNCED_NODE } from './support/fake-server.js';
 import { serverPool } from './support/server-pool.js';
 import { get } from './support/http.js';
+import { spawnServe } from './support/serve-process.js';
 
 const serve = serverPool();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -563,7 +564,6 @@ describe('targets file', () => {
 });
 
 describe('galera-probe serve as an exporter, the process', () => {
-  const bin = join(import.meta.dirname, '..', 'bin', 'galera-probe');
   let children: ChildProcess[] = [];
   let dirs: string[] = [];
   afterEach(() => {
@@ -573,20 +573,10 @@ describe('galera-probe serve as an exporter, the process', () => {
     dirs = [];
   });
 
-  function start(
-    args: string[],
-    env: NodeJS.ProcessEnv = {},
-  ): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', ...args], {
-      env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.resume();
-    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    return { child, stderr: () => err, exit };
+  function start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawnServe> {
+    const started = spawnServe(['--listen', '127.0.0.1:0', ...args], env);
+    children.push(started.child);
+    return started;
   }
 
   async function waitFor(stderr: () => string, pattern: RegExp): Promise<RegExpExecArray> {

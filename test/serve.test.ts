@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,8 @@ import {
   SYNCED_NODE,
   withState,
 } from './support/fake-server.js';
-import { get, type Reply } from './support/http.js';
+import { get } from './support/http.js';
+import { spawnServe } from './support/serve-process.js';
 
 const DONOR_NODE = withState(
   SYNCED_NODE,
@@ -603,20 +604,10 @@ describe('galera-probe serve, the process', () => {
     for (const c of children) c.kill('SIGKILL');
   });
 
-  function start(
-    args: string[],
-    env: NodeJS.ProcessEnv = {},
-  ): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-    const child = spawn(process.execPath, [bin, 'serve', '--no-defaults', ...args], {
-      env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.resume();
-    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    return { child, stderr: () => err, exit };
+  function start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawnServe> {
+    const started = spawnServe(['--no-defaults', ...args], env);
+    children.push(started.child);
+    return started;
   }
 
   async function listening(stderr: () => string): Promise<number> {
@@ -671,15 +662,7 @@ describe('galera-probe serve, the process', () => {
       if (port === 0) await sleep(50);
     }
     expect(port, s.stderr()).toBeGreaterThan(0);
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const req = request({ host: '::1', family: 6, port, path: '/health', agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const reply = await get(port, '/health', { host: '::1' });
     expect(reply).toMatchObject({ status: 200, body: 'synced\n' });
     s.child.kill('SIGTERM');
     expect(await s.exit).toBe(0);

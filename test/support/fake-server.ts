@@ -96,25 +96,7 @@ export class FakeConnection {
     // The client's first TLS bytes may already be here: feed them, then the rest, to TLS.
     const leftover = this.#pending;
     this.#pending = Buffer.alloc(0);
-    const carrier = new Duplex({
-      read() {},
-      write(chunk: Buffer, _encoding, callback) {
-        raw.write(chunk, callback);
-      },
-      final(callback) {
-        raw.end();
-        callback();
-      },
-      destroy(err, callback) {
-        raw.destroy();
-        callback(err);
-      },
-    });
-    if (leftover.length > 0) carrier.push(leftover);
-    raw.on('data', (chunk: Buffer) => carrier.push(chunk));
-    raw.once('end', () => carrier.push(null));
-    const secure = new TLSSocket(carrier as unknown as Socket, { isServer: true, ...options });
-    secure.on('error', () => {});
+    const secure = serverTlsOver(raw, leftover, options);
     secure.on('data', this.#onData);
     secure.once('end', this.#onEnd);
     this.#socket = secure;
@@ -498,4 +480,33 @@ export function galeraNode(state: GaleraNodeState, o: NodeScriptOptions = {}): S
     conn.ok(okSeq, 0x00, proof);
     await conn.serveCommands((sql) => answerShow(state, sql), deprecateEof, o.replyId);
   };
+}
+
+/**
+ * The server side of TLS over `raw`, a TCP connection that has already carried plain MySQL
+ * packets, fed first with the bytes already read from it (the client's first TLS bytes may
+ * have come with its SSLRequest). TLS errors are the test's to observe, never thrown.
+ */
+export function serverTlsOver(raw: Socket, leftover: Buffer, options: TlsOptions): TLSSocket {
+  const carrier = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      raw.write(chunk, callback);
+    },
+    final(callback) {
+      raw.end();
+      callback();
+    },
+    destroy(err, callback) {
+      raw.destroy();
+      callback(err);
+    },
+  });
+  if (leftover.length > 0) carrier.push(leftover);
+  raw.on('data', (chunk: Buffer) => carrier.push(chunk));
+  raw.once('end', () => carrier.push(null));
+  raw.resume(); // a caller may have paused it while it read the SSLRequest
+  const secure = new TLSSocket(carrier as unknown as Socket, { isServer: true, ...options });
+  secure.on('error', () => {});
+  return secure;
 }

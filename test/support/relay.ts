@@ -11,6 +11,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, TLSSocket, type TlsOptions } from 'node:tls';
 import { Capability } from '../../src/protocol/constants.js';
+import { serverTlsOver } from './fake-server.js';
 
 export interface Relay {
   readonly host: string;
@@ -40,28 +41,9 @@ async function readPacket(socket: Socket): Promise<{ packet: Buffer; rest: Buffe
   }
 }
 
-/** The server side of TLS over `raw`, fed first with bytes already read from it. */
+/** The relay's own TLS server side over the client's connection (it ends when that closes). */
 function serverTls(raw: Socket, leftover: Buffer, options: TlsOptions): TLSSocket {
-  const carrier = new Duplex({
-    read() {},
-    write(chunk: Buffer, _encoding, callback) {
-      raw.write(chunk, callback);
-    },
-    final(callback) {
-      raw.end();
-      callback();
-    },
-    destroy(err, callback) {
-      raw.destroy();
-      callback(err);
-    },
-  });
-  if (leftover.length > 0) carrier.push(leftover);
-  raw.on('data', (chunk: Buffer) => carrier.push(chunk));
-  raw.once('end', () => carrier.push(null));
-  raw.resume();
-  const secure = new TLSSocket(carrier as unknown as Socket, { isServer: true, ...options });
-  secure.on('error', () => {});
+  const secure = serverTlsOver(raw, leftover, options);
   raw.once('close', () => secure.destroy());
   return secure;
 }

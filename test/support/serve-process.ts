@@ -5,8 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,54 +21,7 @@ export interface ServeProcess {
   port: () => Promise<number>;
 }
 
-export interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  /** Milliseconds from sending the request to the end of the answer. */
-  ms: number;
-}
-
-export interface GetOptions {
-  headers?: Record<string, string>;
-  /** `user:password` for basic auth. */
-  auth?: string;
-  /** Source address (127.0.0.2 ... for "another client"). */
-  localAddress?: string;
-  tls?: boolean;
-  /** Gives up after this long (default 15 s), rejecting. */
-  timeoutMs?: number;
-}
-
-export function get(port: number, path: string, o: GetOptions = {}): Promise<Reply> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const request = o.tls ? httpsRequest : httpRequest;
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        agent: false,
-        headers: o.headers ?? {},
-        ...(o.auth !== undefined ? { auth: o.auth } : {}),
-        ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}),
-        ...(o.tls ? { rejectUnauthorized: false } : {}),
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }),
-        );
-      },
-    );
-    req.setTimeout(o.timeoutMs ?? 15_000, () => req.destroy(new Error(`no answer within ${o.timeoutMs ?? 15_000} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+export { get, type GetOptions, type Reply } from './http.js';
 
 /** The value of one sample (`name{labels}`) in a Prometheus text exposition. */
 export function sample(body: string, series: string): number | undefined {
@@ -81,6 +32,25 @@ export function sample(body: string, series: string): number | undefined {
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * `galera-probe serve ARGS` through bin/galera-probe with a bare environment (PATH, and a HOME
+ * with no option file): its stderr collected, its stdout drained. The caller kills it.
+ */
+export function spawnServe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout!.resume();
+  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, stderr: () => err, exit };
 }
 
 export function serveProcesses(): {
@@ -96,25 +66,18 @@ export function serveProcesses(): {
     dirs = [];
   });
   const start = (args: string[], env: NodeJS.ProcessEnv = {}): ServeProcess => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--no-defaults', ...args], {
-      env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, stderr, exit } = spawnServe(['--no-defaults', ...args], env);
     children.push(child);
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.resume();
-    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     const port = async (): Promise<number> => {
       for (let i = 0; i < 200; i++) {
-        const m = /on https?:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+        const m = /on https?:\/\/127\.0\.0\.1:(\d+)/.exec(stderr());
         if (m) return Number(m[1]);
         if (child.exitCode !== null) break;
         await sleep(50);
       }
-      throw new Error(`serve did not start: ${err}`);
+      throw new Error(`serve did not start: ${stderr()}`);
     };
-    return { child, stderr: () => err, exit, port };
+    return { child, stderr, exit, port };
   };
   const tempDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-sec-'));
