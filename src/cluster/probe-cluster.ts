@@ -2,7 +2,7 @@
  * Probes every target at once, each with its own phase deadlines and all within one overall
  * deadline, then judges the whole. The I/O around `judgeCluster`, and nothing more.
  */
-import { performance } from 'node:perf_hooks';
+import { now } from '../util/clock.js';
 import { formatTarget, MAX_TIMEOUT_MS, type ProbeOptions } from '../probe/options.js';
 import { probe } from '../probe/probe.js';
 import { parseTarget, type Target } from '../probe/target.js';
@@ -86,7 +86,7 @@ export function discoverable(
  */
 export async function probeCluster(options: ClusterOptions): Promise<ClusterResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('galera-probe: options must be an object');
-  const start = performance.now();
+  const start = now();
   const { targets, discover, probe: probeOne = probe, ...shared } = options;
   const seeds = clusterTargetList(targets);
   const timeout = shared.timeout ?? 2000;
@@ -114,7 +114,7 @@ export async function probeCluster(options: ClusterOptions): Promise<ClusterResu
         notes.push(
           `discovery: ${found.length - next.length} address(es) left out (at most ${MAX_CLUSTER_TARGETS} targets)`,
         );
-      const left = deadline - performance.now();
+      const left = deadline - now();
       // Under a millisecond left: no time to connect anywhere; say so rather than start.
       const more = left >= 1 ? await run(next, left) : next.map(({ text }) => noTimeLeft(text));
       nodes.push(...more);
@@ -123,7 +123,7 @@ export async function probeCluster(options: ClusterOptions): Promise<ClusterResu
       );
     }
   }
-  return clusterResult(judgeCluster(nodes, { expectSize: shared.expectSize }), nodes, performance.now() - start, notes);
+  return clusterResult(judgeCluster(nodes, { expectSize: shared.expectSize }), nodes, now() - start, notes);
 }
 
 function noTimeLeft(target: string): ProbeResult {

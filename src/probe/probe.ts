@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { now } from '../util/clock.js';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
 import { sha256 } from '../protocol/auth/digest.js';
@@ -118,7 +118,7 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 class ProbeRun {
   readonly #opts: NormalizedOptions;
   readonly #tlsMaterial: TlsMaterial;
-  readonly #start = performance.now();
+  readonly #start = now();
   readonly #deadline: number;
   readonly #timings: Partial<Record<Phase, number>> = {};
   #phase: Phase = 'connect';
@@ -369,7 +369,7 @@ class ProbeRun {
   async #inPhase<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
     if (this.#stopped) throw this.#stopped;
     this.#phase = phase;
-    const phaseStart = performance.now();
+    const phaseStart = now();
     this.#emit(phase, 'start');
     const limit = this.#opts.limits[phase];
     const overall = this.#deadline - phaseStart < limit;
@@ -397,14 +397,14 @@ class ProbeRun {
       this.#clearTimer();
       this.#interrupt = undefined;
       this.#phaseDetail = undefined;
-      this.#timings[phase] = round(performance.now() - phaseStart);
+      this.#timings[phase] = round(now() - phaseStart);
     }
   }
 
-  /** Arms the single timer for `at` (performance.now() time); never fires early. */
+  /** Arms the single timer for `at` (a now() reading); never fires early. */
   #arm(at: number, reason: () => Error): void {
     this.#clearTimer();
-    const wait = at - performance.now();
+    const wait = at - now();
     if (wait <= 0) {
       // Already past: stop on the next turn, so the phase is entered and named first.
       this.#timer = setTimeout(() => this.#stop(reason()), 0);
@@ -413,7 +413,7 @@ class ProbeRun {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // Timers may fire a fraction of a millisecond early; re-arm rather than end early.
-      if (performance.now() < at) this.#arm(at, reason);
+      if (now() < at) this.#arm(at, reason);
       else this.#stop(reason());
     }, Math.ceil(wait));
   }
@@ -439,7 +439,7 @@ class ProbeRun {
     if (!channel || !stream || channel.failure || this.#stopped) return;
     channel.detach();
     this.#emit('close', 'start');
-    const grace = Math.max(0, Math.min(QUIT_GRACE_MS, this.#deadline - performance.now()));
+    const grace = Math.max(0, Math.min(QUIT_GRACE_MS, this.#deadline - now()));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(finish, grace);
       function finish(): void {
@@ -470,7 +470,7 @@ class ProbeRun {
   #emit(phase: ProbeEvent['phase'], event: ProbeEvent['event'], detail?: string): void {
     const onEvent = this.#opts.onEvent;
     if (!onEvent) return;
-    const e: ProbeEvent = { phase, event, at: round(performance.now() - this.#start) };
+    const e: ProbeEvent = { phase, event, at: round(now() - this.#start) };
     if (detail !== undefined) e.detail = detail;
     try {
       onEvent(e);
@@ -480,7 +480,7 @@ class ProbeRun {
   }
 
   #timingsNow(): Timings {
-    return { ...this.#timings, total: round(performance.now() - this.#start) };
+    return { ...this.#timings, total: round(now() - this.#start) };
   }
 
   #answered(verdict: Verdict): ProbeResult {
