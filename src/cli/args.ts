@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseTarget as parseLibraryTarget, TargetError, type Target } from '../probe/target.js';
 import { MAX_TIMEOUT_MS, SSL_MODES, type ProbeOptions, type SslMode } from '../probe/options.js';
 import { parseDuration } from './duration.js';
@@ -7,8 +6,9 @@ import { loadOptionFiles, OptionFileError, parseFileBoolean } from './option-fil
 import { readPemFiles } from './pem-files.js';
 import { fileExposure, readableWarning, worldWritableReason } from '../util/file-mode.js';
 import { AnswerFirst, UsageError } from './usage.js';
+import { ParseError, parseArgv, type OptionSpecs } from './argv.js';
 
-type OptionConfig = NonNullable<ParseArgsConfig['options']>;
+type OptionConfig = OptionSpecs;
 
 /** `{ NAME: { type } }` for each name: the options that take nothing more than their type. */
 function optionsOf(type: 'string' | 'boolean', names: readonly string[]): OptionConfig {
@@ -52,16 +52,14 @@ export interface Environment {
   targetOptional?: boolean;
 }
 
-/** Parses argv with node:util's parser; unknown options and missing values are usage errors; help and version throw AnswerFirst. */
-export function parse(
-  argv: readonly string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-): { values: Values; positionals: string[] } {
+/** Parses argv (./argv.ts); unknown options and missing values are usage errors; help and version throw AnswerFirst. */
+export function parse(argv: readonly string[], options: OptionSpecs): { values: Values; positionals: string[] } {
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgv(argv, options) as typeof parsed;
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    if (err instanceof ParseError) throw new UsageError(err.message);
+    throw err;
   }
   // Answered by main(), once every option on the line has been checked.
   if (parsed.values['help'] === true) throw new AnswerFirst('help');
