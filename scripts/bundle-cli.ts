@@ -32,8 +32,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export class BundleError extends Error {}
 
-/** The entry: what bin/galera-probe did before, wiring the process to main(). */
-const ENTRY = [
+/**
+ * The entry: `start()` wires the process to main(). The npm package's bundles export it and
+ * bin/galera-probe calls it, so that requiring a bundle starts nothing (one command's bundle
+ * may require another's for its command); the single executable calls it at once.
+ */
+const ENTRY_START = [
   `import { writeSync } from 'node:fs';`,
   `import { main } from './main.ts';`,
   // A reader that went away (\`| head\`, a closed pipe) is not a crash: once the current turn has
@@ -70,13 +74,15 @@ const ENTRY = [
   `  }`,
   `  stream(name).write(text);`,
   `}`,
-  `main(process.argv.slice(2), {`,
-  `  env: process.env,`,
-  `  stdout: (text) => write('stdout', 1, text),`,
-  `  stderr: (text) => write('stderr', 2, text),`,
-  `}).then((code) => {`,
-  `  process.exitCode = code;`,
-  `});`,
+  `export function start() {`,
+  `  main(process.argv.slice(2), {`,
+  `    env: process.env,`,
+  `    stdout: (text) => write('stdout', 1, text),`,
+  `    stderr: (text) => write('stderr', 2, text),`,
+  `  }).then((code) => {`,
+  `    process.exitCode = code;`,
+  `  });`,
+  `}`,
 ].join('\n');
 
 /**
@@ -117,54 +123,54 @@ export const SUBCOMMANDS = [
 ] as const;
 
 /**
- * Writes the bundle to `outfile`; returns its size in bytes. With `split`, each subcommand goes
- * to its own bundle beside it and the main one requires it when asked for. Throws BundleError
- * on any doubt.
+ * Writes the bundle to `outfile`; returns its size in bytes. Without `split`, one script that
+ * starts the CLI at once (the single executable's). With `split`, the npm package's: `outfile`
+ * holds main.ts with every subcommand apart (what --help, --version and an unknown line load),
+ * and each subcommand's bundle beside it is the whole CLI with that subcommand inside and the
+ * others apart, so that bin/galera-probe loads one bundle for a command line, not two. Each
+ * exports `start` (and its subcommand); each gets its code cache. Throws BundleError on any doubt.
  */
 export async function bundleCli(outfile: string, purpose: string, split = false): Promise<number> {
-  const bytes = await bundleOne(outfile, purpose, ENTRY, split);
-  if (split) {
-    writeCodeCache(outfile);
-    for (const sub of SUBCOMMANDS) {
-      const file = join(dirname(outfile), sub.bundle);
-      await bundleOne(
-        file,
-        `galera-probe ${sub.name.replace('Command', '')}`,
-        `export { ${sub.name} } from './${sub.source}';`,
-        false,
-      );
-      writeCodeCache(file);
-    }
+  if (!split) return bundleOne(outfile, purpose, `${ENTRY_START}\nstart();`, false);
+  const bytes = await bundleOne(outfile, purpose, ENTRY_START, true);
+  writeCodeCache(outfile);
+  for (const sub of SUBCOMMANDS) {
+    const file = join(dirname(outfile), sub.bundle);
+    const entry = `${ENTRY_START}\nexport { ${sub.name} } from './${sub.source}';`;
+    await bundleOne(file, `galera-probe ${sub.name.replace('Command', '')}`, entry, true, sub.module);
+    writeCodeCache(file);
   }
   return bytes;
 }
 
 /**
- * How bin/galera-probe compiles a bundle (kept equal to its WRAPPER, test/package.test.ts):
- * the code cache is valid only for this exact text around the bundle's.
+ * What the npm package's bundles are wrapped in: bin/galera-probe compiles each file as it is,
+ * a function it calls as Node.js calls a CommonJS module's. Written into the file, not added
+ * at load, so that the launcher makes no copy of the text (two copies of 100 KiB, enough to
+ * push a check into a scavenge); the code cache is for exactly this text.
  */
 export const CODE_CACHE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
 
 /**
  * Marks the bundle with a build id (a hash of its code, on a line `// build ID` after the
- * banner) and writes BUNDLE.cache beside it: the id, then V8's code cache of the bundle as the
- * launcher compiles it. Compiled eagerly (--no-lazy) so that the cache holds every function,
- * not only the top level a load runs; the flag is restored before the cache is made, since V8
- * rejects a cache made under other flags. The id is what keeps a cache from another build
- * out: V8 itself compares only the source's length.
+ * wrapper's first line), wraps it (CODE_CACHE_WRAPPER) and writes BUNDLE.cache beside it: the
+ * id, then V8's code cache of the file. Compiled eagerly (--no-lazy) so that the cache holds
+ * every function, not only the top level a load runs; the flag is restored before the cache is
+ * made, since V8 rejects a cache made under other flags (and the launcher sets none: any flag
+ * set at run time also makes V8 reject Node's own built-in caches, measured at +7 ms a check).
+ * The id is what keeps a cache from another build out: V8 itself compares only the source's
+ * length. The file must be ASCII, which the launcher reads as latin1 (the fastest decoding).
  */
 export function writeCodeCache(bundle: string): number {
-  const [shebang, ...rest] = readFileSync(bundle, 'utf8').split('\n');
-  const code = rest.join('\n');
+  const code = readFileSync(bundle, 'utf8');
+  if (/[^\x00-\x7f]/.test(code)) throw new BundleError(`${bundle} is not ASCII: the launcher reads it as latin1`);
   const id = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const marked = `${shebang}\n// build ${id}\n${code}`;
+  const marked = `${CODE_CACHE_WRAPPER[0]}\n// build ${id}\n${code}${CODE_CACHE_WRAPPER[1]}`;
   writeFileSync(bundle, marked);
   setFlagsFromString('--no-lazy');
   let script: Script;
   try {
-    script = new Script(CODE_CACHE_WRAPPER[0] + marked.replace(/^#!.*/, '') + CODE_CACHE_WRAPPER[1], {
-      filename: bundle,
-    });
+    script = new Script(marked, { filename: bundle });
   } finally {
     setFlagsFromString('--lazy');
   }
@@ -173,14 +179,20 @@ export function writeCodeCache(bundle: string): number {
   return data.length;
 }
 
-const subcommandsApart: Plugin = {
+/** Every subcommand but `keep` (bundled in) becomes a require of its own bundle. */
+const subcommandsApart = (keep?: string): Plugin => ({
   name: 'subcommands-apart',
   setup(b) {
     // main.ts's dynamic imports of the subcommands become requires of their bundles:
     // a plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
     b.onResolve({ filter: /^\.\/(check|cluster|watch|serve)-command\.js$/ }, (args) => {
       const sub = SUBCOMMANDS.find((x) => x.module === args.path);
-      if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts')))
+      if (
+        !sub ||
+        sub.module === keep ||
+        args.kind !== 'dynamic-import' ||
+        !args.importer.endsWith(join('src', 'cli', 'main.ts'))
+      )
         return undefined;
       return { path: sub.bundle, namespace: 'apart' };
     });
@@ -193,12 +205,19 @@ const subcommandsApart: Plugin = {
       external: true,
     }));
   },
-};
+});
 
-async function bundleOne(outfile: string, purpose: string, entry: string, split: boolean): Promise<number> {
+/** One bundle: `keep` is the subcommand bundled in when the others are apart (`split`). */
+async function bundleOne(
+  outfile: string,
+  purpose: string,
+  entry: string,
+  split: boolean,
+  keep?: string,
+): Promise<number> {
   const result = await build({
     stdin: { contents: entry, resolveDir: join(ROOT, 'src', 'cli'), sourcefile: 'cli-entry.ts', loader: 'ts' },
-    plugins: split ? [lazyBuiltins, subcommandsApart] : [lazyBuiltins],
+    plugins: split ? [lazyBuiltins, subcommandsApart(keep)] : [lazyBuiltins],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -206,7 +225,10 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
     outfile,
     metafile: true,
     logLevel: 'silent',
-    banner: { js: `#!/usr/bin/env node\n// galera-probe ${VERSION}: ${purpose} (scripts/bundle-cli.ts)` },
+    // The npm package's bundles are wrapped for the launcher (writeCodeCache), never run alone.
+    banner: {
+      js: `${split ? '' : '#!/usr/bin/env node\n'}// galera-probe ${VERSION}: ${purpose} (scripts/bundle-cli.ts)`,
+    },
   });
   if (result.warnings.length > 0) {
     throw new BundleError(
@@ -233,7 +255,7 @@ async function bundleOne(outfile: string, purpose: string, entry: string, split:
     .filter((text) => !own.test(text));
   if (loose.length > 0)
     throw new BundleError(`dynamic imports or requires the bundle cannot resolve: ${loose.join('; ')}`);
-  chmodSync(outfile, 0o755);
+  chmodSync(outfile, split ? 0o644 : 0o755);
   return Buffer.byteLength(code);
 }
 
