@@ -211,7 +211,8 @@ export async function settledQueries(
 }
 
 async function readTextResult(channel: PacketChannel, session: Session, limits: QueryLimits): Promise<TextResult> {
-  const first = (await channel.read()).payload;
+  // What has already arrived is read without a promise; only an empty queue waits.
+  const first = (channel.poll() ?? (await channel.read())).payload;
   if (isErrPacket(first)) throw parseErr(first);
   if (isOkPacket(first)) {
     parseOk(first);
@@ -222,19 +223,21 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
     throw new ProtocolError(`resultset with ${columnCount} columns (limit ${limits.maxColumns})`);
   }
   const columns: string[] = [];
-  for (let i = 0; i < columnCount; i++) columns.push(parseColumnName((await channel.read()).payload));
+  for (let i = 0; i < columnCount; i++)
+    columns.push(parseColumnName((channel.poll() ?? (await channel.read())).payload));
   const deprecateEof = (session.capabilities & Capability.DEPRECATE_EOF) !== 0;
   if (!deprecateEof) {
-    const eof = (await channel.read()).payload;
+    const eof = (channel.poll() ?? (await channel.read())).payload;
     if (!isEofPacket(eof))
       throw new ProtocolError(
         `expected EOF after column definitions, got ${describeFirstByte(eof)}`,
         'UNEXPECTED_PACKET',
       );
   }
+  const fields = columns.map((_, i) => `column ${i + 1}`);
   const rows: (string | null)[][] = [];
   for (;;) {
-    const payload = (await channel.read()).payload;
+    const payload = (channel.poll() ?? (await channel.read())).payload;
     if (isErrPacket(payload)) throw parseErr(payload);
     if (isEofPacket(payload)) {
       // Under DEPRECATE_EOF the terminator is an OK packet with an 0xFE header.
@@ -245,7 +248,7 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
     if (rows.length >= limits.maxRows) throw new ProtocolError(`resultset of more than ${limits.maxRows} rows`);
     const r = new PacketReader(payload, 'row');
     const row: (string | null)[] = [];
-    for (let i = 0; i < columnCount; i++) row.push(r.lenencStringOrNull(`column ${i + 1}`));
+    for (let i = 0; i < columnCount; i++) row.push(r.lenencStringOrNull(fields[i]));
     if (!r.atEnd()) throw new ProtocolError(`malformed row: ${r.remaining} byte(s) after the last column`);
     rows.push(row);
   }
@@ -255,10 +258,10 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
 function parseColumnName(payload: Buffer): string {
   if (isErrPacket(payload)) throw parseErr(payload);
   const r = new PacketReader(payload, 'column definition');
-  r.lenencBytes('catalog');
-  r.lenencBytes('schema');
-  r.lenencBytes('table');
-  r.lenencBytes('original table');
+  r.skipLenenc('catalog');
+  r.skipLenenc('schema');
+  r.skipLenenc('table');
+  r.skipLenenc('original table');
   return r.lenencString('column name');
 }
 
