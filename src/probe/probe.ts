@@ -38,6 +38,22 @@ import {
 import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, ServerVerification, Timings } from './types.js';
 import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
 
+/** What the login tells the server about this client (the same for every probe of the process). */
+const CONNECT_ATTRS: ReadonlyArray<readonly [string, string]> = Object.freeze(
+  (
+    [
+      ['_client_name', PROGRAM],
+      ['_client_version', VERSION],
+      ['program_name', PROGRAM],
+      ['_pid', String(process.pid)],
+      ['_os', process.platform],
+    ] as const
+  ).map((pair) => Object.freeze(pair)),
+);
+
+/** The statements of a Galera check, in one pipeline. */
+const GALERA_SQLS: readonly string[] = Object.freeze([STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL]);
+
 /** How long a polite close may wait for the server to hang up after COM_QUIT, at most. */
 const QUIT_GRACE_MS = 500;
 
@@ -180,13 +196,7 @@ class ProbeRun {
         serverPublicKey: this.#tlsMaterial.serverPublicKey,
         getServerPublicKey: this.#opts.getServerPublicKey,
         ssl: secure,
-        connectAttrs: [
-          ['_client_name', PROGRAM],
-          ['_client_version', VERSION],
-          ['program_name', PROGRAM],
-          ['_pid', String(process.pid)],
-          ['_os', process.platform],
-        ],
+        connectAttrs: CONNECT_ATTRS,
       });
       const verification = this.#verifyServer(tls, done, greeting.nonce);
       this.#node!.serverVerification = verification;
@@ -234,11 +244,11 @@ class ProbeRun {
     try {
       // All three statements in one write; the answers come back in order. The members
       // SELECT may fail (non-Primary, no table, no privilege) without failing the probe.
-      const [status, variables, members] = (await settledQueries(channel, session, [
-        STATUS_SQL,
-        VARIABLES_SQL,
-        MEMBERS_SQL,
-      ])) as [TextResult | ServerError, TextResult | ServerError, TextResult | ServerError];
+      const [status, variables, members] = (await settledQueries(channel, session, GALERA_SQLS)) as [
+        TextResult | ServerError,
+        TextResult | ServerError,
+        TextResult | ServerError,
+      ];
       if (status instanceof ServerError) throw status;
       if (variables instanceof ServerError) throw variables;
       const clean = (rows: (string | null)[][]): Map<string, string> =>
