@@ -69,12 +69,21 @@ export interface Verdict {
 export const SYNCED = 4;
 export const DONOR = 2;
 
-/** Name/value rows of SHOW STATUS or SHOW VARIABLES, with lower-case names. */
-export function toMap(rows: readonly (readonly (string | null)[])[]): Map<string, string> {
+/**
+ * Name/value rows of SHOW STATUS or SHOW VARIABLES, with lower-case names; `clean`, when
+ * given, turns each value (NULL as '') into what is kept.
+ */
+export function toMap(
+  rows: readonly (readonly (string | null)[])[],
+  clean?: (name: string, value: string) => string,
+): Map<string, string> {
   const map = new Map<string, string>();
   for (const row of rows) {
-    const [name, value] = row;
-    if (typeof name === 'string') map.set(name.toLowerCase(), value ?? '');
+    const name = row[0];
+    if (typeof name !== 'string') continue;
+    const key = name.toLowerCase();
+    const value = row[1] ?? '';
+    map.set(key, clean ? clean(key, value) : value);
   }
   return map;
 }
@@ -105,10 +114,14 @@ function addresses(value: string | undefined): string[] | undefined {
   return value.split(',').map((a) => a.trim());
 }
 
-/** Drops the keys whose value is undefined, so absent fields stay absent. */
+/**
+ * The keys whose value is not undefined, so absent fields stay absent: copied, not deleted (a
+ * delete turns the object into a slow dictionary that every later copy of it pays for).
+ */
 function defined<T extends object>(obj: { [K in keyof T]: T[K] | undefined }): T {
-  for (const key of Object.keys(obj) as (keyof T)[]) if (obj[key] === undefined) delete obj[key];
-  return obj as T;
+  const out: Partial<T> = {};
+  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
+  return out as T;
 }
 
 /** Reads the fields; decides healthy or not, with one reason. Pure. */
