@@ -139,7 +139,9 @@ class ProbeRun {
   readonly #timings: Partial<Record<Phase, number>> = {};
   #phase: Phase = 'connect';
   #timer: NodeJS.Timeout | undefined;
-  #interrupt: ((reason: Error) => void) | undefined;
+  /** Rejected by #stop (a timeout, an abort): every phase races it. One for the whole run. */
+  readonly #interrupted: Promise<never>;
+  #interrupt: (reason: Error) => void = noop;
   #stopped: Error | undefined;
   #socket: Socket | undefined;
   #tlsSocket: TLSSocket | undefined;
@@ -152,6 +154,10 @@ class ProbeRun {
     this.#opts = opts;
     this.#tlsMaterial = tlsMaterial;
     this.#deadline = this.#start + opts.timeout;
+    this.#interrupted = new Promise<never>((_, reject) => {
+      this.#interrupt = reject;
+    });
+    this.#interrupted.catch(noop);
   }
 
   async run(): Promise<ProbeResult> {
@@ -383,15 +389,11 @@ class ProbeRun {
     const overall = this.#deadline - phaseStart < limit;
     const ends = overall ? this.#deadline : phaseStart + limit;
     this.#arm(ends, () => new PhaseTimeoutError(phase, round(overall ? this.#opts.timeout : limit), overall));
-    const interrupted = new Promise<never>((_, reject) => {
-      this.#interrupt = reject;
-    });
     const working = work();
     // Whichever loses the race must not become an unhandled rejection.
     working.catch(noop);
-    interrupted.catch(noop);
     try {
-      const value = await Promise.race([working, interrupted]);
+      const value = await Promise.race([working, this.#interrupted]);
       this.#emit(phase, 'end', this.#phaseDetail);
       return value;
     } catch (err) {
@@ -403,7 +405,6 @@ class ProbeRun {
       throw err;
     } finally {
       this.#clearTimer();
-      this.#interrupt = undefined;
       this.#phaseDetail = undefined;
       this.#timings[phase] = round(now() - phaseStart);
     }
@@ -437,7 +438,7 @@ class ProbeRun {
     this.#stopped = reason;
     this.#clearTimer();
     this.#destroy();
-    this.#interrupt?.(reason);
+    this.#interrupt(reason);
   }
 
   /** Polite close after a conversation that went well: COM_QUIT, then wait briefly for the server to hang up. */
