@@ -128,8 +128,11 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
  * One probe from start to teardown. It owns time: one timer, armed when a
- * phase starts at the earlier of the phase's limit and the overall deadline,
- * cleared when the phase ends. Every exit goes through `run`'s finally.
+ * phase starts at the earlier of the phase's limit and the overall deadline
+ * (kept as it is when the timer already ends then, as with the default limits,
+ * where every phase ends at the deadline), cleared before the polite close.
+ * Between two phases only promise reactions run, so no timer can fire there.
+ * Every exit goes through `run`'s finally.
  */
 class ProbeRun {
   readonly #opts: NormalizedOptions;
@@ -139,6 +142,9 @@ class ProbeRun {
   readonly #timings: Partial<Record<Phase, number>> = {};
   #phase: Phase = 'connect';
   #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer ends (a now() reading), and the error it stops the current phase with. */
+  #timerAt = 0;
+  #timeoutReason: () => Error = () => new Error('timeout');
   /** Rejected by #stop (a timeout, an abort): every phase races it. One for the whole run. */
   readonly #interrupted: Promise<never>;
   #interrupt: (reason: Error) => void = noop;
@@ -404,26 +410,28 @@ class ProbeRun {
       );
       throw err;
     } finally {
-      this.#clearTimer();
       this.#phaseDetail = undefined;
       this.#timings[phase] = round(now() - phaseStart);
     }
   }
 
-  /** Arms the single timer for `at` (a now() reading); never fires early. */
+  /** Arms the single timer for `at` (a now() reading); never fires early. One already armed for `at` is kept. */
   #arm(at: number, reason: () => Error): void {
+    this.#timeoutReason = reason;
+    if (this.#timer !== undefined && this.#timerAt === at) return;
     this.#clearTimer();
+    this.#timerAt = at;
     const wait = at - now();
     if (wait <= 0) {
       // Already past: stop on the next turn, so the phase is entered and named first.
-      this.#timer = setTimeout(() => this.#stop(reason()), 0);
+      this.#timer = setTimeout(() => this.#stop(this.#timeoutReason()), 0);
       return;
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // Timers may fire a fraction of a millisecond early; re-arm rather than end early.
-      if (now() < at) this.#arm(at, reason);
-      else this.#stop(reason());
+      if (now() < at) this.#arm(at, this.#timeoutReason);
+      else this.#stop(this.#timeoutReason());
     }, Math.ceil(wait));
   }
 
@@ -445,6 +453,7 @@ class ProbeRun {
   async #quit(): Promise<void> {
     const channel = this.#channel;
     const stream = this.#tlsSocket ?? this.#socket;
+    this.#clearTimer();
     if (!channel || !stream || channel.failure || this.#stopped) return;
     channel.detach();
     this.#emit('close', 'start');
