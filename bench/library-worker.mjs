@@ -5,8 +5,11 @@
 // process's CPU time (user + system) spent in the measured loop only.
 //   node bench/library-worker.mjs galera-probe|mysql2|floor HOST PORT USER COUNT CONCURRENCY plain|tls [MYSQL2_DIR]
 // The password comes from MYSQL_PWD. `tls`: galera-probe with --ssl-mode PREFERRED, mysql2 with
-// ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated.
+// ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated. GP_PROBE_DIST: load
+// galera-probe from that dist/ instead (bench:library's baseline, GP_BENCH_BASELINE).
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [impl, host, port, user, countText, concurrencyText, transport, mysql2Dir] = process.argv.slice(2);
 if (transport !== 'plain' && transport !== 'tls') throw new Error(`transport: expected plain or tls, got ${transport}`);
@@ -17,7 +20,8 @@ const password = process.env.MYSQL_PWD ?? '';
 
 let once;
 if (impl === 'galera-probe') {
-  const { probe } = await import('../dist/index.js');
+  const dist = process.env.GP_PROBE_DIST;
+  const { probe } = await import(dist ? pathToFileURL(join(dist, 'index.js')).href : '../dist/index.js');
   once = async () => {
     const r = await probe({ host, port: Number(port), user, password, sslMode: tls ? 'PREFERRED' : 'DISABLED', timeout: 5000 });
     if (!r.healthy) throw new Error(`probe: ${r.outcome}: ${r.reason}`);

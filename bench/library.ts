@@ -10,15 +10,20 @@
  * The workers run with a clean environment (PATH, HOME and the password only).
  *
  *   npm run bench:library -- [--count 2000] [--rounds 3] [--plain-only] [--no-floor]
+ *
+ * GP_BENCH_BASELINE=DIR adds a second galera-probe, `baseline`: the build in DIR/dist (e.g. a copy
+ * of bin, dist and package.json taken before a change), interleaved with the others, for a
+ * before/after in the same run (ratios: galera-probe / baseline).
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { database, flagArg, intArg, interleave, peer, ratio, report, ROOT, summary } from './lib.js';
 
 const count = intArg('count', 2000, 1, 100_000);
 const rounds = intArg('rounds', 3, 1, 50);
 const db = database();
 const mysql2 = peer('mysql2', '3');
+const baseline = process.env['GP_BENCH_BASELINE'];
 
 interface Run {
   impl: string;
@@ -29,6 +34,7 @@ const runs: Run[] = [];
 for (const transport of flagArg('plain-only') ? (['plain'] as const) : (['plain', 'tls'] as const)) {
   for (const concurrency of [1, 32]) {
     runs.push({ impl: 'galera-probe', concurrency, transport });
+    if (baseline) runs.push({ impl: 'baseline', concurrency, transport });
     if (mysql2) runs.push({ impl: 'mysql2', concurrency, transport });
     if (!flagArg('no-floor')) runs.push({ impl: 'floor', concurrency, transport });
   }
@@ -46,7 +52,7 @@ await interleave(runs, rounds, (r) => {
     process.execPath,
     [
       join(ROOT, 'bench', 'library-worker.mjs'),
-      r.impl,
+      r.impl === 'baseline' ? 'galera-probe' : r.impl,
       db.host,
       String(db.port),
       db.user,
@@ -57,7 +63,12 @@ await interleave(runs, rounds, (r) => {
     ],
     {
       encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password },
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: '/nonexistent',
+        MYSQL_PWD: db.password,
+        ...(r.impl === 'baseline' ? { GP_PROBE_DIST: join(resolve(baseline!), 'dist') } : {}),
+      },
       timeout: 600_000,
     },
   );
@@ -84,6 +95,10 @@ const floorRatio = (c: number, tls = ''): number | undefined =>
   results[`floor${tls} x${c}`]
     ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`floor${tls} x${c}`]!.cpuMsPerProbe)
     : undefined;
+const baselineRatio = (c: number, tls = ''): number | undefined =>
+  results[`baseline${tls} x${c}`]
+    ? ratio(results[`galera-probe${tls} x${c}`]!.cpuMsPerProbe, results[`baseline${tls} x${c}`]!.cpuMsPerProbe)
+    : undefined;
 report('library', {
   database: db.target,
   count,
@@ -100,6 +115,20 @@ report('library', {
         }
       : {}),
   },
+  ...(baseline
+    ? {
+        baselineRatios: {
+          'cpu per probe, galera-probe / baseline, sequential': baselineRatio(1),
+          'cpu per probe, galera-probe / baseline, 32 at a time': baselineRatio(32),
+          ...(withTls
+            ? {
+                'cpu per probe over TLS, galera-probe / baseline, sequential': baselineRatio(1, ' tls'),
+                'cpu per probe over TLS, galera-probe / baseline, 32 at a time': baselineRatio(32, ' tls'),
+              }
+            : {}),
+        },
+      }
+    : {}),
   ratios: mysql2
     ? {
         'cpu per probe, galera-probe / mysql2, sequential': cpuRatio(1),

@@ -28,6 +28,23 @@ describe('PacketFramer', () => {
     expect(framer.bufferedBytes).toBe(0);
   });
 
+  it('yields the same packets however the stream is cut in two or three chunks', () => {
+    const expected = new PacketFramer().push(stream).map((p) => [p.sequenceId, p.payload.toString('hex')]);
+    for (let i = 0; i <= stream.length; i++) {
+      for (const j of [i, i + 1, i + 5, stream.length]) {
+        if (j < i || j > stream.length) continue;
+        const framer = new PacketFramer();
+        const got = [
+          ...framer.push(stream.subarray(0, i)),
+          ...framer.push(stream.subarray(i, j)),
+          ...framer.push(stream.subarray(j)),
+        ];
+        expect(got.map((p) => [p.sequenceId, p.payload.toString('hex')])).toEqual(expected);
+        expect(framer.bufferedBytes).toBe(0);
+      }
+    }
+  });
+
   it('refuses a header claiming more than the cap, before the payload arrives', () => {
     const framer = new PacketFramer(1024);
     expect(() => framer.push(Buffer.from([0x01, 0x04, 0x00, 0x00]))).toThrow(ProtocolError);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { probe, type ProbeOptions, type ProbeResult } from '../src/index.js';
 import { Capability } from '../src/protocol/constants.js';
 import { PacketWriter } from '../src/protocol/writer.js';
@@ -309,6 +309,18 @@ describe('deadlines: a server that', () => {
       expectTimeout(result, 'connect');
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('with every phase ending at the overall deadline, one timer serves them all', async () => {
+    const server = await serve(galeraNode(SYNCED_NODE, { password: PASSWORD }));
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      expect(await probeAndCheckCleanup(server, options(server))).toMatchObject({ healthy: true });
+      // The deadline's timer (5 s away), then the close's (500 ms).
+      expect(spy.mock.calls.filter(([, ms]) => (ms ?? 0) > 1000)).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
     }
   });
 

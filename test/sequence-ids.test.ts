@@ -57,6 +57,27 @@ describe('PacketChannel sequence ids', () => {
     expect(await ids(channel, 3)).toEqual([7, 8, 9]);
   });
 
+  it('poll takes what has arrived, under the same rules as read, and leaves waiting to read', async () => {
+    const stream = new PassThrough();
+    const channel = new PacketChannel(stream);
+    expect(channel.poll()).toBeUndefined();
+    stream.write(Buffer.concat([frame(0), frame(1)]));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(channel.poll()?.sequenceId).toBe(0);
+    expect(channel.poll()?.sequenceId).toBe(1);
+    expect(channel.poll()).toBeUndefined();
+    const waiting = channel.read();
+    expect(() => channel.poll()).toThrow(/one read at a time/);
+    stream.write(frame(2));
+    expect((await waiting).sequenceId).toBe(2);
+    stream.write(frame(4));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(() => channel.poll()).toThrow(/sequence id 4, expected 3/);
+    expect(channel.failure).toBeInstanceOf(ProtocolError);
+    expect(channel.poll()).toBeUndefined();
+    await expect(channel.read()).rejects.toBe(channel.failure);
+  });
+
   it('a gap inside an answer is still an error', async () => {
     const channel = channelFed(frame(7), frame(8), frame(10));
     channel.expectReplyToCommand();

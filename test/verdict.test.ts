@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { galeraVerdict, STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
+import type { NodeInfo } from '../src/probe/types.js';
+import { copyFields, galeraVerdict, STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
 import { SYNCED_NODE } from './support/fake-server.js';
 
 // The synced node of the fake server (test/support/fake-server.ts): one copy of its rows.
@@ -162,5 +163,49 @@ describe('--expect-size and --max-recv-queue', () => {
     });
     expect(verdict({ wsrep_local_recv_queue: '100' }, {}, limit).healthy).toBe(true);
     expect(verdict({ wsrep_local_recv_queue: '5000' }).healthy).toBe(true);
+  });
+});
+
+describe('copyFields', () => {
+  it('copies every field of NodeInfo but the version, and none that is undefined', () => {
+    // Required: a field added to NodeInfo must be added here, and then to copyFields.
+    const every: Required<Omit<NodeInfo, 'version'>> = {
+      connectionId: 1,
+      authPlugin: 'p',
+      tls: true,
+      serverVerification: 'ca',
+      wsrepOn: true,
+      clusterStatus: 'Primary',
+      localState: 4,
+      localStateComment: 'Synced',
+      ready: true,
+      connected: true,
+      desync: false,
+      rejectQueries: 'NONE',
+      sstDonorRejectsQueries: false,
+      readOnly: false,
+      maintMode: 'DISABLED',
+      clusterSize: 3,
+      localRecvQueue: 0,
+      clusterStateUuid: 'u',
+      clusterConfId: 2,
+      gcommUuid: 'g',
+      localIndex: 0,
+      lastCommitted: 9,
+      nodeName: 'n',
+      incomingAddresses: ['a'],
+      flowControlPausedNs: 0,
+      flowControlPaused: 0,
+      localSendQueue: 0,
+      members: [],
+      membersUnavailable: '1142 denied',
+    };
+    expect(copyFields(every, { version: 'v' } as NodeInfo)).toEqual({ version: 'v', ...every });
+    const some = copyFields({ ...every, desync: undefined, members: undefined }, {});
+    expect(Object.keys(some).sort()).toEqual(
+      Object.keys(every)
+        .filter((k) => k !== 'desync' && k !== 'members')
+        .sort(),
+    );
   });
 });

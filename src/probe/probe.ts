@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { now } from '../util/clock.js';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { parseRsaPublicKey } from '../protocol/auth/caching-sha2.js';
 import { sha256 } from '../protocol/auth/digest.js';
 import { serverProofMatches } from '../protocol/auth/proof.js';
@@ -36,7 +36,32 @@ import {
   type TlsFiles,
 } from './tls-context.js';
 import type { Member, NodeInfo, Phase, ProbeEvent, ProbeResult, ServerVerification, Timings } from './types.js';
-import { galeraVerdict, MAX_MEMBERS, MEMBERS_SQL, STATUS_SQL, toMap, VARIABLES_SQL, type Verdict } from './verdict.js';
+import {
+  copyFields,
+  galeraVerdict,
+  MAX_MEMBERS,
+  MEMBERS_SQL,
+  STATUS_SQL,
+  toMap,
+  VARIABLES_SQL,
+  type Verdict,
+} from './verdict.js';
+
+/** What the login tells the server about this client (the same for every probe of the process). */
+const CONNECT_ATTRS: ReadonlyArray<readonly [string, string]> = Object.freeze(
+  (
+    [
+      ['_client_name', PROGRAM],
+      ['_client_version', VERSION],
+      ['program_name', PROGRAM],
+      ['_pid', String(process.pid)],
+      ['_os', process.platform],
+    ] as const
+  ).map((pair) => Object.freeze(pair)),
+);
+
+/** The statements of a Galera check, in one pipeline. */
+const GALERA_SQLS: readonly string[] = Object.freeze([STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL]);
 
 /** How long a polite close may wait for the server to hang up after COM_QUIT, at most. */
 const QUIT_GRACE_MS = 500;
@@ -112,8 +137,11 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
  * One probe from start to teardown. It owns time: one timer, armed when a
- * phase starts at the earlier of the phase's limit and the overall deadline,
- * cleared when the phase ends. Every exit goes through `run`'s finally.
+ * phase starts at the earlier of the phase's limit and the overall deadline
+ * (kept as it is when the timer already ends then, as with the default limits,
+ * where every phase ends at the deadline), cleared before the polite close.
+ * Between two phases only promise reactions run, so no timer can fire there.
+ * Every exit goes through `run`'s finally.
  */
 class ProbeRun {
   readonly #opts: NormalizedOptions;
@@ -123,7 +151,12 @@ class ProbeRun {
   readonly #timings: Partial<Record<Phase, number>> = {};
   #phase: Phase = 'connect';
   #timer: NodeJS.Timeout | undefined;
-  #interrupt: ((reason: Error) => void) | undefined;
+  /** When the armed timer ends (a now() reading), and the error it stops the current phase with. */
+  #timerAt = 0;
+  #timeoutReason: () => Error = () => new Error('timeout');
+  /** Rejected by #stop (a timeout, an abort): every phase races it. One for the whole run. */
+  readonly #interrupted: Promise<never>;
+  #interrupt: (reason: Error) => void = noop;
   #stopped: Error | undefined;
   #socket: Socket | undefined;
   #tlsSocket: TLSSocket | undefined;
@@ -136,6 +169,10 @@ class ProbeRun {
     this.#opts = opts;
     this.#tlsMaterial = tlsMaterial;
     this.#deadline = this.#start + opts.timeout;
+    this.#interrupted = new Promise<never>((_, reject) => {
+      this.#interrupt = reject;
+    });
+    this.#interrupted.catch(noop);
   }
 
   async run(): Promise<ProbeResult> {
@@ -180,13 +217,7 @@ class ProbeRun {
         serverPublicKey: this.#tlsMaterial.serverPublicKey,
         getServerPublicKey: this.#opts.getServerPublicKey,
         ssl: secure,
-        connectAttrs: [
-          ['_client_name', PROGRAM],
-          ['_client_version', VERSION],
-          ['program_name', PROGRAM],
-          ['_pid', String(process.pid)],
-          ['_os', process.platform],
-        ],
+        connectAttrs: CONNECT_ATTRS,
       });
       const verification = this.#verifyServer(tls, done, greeting.nonce);
       this.#node!.serverVerification = verification;
@@ -234,16 +265,14 @@ class ProbeRun {
     try {
       // All three statements in one write; the answers come back in order. The members
       // SELECT may fail (non-Primary, no table, no privilege) without failing the probe.
-      const [status, variables, members] = (await settledQueries(channel, session, [
-        STATUS_SQL,
-        VARIABLES_SQL,
-        MEMBERS_SQL,
-      ])) as [TextResult | ServerError, TextResult | ServerError, TextResult | ServerError];
+      const [status, variables, members] = (await settledQueries(channel, session, GALERA_SQLS)) as [
+        TextResult | ServerError,
+        TextResult | ServerError,
+        TextResult | ServerError,
+      ];
       if (status instanceof ServerError) throw status;
       if (variables instanceof ServerError) throw variables;
-      const clean = (rows: (string | null)[][]): Map<string, string> =>
-        new Map([...toMap(rows)].map(([k, v]) => [k, printable(v, k === 'wsrep_incoming_addresses' ? 8192 : 100)]));
-      const verdict = galeraVerdict(clean(status.rows), clean(variables.rows), this.#opts);
+      const verdict = galeraVerdict(toMap(status.rows, cleanValue), toMap(variables.rows, cleanValue), this.#opts);
       if (verdict.fields.localState !== undefined && verdict.fields.wsrepOn !== false) {
         if (members instanceof ServerError)
           verdict.fields.membersUnavailable = `${members.errno} ${printable(members.serverMessage, 100)}`;
@@ -315,15 +344,17 @@ class ProbeRun {
       const slot = sessionKey(mode, key, this.#opts.socketPath ?? `${host}:${this.#opts.port}`, servername);
       const session = savedSession(slot);
       const resumedCertificate = session ? savedSessionCertificate(slot) : undefined;
-      const secure = tlsConnect({
+      // Named properties, not conditional spreads: each spread copies the object built so far.
+      const connectOptions: ConnectionOptions = {
         socket: this.#socket!,
         host,
-        ...(servername !== undefined ? { servername } : {}),
         secureContext: context,
-        ...(session ? { session } : {}),
         rejectUnauthorized: verify && !deferred,
-        ...(mode === 'VERIFY_IDENTITY' ? {} : { checkServerIdentity: () => undefined }),
-      });
+      };
+      if (servername !== undefined) connectOptions.servername = servername;
+      if (session) connectOptions.session = session;
+      if (mode !== 'VERIFY_IDENTITY') connectOptions.checkServerIdentity = noIdentityCheck;
+      const secure = tlsConnect(connectOptions);
       this.#tlsSocket = secure;
       const { certificate, approve } = trackSession(secure, slot, resumedCertificate);
       const outcome = (verifiedByCa: boolean, mustVerify: boolean, unverifiedBecause: string): TlsOutcome => ({
@@ -375,15 +406,11 @@ class ProbeRun {
     const overall = this.#deadline - phaseStart < limit;
     const ends = overall ? this.#deadline : phaseStart + limit;
     this.#arm(ends, () => new PhaseTimeoutError(phase, round(overall ? this.#opts.timeout : limit), overall));
-    const interrupted = new Promise<never>((_, reject) => {
-      this.#interrupt = reject;
-    });
     const working = work();
     // Whichever loses the race must not become an unhandled rejection.
     working.catch(noop);
-    interrupted.catch(noop);
     try {
-      const value = await Promise.race([working, interrupted]);
+      const value = await Promise.race([working, this.#interrupted]);
       this.#emit(phase, 'end', this.#phaseDetail);
       return value;
     } catch (err) {
@@ -394,27 +421,28 @@ class ProbeRun {
       );
       throw err;
     } finally {
-      this.#clearTimer();
-      this.#interrupt = undefined;
       this.#phaseDetail = undefined;
       this.#timings[phase] = round(now() - phaseStart);
     }
   }
 
-  /** Arms the single timer for `at` (a now() reading); never fires early. */
+  /** Arms the single timer for `at` (a now() reading); never fires early. One already armed for `at` is kept. */
   #arm(at: number, reason: () => Error): void {
+    this.#timeoutReason = reason;
+    if (this.#timer !== undefined && this.#timerAt === at) return;
     this.#clearTimer();
+    this.#timerAt = at;
     const wait = at - now();
     if (wait <= 0) {
       // Already past: stop on the next turn, so the phase is entered and named first.
-      this.#timer = setTimeout(() => this.#stop(reason()), 0);
+      this.#timer = setTimeout(() => this.#stop(this.#timeoutReason()), 0);
       return;
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // Timers may fire a fraction of a millisecond early; re-arm rather than end early.
-      if (now() < at) this.#arm(at, reason);
-      else this.#stop(reason());
+      if (now() < at) this.#arm(at, this.#timeoutReason);
+      else this.#stop(this.#timeoutReason());
     }, Math.ceil(wait));
   }
 
@@ -429,13 +457,14 @@ class ProbeRun {
     this.#stopped = reason;
     this.#clearTimer();
     this.#destroy();
-    this.#interrupt?.(reason);
+    this.#interrupt(reason);
   }
 
   /** Polite close after a conversation that went well: COM_QUIT, then wait briefly for the server to hang up. */
   async #quit(): Promise<void> {
     const channel = this.#channel;
     const stream = this.#tlsSocket ?? this.#socket;
+    this.#clearTimer();
     if (!channel || !stream || channel.failure || this.#stopped) return;
     channel.detach();
     this.#emit('close', 'start');
@@ -484,7 +513,11 @@ class ProbeRun {
   }
 
   #answered(verdict: Verdict): ProbeResult {
-    const node: NodeInfo = { ...(this.#node ?? { version: '' }), ...verdict.fields };
+    // Built from a literal by name (copyFields), not from a spread: V8 gives each spread copy a
+    // map of its own, so every field added to it would make a new map again.
+    const known = this.#node ?? { version: '' };
+    const node: NodeInfo = { version: known.version };
+    copyFields(verdict.fields, copyFields(known, node));
     return {
       target: this.#opts.target,
       healthy: verdict.healthy,
@@ -512,6 +545,16 @@ class ProbeRun {
 }
 
 function noop(): void {}
+
+/** Below VERIFY_IDENTITY the name in the certificate is not checked. */
+function noIdentityCheck(): undefined {
+  return undefined;
+}
+
+/** A value of SHOW STATUS/VARIABLES as kept: printable, bounded (the address list may be long). */
+function cleanValue(name: string, value: string): string {
+  return printable(value, name === 'wsrep_incoming_addresses' ? 8192 : 100);
+}
 
 /** Rows of MEMBERS_SQL: node_uuid, node_name, node_incoming_address. */
 function memberList(result: TextResult): Member[] {

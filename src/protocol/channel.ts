@@ -47,7 +47,7 @@ export class PacketChannel {
       this.fail(err as Error);
       return;
     }
-    for (const p of packets) this.#queue.push(p);
+    for (let i = 0; i < packets.length; i++) this.#queue.push(packets[i]!);
     this.#deliver();
   };
   readonly #onEnd = (): void => this.fail(new ConnectionClosedError(this.#framer.bufferedBytes > 0));
@@ -121,15 +121,30 @@ export class PacketChannel {
 
   read(): Promise<Packet> {
     if (this.#waiter) return Promise.reject(new Error('PacketChannel: one read at a time'));
-    const queued = this.#shift();
-    if (queued) return queued;
+    let queued: Packet | undefined;
+    try {
+      queued = this.#take();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (queued) return Promise.resolve(queued);
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise<Packet>((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
   }
 
-  #shift(): Promise<Packet> | undefined {
+  /**
+   * The next packet if it has already arrived, checked as `read()` checks it, else undefined
+   * (then `read()` waits for it, or rejects with the channel's failure). Reading what is
+   * already here needs no promise: `channel.poll() ?? (await channel.read())`.
+   */
+  poll(): Packet | undefined {
+    if (this.#waiter) throw new Error('PacketChannel: one read at a time');
+    return this.#take();
+  }
+
+  #take(): Packet | undefined {
     const packet = this.#queue.shift();
     if (!packet) return undefined;
     // A packet split into 0xFFFFFF frames is checked by its first frame; the framer
@@ -143,19 +158,24 @@ export class PacketChannel {
         'PACKET_OUT_OF_ORDER',
       );
       this.fail(err);
-      return Promise.reject(err);
+      throw err;
     }
     this.#nextSequenceId = (packet.sequenceId + 1) & 0xff;
-    return Promise.resolve(packet);
+    return packet;
   }
 
   #deliver(): void {
     const waiter = this.#waiter;
-    if (!waiter) return;
-    const next = this.#shift();
-    if (!next) return;
+    if (!waiter || this.#queue.length === 0) return;
     this.#waiter = undefined;
-    next.then(waiter.resolve, waiter.reject);
+    let next: Packet | undefined;
+    try {
+      next = this.#take();
+    } catch (err) {
+      waiter.reject(err as Error);
+      return;
+    }
+    if (next) waiter.resolve(next);
   }
 
   /** Ends the channel with `reason` (first one wins) and destroys the stream. */

@@ -168,6 +168,23 @@ function queryFrame(channel: PacketChannel, sql: string): Buffer {
   return new PacketWriter(text.length + 8).u8(Command.QUERY).bytes(text).finish(channel.takeSequenceId());
 }
 
+/** The last pipeline framed, kept: a prober sends the same statements every time. */
+let lastPipeline: { readonly sqls: readonly string[]; readonly frames: Buffer } | undefined;
+
+/** The COM_QUERY frames of `sqls`, each at sequence id 0, in one buffer. */
+function pipeline(channel: PacketChannel, sqls: readonly string[]): Buffer {
+  const last = lastPipeline;
+  // The same strings (compared by value: a caller may reuse an array it changed).
+  if (last !== undefined && last.sqls.length === sqls.length && last.sqls.every((sql, i) => sql === sqls[i])) {
+    channel.resetSequence();
+    channel.takeSequenceId();
+    return last.frames;
+  }
+  const frames = Buffer.concat(sqls.map((sql) => queryFrame(channel, sql)));
+  lastPipeline = { sqls: [...sqls], frames };
+  return frames;
+}
+
 /**
  * Several COM_QUERYs sent together, in one write, then their results read in order: the
  * server runs commands one after another from its input, so a pipeline saves a round trip and
@@ -196,7 +213,7 @@ export async function settledQueries(
   sqls: readonly string[],
   limits: QueryLimits = DEFAULT_LIMITS,
 ): Promise<(TextResult | ServerError)[]> {
-  channel.write(Buffer.concat(sqls.map((sql) => queryFrame(channel, sql))));
+  channel.write(pipeline(channel, sqls));
   const answers: (TextResult | ServerError)[] = [];
   for (let i = 0; i < sqls.length; i++) {
     channel.expectReplyToCommand();
@@ -211,7 +228,8 @@ export async function settledQueries(
 }
 
 async function readTextResult(channel: PacketChannel, session: Session, limits: QueryLimits): Promise<TextResult> {
-  const first = (await channel.read()).payload;
+  // What has already arrived is read without a promise; only an empty queue waits.
+  const first = (channel.poll() ?? (await channel.read())).payload;
   if (isErrPacket(first)) throw parseErr(first);
   if (isOkPacket(first)) {
     parseOk(first);
@@ -222,19 +240,21 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
     throw new ProtocolError(`resultset with ${columnCount} columns (limit ${limits.maxColumns})`);
   }
   const columns: string[] = [];
-  for (let i = 0; i < columnCount; i++) columns.push(parseColumnName((await channel.read()).payload));
+  for (let i = 0; i < columnCount; i++)
+    columns.push(parseColumnName((channel.poll() ?? (await channel.read())).payload));
   const deprecateEof = (session.capabilities & Capability.DEPRECATE_EOF) !== 0;
   if (!deprecateEof) {
-    const eof = (await channel.read()).payload;
+    const eof = (channel.poll() ?? (await channel.read())).payload;
     if (!isEofPacket(eof))
       throw new ProtocolError(
         `expected EOF after column definitions, got ${describeFirstByte(eof)}`,
         'UNEXPECTED_PACKET',
       );
   }
+  const fields = columns.map((_, i) => `column ${i + 1}`);
   const rows: (string | null)[][] = [];
   for (;;) {
-    const payload = (await channel.read()).payload;
+    const payload = (channel.poll() ?? (await channel.read())).payload;
     if (isErrPacket(payload)) throw parseErr(payload);
     if (isEofPacket(payload)) {
       // Under DEPRECATE_EOF the terminator is an OK packet with an 0xFE header.
@@ -245,7 +265,7 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
     if (rows.length >= limits.maxRows) throw new ProtocolError(`resultset of more than ${limits.maxRows} rows`);
     const r = new PacketReader(payload, 'row');
     const row: (string | null)[] = [];
-    for (let i = 0; i < columnCount; i++) row.push(r.lenencStringOrNull(`column ${i + 1}`));
+    for (let i = 0; i < columnCount; i++) row.push(r.lenencStringOrNull(fields[i]));
     if (!r.atEnd()) throw new ProtocolError(`malformed row: ${r.remaining} byte(s) after the last column`);
     rows.push(row);
   }
@@ -255,10 +275,10 @@ async function readTextResult(channel: PacketChannel, session: Session, limits: 
 function parseColumnName(payload: Buffer): string {
   if (isErrPacket(payload)) throw parseErr(payload);
   const r = new PacketReader(payload, 'column definition');
-  r.lenencBytes('catalog');
-  r.lenencBytes('schema');
-  r.lenencBytes('table');
-  r.lenencBytes('original table');
+  r.skipLenenc('catalog');
+  r.skipLenenc('schema');
+  r.skipLenenc('table');
+  r.skipLenenc('original table');
   return r.lenencString('column name');
 }
 

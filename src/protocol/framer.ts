@@ -13,6 +13,7 @@ export const DEFAULT_MAX_PACKET_SIZE = 1024 * 1024;
 /** A frame of exactly this length means "the payload continues in the next frame". */
 const MAX_FRAME_PAYLOAD = 0xffffff;
 const HEADER_LENGTH = 4;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Turns a byte stream into packets, however the bytes arrive (one at a time,
@@ -26,7 +27,7 @@ const HEADER_LENGTH = 4;
  * auth, rebased on the first packet of each answer to a command).
  */
 export class PacketFramer {
-  #pending: Buffer = Buffer.alloc(0);
+  #pending: Buffer = EMPTY;
   /** Payload frames of a packet split by 0xFFFFFF continuations. */
   #parts: Buffer[] = [];
   #partsLength = 0;
@@ -44,13 +45,32 @@ export class PacketFramer {
   }
 
   push(chunk: Buffer): Packet[] {
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     const packets: Packet[] = [];
-    for (;;) {
-      if (this.#pending.length < HEADER_LENGTH) break;
+    let rest = chunk;
+    const pending = this.#pending;
+    if (pending.length > 0) {
+      // Copy only the frame that was cut, not the whole chunk: complete it from the chunk's
+      // head when the chunk holds the rest of it, and go on in the chunk in place.
+      const need = pending.length < HEADER_LENGTH ? 0 : HEADER_LENGTH + pending.readUIntLE(0, 3) - pending.length;
+      if (need === 0 || rest.length <= need) {
+        rest = Buffer.concat([pending, rest]);
+      } else {
+        this.#frames(Buffer.concat([pending, rest.subarray(0, need)]), packets);
+        rest = rest.subarray(need);
+      }
+    }
+    const at = this.#frames(rest, packets);
+    this.#pending = at === rest.length ? EMPTY : rest.subarray(at);
+    return packets;
+  }
+
+  /** Takes the complete frames from `buf`; returns where the first incomplete one starts. */
+  #frames(buf: Buffer, packets: Packet[]): number {
+    let at = 0;
+    while (buf.length - at >= HEADER_LENGTH) {
       // Header: u24 payload length, u8 sequence id.
-      const frameLength = this.#pending.readUIntLE(0, 3);
-      const sequenceId = this.#pending.readUInt8(3);
+      const frameLength = buf.readUIntLE(at, 3);
+      const sequenceId = buf[at + 3]!;
       if (this.#firstSequenceId !== undefined && sequenceId !== ((this.#firstSequenceId + this.#parts.length) & 0xff)) {
         throw new ProtocolError(
           `continuation frame has sequence id ${sequenceId}, expected ${(this.#firstSequenceId + this.#parts.length) & 0xff}`,
@@ -63,9 +83,10 @@ export class PacketFramer {
           'PACKET_TOO_LARGE',
         );
       }
-      if (this.#pending.length < HEADER_LENGTH + frameLength) break;
-      const payload = this.#pending.subarray(HEADER_LENGTH, HEADER_LENGTH + frameLength);
-      this.#pending = this.#pending.subarray(HEADER_LENGTH + frameLength);
+      const end = at + HEADER_LENGTH + frameLength;
+      if (buf.length < end) break;
+      const payload = buf.subarray(at + HEADER_LENGTH, end);
+      at = end;
       if (frameLength === MAX_FRAME_PAYLOAD) {
         this.#firstSequenceId ??= sequenceId;
         this.#parts.push(payload);
@@ -86,6 +107,6 @@ export class PacketFramer {
         packets.push({ sequenceId, payload });
       }
     }
-    return packets;
+    return at;
   }
 }

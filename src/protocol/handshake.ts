@@ -139,10 +139,22 @@ export function buildHandshakeResponse(response: HandshakeResponse, sequenceId: 
   }
   if (caps & Capability.PLUGIN_AUTH) w.nulString(response.authPluginName);
   if (caps & Capability.CONNECT_ATTRS) {
-    const attrs = new PacketWriter(128);
-    for (const [key, value] of response.connectAttrs ?? []) attrs.lenencBytes(key).lenencBytes(value);
-    const encoded = attrs.finish(0).subarray(4);
+    const encoded = encodedAttrs(response.connectAttrs ?? []);
     w.lenencInt(encoded.length).bytes(encoded);
   }
   return w.finish(sequenceId);
+}
+
+/** Encodings of frozen attribute lists (a prober sends the same one every time). */
+const frozenAttrs = new WeakMap<ReadonlyArray<readonly [string, string]>, Buffer>();
+
+function encodedAttrs(list: ReadonlyArray<readonly [string, string]>): Buffer {
+  const cached = frozenAttrs.get(list);
+  if (cached) return cached;
+  const attrs = new PacketWriter(128);
+  for (const [key, value] of list) attrs.lenencBytes(key).lenencBytes(value);
+  const encoded = attrs.finish(0).subarray(4);
+  // Only a list that cannot change (nor its pairs) may be answered from the cache.
+  if (Object.isFrozen(list) && list.every((pair) => Object.isFrozen(pair))) frozenAttrs.set(list, encoded);
+  return encoded;
 }

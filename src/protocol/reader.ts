@@ -124,7 +124,15 @@ export class PacketReader {
   }
 
   lenencString(field = 'length-encoded string'): string {
-    return this.lenencBytes(field).toString('utf8');
+    const length = this.lenencInt(field);
+    const at = this.#need(length, field);
+    // Decoded in place: no view of the bytes made and dropped.
+    return this.#buf.toString('utf8', at, at + length);
+  }
+
+  /** Skips a length-encoded string. */
+  skipLenenc(field = 'length-encoded string'): void {
+    this.#need(this.lenencInt(field), field);
   }
 
   /** A length-encoded string, or null for the 0xFB marker used in text rows. */
