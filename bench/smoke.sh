@@ -26,6 +26,7 @@ run startup bench:startup --runs 2 --warmup 0
 run snapshot bench:snapshot --runs 2 --warmup 0
 run cli bench:cli --runs 2 --warmup 0
 run library bench:library --count 50 --rounds 1
+run ab-cli bench:ab-cli 1 "version=node bin/galera-probe --version" "help=node bin/galera-probe --help"
 run deadlines bench:deadlines --count 5 --limit 50 --concurrency 5
 run leaks bench:leaks --count 200 --limit 10 --concurrency 20
 run serve-memory bench:serve-memory --seconds 5 --sample 1 --rate 10
