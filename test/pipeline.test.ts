@@ -1,6 +1,6 @@
 /**
- * What the probe sends the same every time is framed once (src/protocol/connection.ts's last
- * pipeline, handshake.ts's frozen connect attributes), and only when it cannot have changed.
+ * A pipeline is framed as its statements are at the time of the call; the connect attributes
+ * are encoded once only for a frozen list (handshake.ts), which cannot change.
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ async function written(sqls: string[]): Promise<Buffer> {
 const queryFrames = (...sqls: string[]): Buffer =>
   Buffer.concat(sqls.map((sql) => framePacket(Buffer.concat([Buffer.from([3]), Buffer.from(sql)]), 0)));
 
-describe('framed once', () => {
+describe('what the probe sends', () => {
   it('a pipeline is sent as its statements are now, even from an array changed in place', async () => {
     const sqls = ['SELECT 1', 'SELECT 2'];
     expect(await written(sqls)).toEqual(queryFrames('SELECT 1', 'SELECT 2'));

@@ -168,23 +168,6 @@ function queryFrame(channel: PacketChannel, sql: string): Buffer {
   return new PacketWriter(text.length + 8).u8(Command.QUERY).bytes(text).finish(channel.takeSequenceId());
 }
 
-/** The last pipeline framed, kept: a prober sends the same statements every time. */
-let lastPipeline: { readonly sqls: readonly string[]; readonly frames: Buffer } | undefined;
-
-/** The COM_QUERY frames of `sqls`, each at sequence id 0, in one buffer. */
-function pipeline(channel: PacketChannel, sqls: readonly string[]): Buffer {
-  const last = lastPipeline;
-  // The same strings (compared by value: a caller may reuse an array it changed).
-  if (last !== undefined && last.sqls.length === sqls.length && last.sqls.every((sql, i) => sql === sqls[i])) {
-    channel.resetSequence();
-    channel.takeSequenceId();
-    return last.frames;
-  }
-  const frames = Buffer.concat(sqls.map((sql) => queryFrame(channel, sql)));
-  lastPipeline = { sqls: [...sqls], frames };
-  return frames;
-}
-
 /**
  * Several COM_QUERYs sent together, in one write, then their results read in order: the
  * server runs commands one after another from its input, so a pipeline saves a round trip and
@@ -213,7 +196,7 @@ export async function settledQueries(
   sqls: readonly string[],
   limits: QueryLimits = DEFAULT_LIMITS,
 ): Promise<(TextResult | ServerError)[]> {
-  channel.write(pipeline(channel, sqls));
+  channel.write(Buffer.concat(sqls.map((sql) => queryFrame(channel, sql))));
   const answers: (TextResult | ServerError)[] = [];
   for (let i = 0; i < sqls.length; i++) {
     channel.expectReplyToCommand();

@@ -10,6 +10,7 @@ import type { ProbeResult } from '../../probe/types.js';
 import { majorityOf } from '../../probe/verdict.js';
 import { type HealthCheck, resultOf } from '../health/index.js';
 import { nodeGauges, PromText } from '../prom/index.js';
+import { now } from '../../util/clock.js';
 
 export interface ClusterViewOptions {
   /** This node: one of `targets`. */
@@ -44,7 +45,7 @@ export class ClusterView {
     if (!options.targets.includes(options.self)) throw new TypeError(`${options.self} is not in the cluster list`);
     for (const t of options.targets) if (!options.checks.has(t)) throw new TypeError(`no check for ${t}`);
     this.#o = options;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? now;
   }
 
   /**

@@ -16,6 +16,7 @@ import { PROM_TYPE, textAnswer, type RouteAnswer } from '../http/index.js';
 import { probeGauges, PromText } from '../prom/index.js';
 import { Slots } from './slots.js';
 import { parseTargetAddress, TargetPolicyError, type TargetAddress, type TargetPolicy } from './target-policy.js';
+import { now } from '../../util/clock.js';
 
 export interface ExporterOptions {
   policy: TargetPolicy;
@@ -97,7 +98,7 @@ export class Exporter {
         throw new TypeError(`${key} must be a non-negative number of milliseconds`);
     }
     this.#options = options;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? now;
     this.#slots = new Slots(options.maxConcurrentProbes);
     this.#current = options.policy;
     this.#lastSweep = this.#now();

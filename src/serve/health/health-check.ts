@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { ProbeResult } from '../../probe/types.js';
 import { Metrics } from './metrics.js';
+import { now } from '../../util/clock.js';
 
 export interface HealthCheckOptions {
   /**
@@ -87,7 +88,7 @@ export class HealthCheck {
         throw new TypeError(`${key} must be a non-negative number of milliseconds`);
     }
     this.#options = options;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? now;
     this.metrics = options.metrics ?? new Metrics();
   }
 
