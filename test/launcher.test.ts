@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Script } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODE_CACHE_WRAPPER } from '../scripts/bundle-cli.js';
+import { CODE_CACHE_WRAPPER, LARGE_OBJECT_SOURCE, SUBCOMMANDS } from '../scripts/bundle-cli.js';
 import { CLUSTER_HELP, HELP } from '../src/cli/help.js';
 import { VERSION } from '../src/version.js';
 
@@ -51,7 +51,7 @@ async function run(
 
 /** As bin/galera-probe compiles a bundle: the file as it is. */
 function compile(bundle: string, cachedData: Buffer): Script {
-  return new Script(readFileSync(bundle, 'latin1'), { filename: bundle, cachedData });
+  return new Script(readFileSync(bundle, 'utf8'), { filename: bundle, cachedData });
 }
 
 describe("the launcher's code caches", () => {
@@ -69,6 +69,15 @@ describe("the launcher's code caches", () => {
     );
     expect(typeof module.exports['start']).toBe('function');
   });
+
+  it.each(SUBCOMMANDS.map((s) => s.bundle))(
+    '%s: past 128 KiB, so that V8 keeps its text out of the young generation',
+    (name) => {
+      const text = readFileSync(join(root, 'dist', name), 'utf8');
+      expect(text.length).toBeGreaterThanOrEqual(LARGE_OBJECT_SOURCE);
+      expect(LARGE_OBJECT_SOURCE).toBeGreaterThan(128 * 1024);
+    },
+  );
 
   it.each(BUNDLES)('%s: its cache carries its build id and V8 accepts it', (name) => {
     const bundle = join(root, 'dist', name);
