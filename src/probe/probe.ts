@@ -198,7 +198,10 @@ class ProbeRun {
     const greeting = await this.#inPhase('greeting', () => readGreeting(channel));
     // MariaDB prefixes its version with 5.5.5- for the sake of old clients.
     this.#node = {
-      version: printable(greeting.serverVersion.replace(/^5\.5\.5-/, ''), 100),
+      version: printable(
+        greeting.serverVersion.startsWith('5.5.5-') ? greeting.serverVersion.slice(6) : greeting.serverVersion,
+        100,
+      ),
       connectionId: greeting.connectionId,
     };
     const tls = await this.#maybeTls(greeting, channel);

@@ -94,14 +94,38 @@ function onOff(value: string | undefined): boolean | undefined {
   return v === 'ON' || v === '1' || v === 'TRUE' || v === 'YES';
 }
 
-function integer(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*-?\d{1,20}\s*$/.test(value)) return undefined;
-  return Number.parseInt(value, 10);
+// The two number forms below are read by code, not by regular expressions: V8 compiles one on
+// its first use, to machine code after one run, some 0.1 million instructions each, and every
+// check reads these (BENCHMARKS.md, section 13). test/verdict.test.ts holds them to the
+// expressions they replace.
+
+/** `-?\d{1,20}` with blanks around it (as trim() strips: the same set as \s), or undefined. Exported for its test. */
+export function statusInteger(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  const end = digitsEnd(v, v.startsWith('-') ? 1 : 0, 20);
+  return end > 0 && end === v.length ? Number.parseInt(v, 10) : undefined;
 }
 
-function decimal(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*-?\d{1,20}(\.\d{1,20})?(e-?\d{1,3})?\s*$/i.test(value)) return undefined;
-  return Number.parseFloat(value);
+/** `-?\d{1,20}(\.\d{1,20})?([eE]-?\d{1,3})?` with blanks around it, or undefined. */
+export function statusDecimal(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  let at = digitsEnd(v, v.startsWith('-') ? 1 : 0, 20);
+  if (at > 0 && v[at] === '.') at = digitsEnd(v, at + 1, 20);
+  if (at > 0 && (v[at] === 'e' || v[at] === 'E')) at = digitsEnd(v, v[at + 1] === '-' ? at + 2 : at + 1, 3);
+  return at > 0 && at === v.length ? Number.parseFloat(v) : undefined;
+}
+
+/** Where a run of 1 to `max` ASCII digits from `from` ends, or -1 when there is none or it is longer. */
+function digitsEnd(v: string, from: number, max: number): number {
+  let at = from;
+  while (at < v.length && at - from <= max) {
+    const c = v.charCodeAt(at);
+    if (c < 48 || c > 57) break;
+    at++;
+  }
+  return at === from || at - from > max ? -1 : at;
 }
 
 /** A non-empty string, or undefined. */
@@ -167,7 +191,7 @@ export function galeraVerdict(
     {
       wsrepOn: onOff(variables.get('wsrep_on')),
       clusterStatus: status.get('wsrep_cluster_status'),
-      localState: integer(status.get('wsrep_local_state')),
+      localState: statusInteger(status.get('wsrep_local_state')),
       localStateComment: status.get('wsrep_local_state_comment'),
       ready: onOff(status.get('wsrep_ready')),
       connected: onOff(status.get('wsrep_connected')),
@@ -176,18 +200,18 @@ export function galeraVerdict(
       sstDonorRejectsQueries: onOff(variables.get('wsrep_sst_donor_rejects_queries')),
       readOnly: onOff(variables.get('read_only')),
       maintMode: variables.get('pxc_maint_mode'),
-      clusterSize: integer(status.get('wsrep_cluster_size')),
-      localRecvQueue: integer(status.get('wsrep_local_recv_queue')),
+      clusterSize: statusInteger(status.get('wsrep_cluster_size')),
+      localRecvQueue: statusInteger(status.get('wsrep_local_recv_queue')),
       clusterStateUuid: text(status.get('wsrep_cluster_state_uuid')),
-      clusterConfId: integer(status.get('wsrep_cluster_conf_id')),
+      clusterConfId: statusInteger(status.get('wsrep_cluster_conf_id')),
       gcommUuid: text(status.get('wsrep_gcomm_uuid')),
-      localIndex: integer(status.get('wsrep_local_index')),
-      lastCommitted: integer(status.get('wsrep_last_committed')),
+      localIndex: statusInteger(status.get('wsrep_local_index')),
+      lastCommitted: statusInteger(status.get('wsrep_last_committed')),
       nodeName: text(variables.get('wsrep_node_name')),
       incomingAddresses: addresses(status.get('wsrep_incoming_addresses')),
-      flowControlPausedNs: integer(status.get('wsrep_flow_control_paused_ns')),
-      flowControlPaused: decimal(status.get('wsrep_flow_control_paused')),
-      localSendQueue: integer(status.get('wsrep_local_send_queue')),
+      flowControlPausedNs: statusInteger(status.get('wsrep_flow_control_paused_ns')),
+      flowControlPaused: statusDecimal(status.get('wsrep_flow_control_paused')),
+      localSendQueue: statusInteger(status.get('wsrep_local_send_queue')),
     },
     {},
   );

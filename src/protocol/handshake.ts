@@ -89,7 +89,7 @@ export function parseGreeting(payload: Buffer): Greeting {
     charset,
     statusFlags,
     authPluginName,
-    isMariaDb: /mariadb/i.test(serverVersion),
+    isMariaDb: serverVersion.toLowerCase().includes('mariadb'),
   };
 }
 
