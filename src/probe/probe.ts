@@ -592,9 +592,7 @@ function trackSession(
   let certificateSha256: Buffer | undefined;
   const certificate = (): Buffer | undefined => {
     if (certificateSha256 === undefined) {
-      // getPeerX509Certificate(), not getPeerCertificate(): that one builds an object of every field and
-      // three fingerprints (some 0.35 million instructions) for the one DER wanted here.
-      const raw = secure.isSessionReused() ? undefined : secure.getPeerX509Certificate()?.raw;
+      const raw = secure.isSessionReused() ? undefined : secure.getPeerCertificate()?.raw;
       certificateSha256 = raw ? sha256(raw) : resumedCertificate;
     }
     return certificateSha256;
