@@ -8,7 +8,7 @@
 // one starts at a 64 MiB boundary and with its PROT_NONE tail spans 64 MiB; the rest is V8's heap and code space
 // (its pages are mmap'd) and malloc's large chunks (mmap'd above its threshold), which RSS alone cannot tell apart:
 // set them beside v8.getHeapStatistics().total_physical_size (bench/memory-stats.cjs).
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 
 const MiB64 = 64 * 1024 * 1024;
 function breakdown(pid) {
@@ -61,10 +61,17 @@ if (opt('--every')) {
   const every = Number(opt('--every')) * 1000;
   const until = Date.now() + Number(opt('--for') ?? 60) * 1000;
   const samples = Object.fromEntries(pids.map((p) => [p, []]));
+  const names = pids.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(1, 2).join('').split('/').pop());
+  const alive = () => pids.every((p) => existsSync(`/proc/${p}/smaps`));
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-  while (Date.now() < until) {
+  while (Date.now() < until && alive()) {
     for (const pid of pids) {
-      const b = breakdown(pid);
+      let b;
+      try {
+        b = breakdown(pid);
+      } catch {
+        continue; // it exited between the check and the read
+      }
       const row = { 'total Rss': b.totalRssKiB };
       for (const [k, s] of Object.entries(b.byKind)) row[k] = s.rssKiB;
       const dir = opt('--stats');
@@ -82,7 +89,7 @@ if (opt('--every')) {
   }
   const keys = [...new Set(pids.flatMap((p) => samples[p].flatMap((r) => Object.keys(r))))];
   console.log(`medians of ${samples[pids[0]].length} samples, MiB`);
-  console.log(`| | ${pids.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(1, 2).join('').split('/').pop()).join(' | ')} |`);
+  console.log(`| | ${names.join(' | ')} |`);
   console.log(`|---|${pids.map(() => '---').join('|')}|`);
   for (const k of keys) console.log(`| ${k} | ${pids.map((p) => (median(samples[p].map((r) => r[k] ?? 0)) / 1024).toFixed(2)).join(' | ')} |`);
   process.exit(0);
