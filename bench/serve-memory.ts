@@ -12,10 +12,16 @@
  * executable (dist/galera-probe-linux-x64, npm run build:sea), which takes no node flags.
  * `--extra LABEL=FLAGS` adds a TLS variant with these node flags (space-separated), to try
  * other V8 settings side by side; `--launcher LABEL=PATH` a TLS variant run by another build's
- * bin/galera-probe (e.g. a copy from before a change). Those always run; `--only` picks among
- * the four fixed variants.
+ * bin/galera-probe (e.g. a copy from before a change); `--extra-env LABEL=K=V[ K=V...]` a TLS
+ * variant of this build with these environment variables added (e.g. glibc's MALLOC_ARENA_MAX).
+ * Those always run; `--only` picks among the four fixed variants. `--env-for LABEL=K=V[ K=V...]`
+ * adds variables to the variant LABEL's environment (any variant, e.g. a `--launcher` one, to run
+ * Node's floor with the same glibc setting). `--env K=V` (repeatable) adds
+ * a variable to every variant's environment, e.g. NODE_OPTIONS='--require /abs/bench/memory-stats.cjs'
+ * with MEMORY_STATS_DIR for V8's figures (RSS-FINDINGS.md); `--keep` leaves the processes running
+ * for `--keep` seconds after the load ends (to read their /proc/PID/smaps), printing their pids.
  *
- *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea] [--extra LABEL=FLAGS]... [--launcher LABEL=PATH]...
+ *   npm run bench:serve-memory -- [--seconds 600] [--rate 50] [--sample 10] [--only LABEL]... [--sea] [--extra LABEL=FLAGS]... [--launcher LABEL=PATH]... [--extra-env LABEL=K=V...]... [--env-for LABEL=K=V...]... [--env K=V]... [--keep 0]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -38,7 +44,20 @@ interface Variant {
   sea?: string;
   /** Another build's bin/galera-probe instead of this one's. */
   launcher?: string;
+  /** Environment variables added to the clean environment. */
+  env?: Record<string, string>;
 }
+const pairs = (text: string, what: string): Record<string, string> =>
+  Object.fromEntries(
+    text
+      .split(' ')
+      .filter((p) => p !== '')
+      .map((p) => {
+        const at = p.indexOf('=');
+        if (at < 1) throw new Error(`${what} ${text}: expected K=V`);
+        return [p.slice(0, at), p.slice(at + 1)];
+      }),
+  );
 const V8_DEFAULT = '--max-semi-space-size=16';
 const all: Variant[] = [
   { label: 'plain', sslMode: 'DISABLED', nodeFlags: [] },
@@ -69,6 +88,31 @@ for (const spec of listArg('launcher')) {
     throw new Error(`--launcher ${spec}: expected LABEL=PATH to an existing bin/galera-probe`);
   all.push({ label: spec.slice(0, at), sslMode: 'PREFERRED', nodeFlags: [], launcher: spec.slice(at + 1) });
 }
+for (const spec of listArg('extra-env')) {
+  const at = spec.indexOf('=');
+  if (at < 1) throw new Error(`--extra-env ${spec}: expected LABEL=K=V[ K=V...]`);
+  all.push({
+    label: spec.slice(0, at),
+    sslMode: 'PREFERRED',
+    nodeFlags: [],
+    env: pairs(spec.slice(at + 1), '--extra-env'),
+  });
+}
+// Not split on spaces: a value such as NODE_OPTIONS='--require FILE' holds one.
+const everyEnv = Object.fromEntries(
+  listArg('env').map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`--env ${kv}: expected K=V`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
+for (const spec of listArg('env-for')) {
+  const at = spec.indexOf('=');
+  const variant = all.find((v) => v.label === spec.slice(0, at));
+  if (at < 1 || !variant) throw new Error(`--env-for ${spec}: expected LABEL=K=V[ K=V...] for a variant's LABEL`);
+  variant.env = { ...variant.env, ...pairs(spec.slice(at + 1), '--env-for') };
+}
+const keepSeconds = intArg('keep', 0, 0, 3600);
 const only = listArg('only');
 // --only picks among the four fixed variants; --sea, --extra and --launcher always run.
 const variants = only.length > 0 ? all.filter((v, i) => i >= 4 || only.includes(v.label)) : all;
@@ -123,7 +167,13 @@ async function start(variant: Variant): Promise<Running> {
     ],
     // A clean environment: no NODE_EXTRA_CA_CERTS or NODE_OPTIONS from this shell.
     {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/nonexistent', MYSQL_PWD: db.password },
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: '/nonexistent',
+        MYSQL_PWD: db.password,
+        ...everyEnv,
+        ...variant.env,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -185,6 +235,10 @@ try {
   await Promise.all(running.map((r) => load(r, until)));
   clearInterval(sampler);
   sample();
+  if (keepSeconds > 0) {
+    for (const r of running) process.stderr.write(`${r.variant.label}: pid ${r.child.pid}\n`);
+    await sleep(keepSeconds * 1000);
+  }
 } finally {
   agent.destroy();
   await Promise.all(
@@ -208,7 +262,11 @@ for (const r of running) {
   const first = half[0]!;
   const rss = half.map((x) => x.rssMiB);
   results[r.variant.label] = {
-    command: `${r.variant.sea ? 'dist/galera-probe-linux-x64' : ['node', ...r.variant.nodeFlags, 'bin/galera-probe'].join(' ')} serve --cache 0 --ssl-mode ${r.variant.sslMode}`,
+    command: `${Object.entries({ ...everyEnv, ...r.variant.env })
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        '',
+      )}${r.variant.sea ? 'dist/galera-probe-linux-x64' : ['node', ...r.variant.nodeFlags, r.variant.launcher ?? 'bin/galera-probe'].join(' ')} serve --cache 0 --ssl-mode ${r.variant.sslMode}`,
     probes: last.probes,
     failed: r.failed,
     probesPerSecond: Math.round((last.probes / last.atS) * 10) / 10,

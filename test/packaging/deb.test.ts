@@ -202,6 +202,8 @@ describe('the package, as Debian checks packages', () => {
     expect(keys.get('User')).toEqual(['galera-probe']);
     expect(keys.get('ExecStart')).toEqual(['/usr/bin/galera-probe serve $ARGS']);
     expect(keys.get('EnvironmentFile')).toEqual(['/etc/default/galera-probe']);
+    // One malloc arena: 4-5 MiB less RSS for serve under continuous probing (BENCHMARKS.md, issue 21).
+    expect(keys.get('Environment')).toEqual(['MALLOC_ARENA_MAX=1']);
     for (const [k, v] of [
       ['NoNewPrivileges', 'yes'],
       ['ProtectSystem', 'strict'],
@@ -485,7 +487,9 @@ function installTest(label: string, lower: string): void {
       const edited = original.replace('--listen 0.0.0.0:9200', `--listen 127.0.0.1:${port}`);
       expect(edited).not.toBe(original);
       writeFileSync(envFile, edited);
-      const vars = environmentFile(edited);
+      // Environment= first, then the file, which overrides it, as systemd does.
+      const vars = { ...environmentFile(key('Environment')), ...environmentFile(edited) };
+      expect(vars['MALLOC_ARENA_MAX']).toBe('1');
       const argv = execStart(key('ExecStart'), vars);
       expect(argv.slice(0, 2)).toEqual(['/usr/bin/galera-probe', 'serve']);
       expect(argv.at(-1)).toBe('/run/mysqld/mysqld.sock');
