@@ -2,7 +2,8 @@
 # A short run of every benchmark, so that they cannot rot: tiny counts, no assertion on
 # timings; fails if a benchmark crashes or does not print one valid JSON object.
 # Needs what the benchmarks need: a built checkout (npm ci), the test cluster running
-# (scripts/galera-cluster.sh start), and for bench:serve wrk (installed if missing).
+# (scripts/galera-cluster.sh start, which also installs valgrind for bench:instructions), and
+# for bench:serve wrk (installed if missing).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=0
@@ -27,6 +28,7 @@ run snapshot bench:snapshot --runs 2 --warmup 0
 run cli bench:cli --runs 2 --warmup 0
 run library bench:library --count 50 --rounds 1
 run ab-cli bench:ab-cli 1 "version=node bin/galera-probe --version" "help=node bin/galera-probe --help"
+run instructions bench:instructions --runs 1 --skip-cluster
 run deadlines bench:deadlines --count 5 --limit 50 --concurrency 5
 run leaks bench:leaks --count 200 --limit 10 --concurrency 20
 run serve-memory bench:serve-memory --seconds 5 --sample 1 --rate 10

@@ -69,8 +69,9 @@ PROG=${0##*/}
 NODES=(1 2 3)
 HOST=127.0.0.1
 # What the tests use on the host whatever the server line: the mariadb client
-# is their referee (test/galera/support/cluster.ts), the rest real peers.
-HOST_PACKAGES=(mariadb-client haproxy openssl iproute2 prometheus sphinxsearch chromium)
+# is their referee (test/galera/support/cluster.ts), the rest real peers, and
+# valgrind, which bench:instructions counts instructions with.
+HOST_PACKAGES=(mariadb-client haproxy openssl iproute2 prometheus sphinxsearch chromium valgrind)
 PROVIDER=/usr/lib/galera/libgalera_smm.so
 START_TIMEOUT=${GP_START_TIMEOUT:-120}
 STOP_TIMEOUT=${GP_STOP_TIMEOUT:-60}
