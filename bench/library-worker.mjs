@@ -6,7 +6,8 @@
 //   node bench/library-worker.mjs galera-probe|mysql2|floor HOST PORT USER COUNT CONCURRENCY plain|tls [MYSQL2_DIR]
 // The password comes from MYSQL_PWD. `tls`: galera-probe with --ssl-mode PREFERRED, mysql2 with
 // ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated. GP_PROBE_DIST: load
-// galera-probe from that dist/ instead (bench:library's baseline, GP_BENCH_BASELINE).
+// galera-probe from that dist/ instead (bench:library's baseline, GP_BENCH_BASELINE). GP_BENCH_TIMEOUT: galera-probe's
+// deadline in ms (5000), longer under valgrind.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,13 +18,15 @@ const tls = transport === 'tls';
 const count = Number(countText);
 const concurrency = Number(concurrencyText);
 const password = process.env.MYSQL_PWD ?? '';
+// GP_BENCH_TIMEOUT: the probe's deadline in ms (5000); longer under valgrind, where 32 probes in flight take seconds each.
+const timeout = Number(process.env.GP_BENCH_TIMEOUT ?? 5000);
 
 let once;
 if (impl === 'galera-probe') {
   const dist = process.env.GP_PROBE_DIST;
   const { probe } = await import(dist ? pathToFileURL(join(dist, 'index.js')).href : '../dist/index.js');
   once = async () => {
-    const r = await probe({ host, port: Number(port), user, password, sslMode: tls ? 'PREFERRED' : 'DISABLED', timeout: 5000 });
+    const r = await probe({ host, port: Number(port), user, password, sslMode: tls ? 'PREFERRED' : 'DISABLED', timeout });
     if (!r.healthy) throw new Error(`probe: ${r.outcome}: ${r.reason}`);
     if (r.node?.tls !== tls) throw new Error(`probe: TLS ${r.node?.tls ? 'on' : 'off'}, expected ${transport}`);
   };
