@@ -7,7 +7,7 @@
 // The password comes from MYSQL_PWD. `tls`: galera-probe with --ssl-mode PREFERRED, mysql2 with
 // ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated. GP_PROBE_DIST: load
 // galera-probe from that dist/ instead (bench:library's baseline, GP_BENCH_BASELINE). GP_BENCH_TIMEOUT: galera-probe's
-// deadline in ms (5000), longer under valgrind.
+// deadline in ms (5000), longer under valgrind. GP_BENCH_WARMUP: see the warm-up below.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,8 +57,20 @@ if (impl === 'galera-probe') {
   throw new Error(`unknown implementation ${impl}`);
 }
 
-// A short warm-up outside the measurement (JIT, first connections).
-for (let i = 0; i < Math.min(20, count); i++) await once();
+// A short warm-up outside the measurement (JIT, first connections). GP_BENCH_WARMUP=N: N probes instead of 20,
+// CONCURRENCY at a time, to measure past V8's tier-up (which compiles once-per-probe functions after hundreds of probes).
+const warmup = Number(process.env.GP_BENCH_WARMUP ?? 0);
+if (warmup > 0) {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started < warmup) {
+        started++;
+        await once();
+      }
+    }),
+  );
+} else for (let i = 0; i < Math.min(20, count); i++) await once();
 
 let next = 0;
 const cpu0 = process.cpuUsage();
