@@ -19,4 +19,4 @@ for f in $out-0[2-9] $out-[1-9][0-9]; do
   t=$(callgrind_annotate --inclusive=yes --threshold=100 $f 2>/dev/null | grep -m1 'CompileTask::RunInternal' | awk '{gsub(",","",$1); print $1}')
   turbofan=$((turbofan + ${t:-0}))
 done
-echo "$impl $count $conc $(cat $out.stdout | head -c 0)main=$((total - seed)) workers=$workers turbofan=$turbofan"
+echo "$impl $count $conc main=$((total - seed)) workers=$workers turbofan=$turbofan"
