@@ -6,7 +6,8 @@
 //   node bench/library-worker.mjs galera-probe|mysql2|floor HOST PORT USER COUNT CONCURRENCY plain|tls [MYSQL2_DIR]
 // The password comes from MYSQL_PWD. `tls`: galera-probe with --ssl-mode PREFERRED, mysql2 with
 // ssl: { rejectUnauthorized: false }; either fails if TLS was not negotiated. GP_PROBE_DIST: load
-// galera-probe from that dist/ instead (bench:library's baseline, GP_BENCH_BASELINE).
+// galera-probe from that dist/ instead (bench:library's baseline, GP_BENCH_BASELINE). GP_BENCH_TIMEOUT: galera-probe's
+// deadline in ms (5000), longer under valgrind. GP_BENCH_WARMUP: see the warm-up below.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,13 +18,15 @@ const tls = transport === 'tls';
 const count = Number(countText);
 const concurrency = Number(concurrencyText);
 const password = process.env.MYSQL_PWD ?? '';
+// GP_BENCH_TIMEOUT: the probe's deadline in ms (5000); longer under valgrind, where 32 probes in flight take seconds each.
+const timeout = Number(process.env.GP_BENCH_TIMEOUT ?? 5000);
 
 let once;
 if (impl === 'galera-probe') {
   const dist = process.env.GP_PROBE_DIST;
   const { probe } = await import(dist ? pathToFileURL(join(dist, 'index.js')).href : '../dist/index.js');
   once = async () => {
-    const r = await probe({ host, port: Number(port), user, password, sslMode: tls ? 'PREFERRED' : 'DISABLED', timeout: 5000 });
+    const r = await probe({ host, port: Number(port), user, password, sslMode: tls ? 'PREFERRED' : 'DISABLED', timeout });
     if (!r.healthy) throw new Error(`probe: ${r.outcome}: ${r.reason}`);
     if (r.node?.tls !== tls) throw new Error(`probe: TLS ${r.node?.tls ? 'on' : 'off'}, expected ${transport}`);
   };
@@ -54,8 +57,20 @@ if (impl === 'galera-probe') {
   throw new Error(`unknown implementation ${impl}`);
 }
 
-// A short warm-up outside the measurement (JIT, first connections).
-for (let i = 0; i < Math.min(20, count); i++) await once();
+// A short warm-up outside the measurement (JIT, first connections). GP_BENCH_WARMUP=N: N probes instead of 20,
+// CONCURRENCY at a time, to measure past V8's tier-up (which compiles once-per-probe functions after hundreds of probes).
+const warmup = Number(process.env.GP_BENCH_WARMUP ?? 0);
+if (warmup > 0) {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started < warmup) {
+        started++;
+        await once();
+      }
+    }),
+  );
+} else for (let i = 0; i < Math.min(20, count); i++) await once();
 
 let next = 0;
 const cpu0 = process.cpuUsage();

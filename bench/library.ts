@@ -9,7 +9,11 @@
  * `ssl: { rejectUnauthorized: false }`): a new connection per probe, as serve makes them.
  * The workers run with a clean environment (PATH, HOME and the password only).
  *
- *   npm run bench:library -- [--count 2000] [--rounds 3] [--plain-only] [--no-floor]
+ *   npm run bench:library -- [--count 2000] [--rounds 3] [--warmup N] [--plain-only] [--no-floor]
+ *
+ * --warmup N: each worker first runs N probes at the measured concurrency, outside the measurement (default: 20
+ * sequential). V8 tiers a function called once per probe up to TurboFan only after hundreds of probes, on
+ * background threads whose CPU the measurement counts; N = 3000 measures past that.
  *
  * GP_BENCH_BASELINE=DIR adds a second galera-probe, `baseline`: the build in DIR/dist (e.g. a copy
  * of bin, dist and package.json taken before a change), interleaved with the others, for a
@@ -21,6 +25,7 @@ import { database, flagArg, intArg, interleave, peer, ratio, report, ROOT, summa
 
 const count = intArg('count', 2000, 1, 100_000);
 const rounds = intArg('rounds', 3, 1, 50);
+const warmup = intArg('warmup', 0, 0, 100_000);
 const db = database();
 const mysql2 = peer('mysql2', '3');
 const baseline = process.env['GP_BENCH_BASELINE'];
@@ -67,6 +72,7 @@ await interleave(runs, rounds, (r) => {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         HOME: '/nonexistent',
         MYSQL_PWD: db.password,
+        ...(warmup > 0 ? { GP_BENCH_WARMUP: String(warmup) } : {}),
         ...(r.impl === 'baseline' ? { GP_PROBE_DIST: join(resolve(baseline!), 'dist') } : {}),
       },
       timeout: 600_000,
@@ -103,6 +109,7 @@ report('library', {
   database: db.target,
   count,
   rounds,
+  ...(warmup > 0 ? { warmup } : {}),
   interleaved: true,
   results,
   floorRatios: {
