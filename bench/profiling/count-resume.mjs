@@ -1,5 +1,5 @@
 // Patches tls.connect to count resumed handshakes, then runs library-worker.mjs.
-// Usage: MYSQL_PWD=... node bench/i21-lib/count-resume.mjs x IMPL HOST PORT USER COUNT CONCURRENCY tls
+// Usage: MYSQL_PWD=... node bench/profiling/count-resume.mjs x IMPL HOST PORT USER COUNT CONCURRENCY tls
 import tls from 'node:tls';
 import { syncBuiltinESMExports, createRequire } from 'node:module';
 const orig = tls.connect;

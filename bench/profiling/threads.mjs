@@ -1,5 +1,5 @@
 // Runs library-worker.mjs, then prints CPU ms per thread (from /proc/self/task/*/stat) at exit.
-// Usage (from the repository root): MYSQL_PWD=... node bench/i21-lib/threads.mjs x IMPL HOST PORT USER COUNT CONCURRENCY tls [MYSQL2_DIR]
+// Usage (from the repository root): MYSQL_PWD=... node bench/profiling/threads.mjs x IMPL HOST PORT USER COUNT CONCURRENCY tls [MYSQL2_DIR]
 // ("x" stands in for the worker's own path). "main" is the main thread; "node" sums V8's platform workers and libuv's pool.
 import { readdirSync, readFileSync } from 'node:fs';
 const snap = () => Object.fromEntries(readdirSync('/proc/self/task').map((t) => {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Instructions of one bench/library-worker.mjs run under callgrind, per thread, with V8's random hash-seed set-up
 # (a randomized prime search, HashSeed::InitializeRoots) taken off the main thread's count.
-#   MYSQL_PWD=... bench/i21-lib/cg.sh OUT IMPL COUNT CONCURRENCY   (IMPL galera-probe|floor; TLS; 127.0.0.1:3311 gp_native)
+#   MYSQL_PWD=... bench/profiling/cg.sh OUT IMPL COUNT CONCURRENCY   (IMPL galera-probe|floor; TLS; 127.0.0.1:3311 gp_native)
 # Prints: main=<net main-thread Ir> workers=<Ir of all other threads> turbofan=<Ir under OptimizingCompileDispatcher::CompileTask>
 # Per probe: run COUNT=200 and COUNT=400 and divide the difference by 200. Probes in flight under valgrind take
 # seconds each; MariaDB's connect_timeout (10 s) resets galera-probe's connections at 16 and more at a time on a

@@ -1,4 +1,4 @@
-# python3 bench/i21-lib/cg-diff.py A200-01 A400-01 B200-01 B400-01: self instructions per probe by function, (400-200)/200, A against B.
+# python3 bench/profiling/cg-diff.py A200-01 A400-01 B200-01 B400-01: self instructions per probe by function, (400-200)/200, A against B.
 import subprocess, sys, re, collections
 def load(f):
     out = subprocess.run(['callgrind_annotate', '--threshold=100', f], capture_output=True, text=True).stdout

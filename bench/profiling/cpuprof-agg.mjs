@@ -1,4 +1,4 @@
-// node bench/i21-lib/cpuprof-agg.mjs FILE.cpuprofile [N]: self time by script and by function (wall-clock samples, idle included).
+// node bench/profiling/cpuprof-agg.mjs FILE.cpuprofile [N]: self time by script and by function (wall-clock samples, idle included).
 // node agg.mjs PROFILE [N]: self time by function+url, and by url
 import { readFileSync } from 'node:fs';
 const p = JSON.parse(readFileSync(process.argv[2]));

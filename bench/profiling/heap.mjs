@@ -1,5 +1,5 @@
 // Sampled allocations (including collected objects) while library-worker.mjs runs; self bytes by function.
-// Usage: HEAP_OUT=/tmp/heap.json MYSQL_PWD=... node bench/i21-lib/heap.mjs x IMPL HOST PORT USER COUNT CONCURRENCY tls
+// Usage: HEAP_OUT=/tmp/heap.json MYSQL_PWD=... node bench/profiling/heap.mjs x IMPL HOST PORT USER COUNT CONCURRENCY tls
 // Bytes are per measured probe but include start-up and warm-up; compare two IMPLs run alike.
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
