@@ -29,10 +29,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MEMBERS_SQL } from '../src/probe/verdict.js';
 import {
   clusterTargets,
   database,
+  floorArgs,
   intArg,
   interleave,
   listArg,
@@ -71,29 +71,20 @@ const oursArgs = (tls: boolean): string[] => [
 ];
 const OURS_PLAIN = / healthy: Synced, Primary/;
 const OURS_TLS = /"healthy":true.*"tls":true/s;
-const floorArgs = (tls: boolean): string[] => [
-  join(ROOT, 'bench', 'floor.cjs'),
-  db.host,
-  String(db.port),
-  db.user,
-  tls ? 'tls' : 'plain',
-  STATUS_SQL,
-  VARIABLES_SQL,
-  MEMBERS_SQL,
-];
+const floorOne = (tls: boolean): string[] => floorArgs(db, String(db.port), tls);
 const commands: Command[] = [
   { label: 'node-floor', file: process.execPath, args: ['-e', '0'], expect: /^$/ },
   {
     label: 'floor',
     file: process.execPath,
-    args: floorArgs(false),
+    args: floorOne(false),
     env: { MYSQL_PWD: db.password },
     expect: /^healthy\n$/,
   },
   {
     label: 'floor-tls',
     file: process.execPath,
-    args: floorArgs(true),
+    args: floorOne(true),
     env: { MYSQL_PWD: db.password },
     expect: /^healthy tls\n$/,
   },
@@ -142,16 +133,7 @@ if (nodes.length > 1) {
   if (sameHost) {
     const ports = nodes.map((n) => n.slice(db.host.length + 1)).join(',');
     for (const tls of [false, true]) {
-      const args = [
-        join(ROOT, 'bench', 'floor.cjs'),
-        db.host,
-        ports,
-        db.user,
-        tls ? 'tls' : 'plain',
-        STATUS_SQL,
-        VARIABLES_SQL,
-        MEMBERS_SQL,
-      ];
+      const args = floorArgs(db, ports, tls);
       commands.push({
         label: `floor-cluster${tls ? '-tls' : ''}`,
         file: process.execPath,

@@ -20,19 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  clusterTargets,
-  database,
-  flagArg,
-  intArg,
-  listArg,
-  report,
-  ROOT,
-  STATUS_SQL,
-  summary,
-  VARIABLES_SQL,
-} from './lib.js';
-import { MEMBERS_SQL } from '../src/probe/verdict.js';
+import { clusterTargets, database, flagArg, floorArgs, intArg, listArg, report, ROOT, summary } from './lib.js';
 
 const runs = intArg('runs', 3, 1, 50);
 const db = database();
@@ -56,16 +44,7 @@ const ours = (launcher: string, tls: boolean): string[] => [
   db.user,
   db.target,
 ];
-const floor = (ports: string, tls: boolean): string[] => [
-  join(ROOT, 'bench', 'floor.cjs'),
-  db.host,
-  ports,
-  db.user,
-  tls ? 'tls' : 'plain',
-  STATUS_SQL,
-  VARIABLES_SQL,
-  MEMBERS_SQL,
-];
+const floor = (ports: string, tls: boolean): string[] => floorArgs(db, ports, tls);
 const launcher = join(ROOT, 'bin', 'galera-probe');
 const commands: Command[] = [
   { label: 'node-floor', args: ['-e', '0'], expect: /^$/ },

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MEMBERS_SQL, STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Peers (mysql2) are installed here, once; outside the project and its node_modules. */
@@ -96,6 +97,24 @@ export function peer(name: string, version: string): string | undefined {
 
 /** The SQL client of the mysql2 peer script and the library worker: the probe's two statements. */
 export { STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
+
+/**
+ * bench/floor.cjs's arguments (after node) for the database's host, one port or several
+ * (comma-separated: all at once, `cluster`'s floor), plain or TLS: the probe's three statements
+ * as src/probe/verdict.ts builds them.
+ */
+export function floorArgs(db: Db, ports: string, tls: boolean): string[] {
+  return [
+    join(ROOT, 'bench', 'floor.cjs'),
+    db.host,
+    ports,
+    db.user,
+    tls ? 'tls' : 'plain',
+    STATUS_SQL,
+    VARIABLES_SQL,
+    MEMBERS_SQL,
+  ];
+}
 
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
