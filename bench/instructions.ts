@@ -14,7 +14,10 @@
  * galera-probe gets `--timeout 60s`: under callgrind a run is some 50 times slower, and the default
  * 2 s deadline would end it with a timeout. Every run's output is checked, as in bench:cli.
  *
- *   npm run bench:instructions -- [--runs 3] [--extra LABEL=PATH-TO-LAUNCHER]... [--skip-cluster]
+ * `--line LABEL=ARGS` counts another node command line the same way (ARGS split at spaces, after
+ * `node`; it must exit 0): a script that does one step of a check, to count what each step costs.
+ *
+ *   npm run bench:instructions -- [--runs 3] [--extra LABEL=PATH-TO-LAUNCHER]... [--line LABEL=ARGS]... [--skip-cluster]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -59,6 +62,11 @@ for (const extra of listArg('extra')) {
   if (!label || !path || !existsSync(path)) throw new Error(`--extra ${extra}: expected LABEL=PATH to a launcher`);
   commands.push({ label, args: ours(path, false), expect: / healthy: Synced, Primary/ });
   commands.push({ label: `${label}-tls`, args: ours(path, true), expect: /"healthy":true.*"tls":true/s });
+}
+for (const line of listArg('line')) {
+  const [label, args] = line.split(/=(.*)/s) as [string, string | undefined];
+  if (!label || !args?.trim()) throw new Error(`--line ${line}: expected LABEL=ARGS (node's arguments)`);
+  commands.push({ label, args: args.trim().split(/\s+/), expect: /(?:)/ });
 }
 const nodes = clusterTargets();
 if (!flagArg('skip-cluster') && nodes.length > 1 && nodes.every((n) => n.startsWith(`${db.host}:`))) {
