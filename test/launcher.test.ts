@@ -5,7 +5,7 @@
  * that the command line does not need.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -29,7 +29,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** A copy of bin/ and dist/ to change; returns its launcher. */
 function copy(name: string): string {
   const dir = join(work, name);
-  cpSync(join(root, 'bin'), join(dir, 'bin'), { recursive: true });
+  // verbatimSymlinks: bin/galera-probe stays a link to the copy's own galera-probe.cjs.
+  cpSync(join(root, 'bin'), join(dir, 'bin'), { recursive: true, verbatimSymlinks: true });
   cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
   return join(dir, 'bin', 'galera-probe');
 }
@@ -131,6 +132,18 @@ describe("the launcher's code caches", () => {
 });
 
 describe('what a command line loads', () => {
+  it('Node.js reads no package.json to run the launcher: it is a .cjs file, and bin/galera-probe links to it', async () => {
+    const launcher = copy('no-package-json');
+    // Read, this would fail the run (ERR_INVALID_PACKAGE_CONFIG): Node.js looks for the module type
+    // of any main script not named .cjs or .mjs in the nearest package.json, bin/'s first.
+    writeFileSync(join(launcher, '..', 'package.json'), '{ not json');
+    expect(readlinkSync(launcher)).toBe('galera-probe.cjs');
+    expect(await run(launcher, ['--version'])).toEqual({ code: 0, stdout: `galera-probe ${VERSION}\n`, stderr: '' });
+    const r = await run(launcher, ['--no-defaults', '--bogus']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+
   it("--help and --version, for every command, load no command's bundle", async () => {
     const launcher = copy('no-commands');
     for (const name of BUNDLES.filter((b) => b.startsWith('cli-'))) rmSync(join(launcher, '..', '..', 'dist', name));

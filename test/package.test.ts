@@ -115,7 +115,7 @@ describe('npm pack', () => {
   it('ships the built JS, its declarations, the launcher, README, LICENSE and package.json only', () => {
     const unexpected = entries.filter(
       (p) =>
-        !['package.json', 'README.md', 'LICENSE', 'bin/galera-probe', 'bin/package.json', ...BUNDLES].includes(p) &&
+        !['package.json', 'README.md', 'LICENSE', 'bin/galera-probe.cjs', ...BUNDLES].includes(p) &&
         !/^dist\/.+\.(js|d\.ts)$/.test(p),
     );
     expect(unexpected).toEqual([]);
@@ -128,8 +128,7 @@ describe('npm pack', () => {
         'package.json',
         'README.md',
         'LICENSE',
-        'bin/galera-probe',
-        'bin/package.json',
+        'bin/galera-probe.cjs',
         ...BUNDLES,
         'dist/index.js',
         'dist/index.d.ts',
