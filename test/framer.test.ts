@@ -141,9 +141,28 @@ describe('PacketWriter', () => {
     expect(r.atEnd()).toBe(true);
   });
 
+  it('stores integers little-endian at their widest, and refuses one that does not fit (never truncates it)', () => {
+    const w = new PacketWriter(8).u8(0xff).u16(0xfedc).u32(0xfedcba98).lenencInt(0xfedcba);
+    const payload = w.finish(0).subarray(4);
+    expect(payload).toEqual(Buffer.from([0xff, 0xdc, 0xfe, 0x98, 0xba, 0xdc, 0xfe, 0xfd, 0xba, 0xdc, 0xfe]));
+    const r = new PacketReader(payload);
+    expect([r.u8(), r.u16(), r.u32(), r.u8(), r.u24()]).toEqual([0xff, 0xfedc, 0xfedcba98, 0xfd, 0xfedcba]);
+    for (const bad of [256, -1, 1.5, NaN]) expect(() => new PacketWriter().u8(bad)).toThrow(RangeError);
+    for (const bad of [0x10000, -1]) expect(() => new PacketWriter().u16(bad)).toThrow(RangeError);
+  });
+
+  it('writes zeros over bytes it has grown into, whatever was there before', () => {
+    const r = new PacketReader(new PacketWriter(4).bytes(Buffer.alloc(3, 0xaa)).zeros(30).u8(1).finish(0).subarray(4));
+    expect([...r.bytes(3)]).toEqual([0xaa, 0xaa, 0xaa]);
+    expect(r.bytes(30).every((b) => b === 0)).toBe(true);
+    expect(r.u8()).toBe(1);
+  });
+
   it('back-fills length and sequence id', () => {
     const frame = new PacketWriter(4).u8(3).bytes(Buffer.from('SELECT 1')).finish(7);
     expect(frame.subarray(0, 4)).toEqual(Buffer.from([9, 0, 0, 7]));
+    const big = new PacketWriter(4).bytes(Buffer.alloc(0x12345)).finish(0x1ff);
+    expect(big.subarray(0, 4)).toEqual(Buffer.from([0x45, 0x23, 0x01, 0xff]));
     expect(frame.subarray(4).toString('latin1')).toBe('\x03SELECT 1');
   });
 });

@@ -24,16 +24,29 @@ export class PacketWriter {
 
   // Each method takes its offset from #grow before touching #buf: #grow may replace #buf.
 
+  // The small integers are stored byte by byte: Buffer's writeUInt8/writeUIntLE are JavaScript
+  // that Node.js compiles on first use, which a CLI check pays for at every start (BENCHMARKS.md,
+  // section 14). The range checks are theirs: a value that does not fit is a bug, never truncated.
+
   u8(value: number): this {
+    checkRange(value, 0xff);
     const at = this.#grow(1);
-    this.#buf.writeUInt8(value, at);
+    this.#buf[at] = value;
     return this;
   }
 
   u16(value: number): this {
+    checkRange(value, 0xffff);
     const at = this.#grow(2);
-    this.#buf.writeUInt16LE(value, at);
+    this.#buf[at] = value & 0xff;
+    this.#buf[at + 1] = value >>> 8;
     return this;
+  }
+
+  #u24At(value: number, at: number): void {
+    this.#buf[at] = value & 0xff;
+    this.#buf[at + 1] = (value >>> 8) & 0xff;
+    this.#buf[at + 2] = value >>> 16;
   }
 
   u32(value: number): this {
@@ -42,9 +55,9 @@ export class PacketWriter {
     return this;
   }
 
+  /** `n` zero bytes: the buffer past #length is still as Buffer.alloc left it, zeros. */
   zeros(n: number): this {
-    const at = this.#grow(n);
-    this.#buf.fill(0, at, this.#length);
+    this.#grow(n);
     return this;
   }
 
@@ -64,8 +77,7 @@ export class PacketWriter {
     if (value <= 0xffff) return this.u8(0xfc).u16(value);
     if (value <= 0xffffff) {
       this.u8(0xfd);
-      const at = this.#grow(3);
-      this.#buf.writeUIntLE(value, at, 3);
+      this.#u24At(value, this.#grow(3));
       return this;
     }
     this.u8(0xfe);
@@ -91,8 +103,8 @@ export class PacketWriter {
   finish(sequenceId: number): Buffer {
     const payloadLength = this.#length - 4;
     if (payloadLength >= 0xffffff) throw new RangeError('packet too large for one frame');
-    this.#buf.writeUIntLE(payloadLength, 0, 3);
-    this.#buf.writeUInt8(sequenceId & 0xff, 3);
+    this.#u24At(payloadLength, 0);
+    this.#buf[3] = sequenceId & 0xff;
     return this.#buf.subarray(0, this.#length);
   }
 }
@@ -100,4 +112,9 @@ export class PacketWriter {
 /** One packet from a ready payload. */
 export function framePacket(payload: Uint8Array, sequenceId: number): Buffer {
   return new PacketWriter(payload.length + 4).bytes(payload).finish(sequenceId);
+}
+
+function checkRange(value: number, max: number): void {
+  if (!(value >= 0 && value <= max && Number.isInteger(value)))
+    throw new RangeError(`value ${value} out of range for a ${max === 0xff ? 'u8' : 'u16'} (0 to ${max})`);
 }
