@@ -23,8 +23,17 @@ const CUT = Math.max(__dirname.lastIndexOf('/'), __dirname.lastIndexOf('\\'));
 const SEP = __dirname[CUT];
 const DIST = __dirname.slice(0, CUT) + SEP + 'dist';
 
-/** Compiles and runs one bundle (the build wrapped it as a function: scripts/bundle-cli.ts); returns its exports. */
+/** The bundles loaded so far, by name: each is compiled and run once. */
+const loaded = new Map();
+
+/**
+ * Compiles and runs one bundle (the build wrapped it as a function: scripts/bundle-cli.ts);
+ * returns its exports. A bundle requires its own name to reach its command (the build makes it
+ * so, to spare esbuild's lazy wrappers): that require gets the exports of the one already loaded.
+ */
 function load(name) {
+  const known = loaded.get(name);
+  if (known !== undefined) return known.exports;
   const filename = DIST + SEP + name;
   // UTF-8: Node.js reads a whole file to a string on a fast path for it (latin1 cost 2 million
   // instructions more); the build wrote it in ASCII, so it is one byte a character all the same.
@@ -41,6 +50,7 @@ function load(name) {
   }
   const script = new Script(source, { filename, cachedData });
   const module = { exports: {} };
+  loaded.set(name, module);
   const requireFor = (what) => (what.startsWith('./cli-') ? load(what.slice(2)) : require(what));
   script.runInThisContext()(module.exports, requireFor, module, filename, DIST);
   return module.exports;

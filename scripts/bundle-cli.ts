@@ -137,7 +137,7 @@ export async function bundleCli(outfile: string, purpose: string, split = false)
   for (const sub of SUBCOMMANDS) {
     const file = join(dirname(outfile), sub.bundle);
     const entry = `${ENTRY_START}\nexport { ${sub.name} } from './${sub.source}';`;
-    await bundleOne(file, `galera-probe ${sub.name.replace('Command', '')}`, entry, true, sub.module);
+    await bundleOne(file, `galera-probe ${sub.name.replace('Command', '')}`, entry, true);
     writeCodeCache(file, LARGE_OBJECT_SOURCE);
   }
   return bytes;
@@ -198,20 +198,22 @@ export function writeCodeCache(bundle: string, padTo: number): number {
   return data.length;
 }
 
-/** Every subcommand but `keep` (bundled in) becomes a require of its own bundle. */
-const subcommandsApart = (keep?: string): Plugin => ({
+/**
+ * main.ts's dynamic import of each subcommand becomes a require of that subcommand's bundle,
+ * its own included: a command's bundle holds its command through the entry's static export, and
+ * the launcher answers a require of the bundle it is running with that bundle's exports. So no
+ * module is the target of a dynamic import inside a bundle, and esbuild wraps none of them in a
+ * lazy initialiser (`__esm`): each module's top level runs once, in order, as the bundle loads.
+ * The wrappers had cost a check 0.6-0.7 million instructions and 13 KiB of its code cache
+ * (BENCHMARKS.md, section 14).
+ */
+const subcommandsApart: Plugin = {
   name: 'subcommands-apart',
   setup(b) {
-    // main.ts's dynamic imports of the subcommands become requires of their bundles:
-    // a plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
+    // A plain require, since import() from CommonJS starts Node's ESM loader (~90 ms).
     b.onResolve({ filter: /^\.\/(check|cluster|watch|serve)-command\.js$/ }, (args) => {
       const sub = SUBCOMMANDS.find((x) => x.module === args.path);
-      if (
-        !sub ||
-        sub.module === keep ||
-        args.kind !== 'dynamic-import' ||
-        !args.importer.endsWith(join('src', 'cli', 'main.ts'))
-      )
+      if (!sub || args.kind !== 'dynamic-import' || !args.importer.endsWith(join('src', 'cli', 'main.ts')))
         return undefined;
       return { path: sub.bundle, namespace: 'apart' };
     });
@@ -224,19 +226,13 @@ const subcommandsApart = (keep?: string): Plugin => ({
       external: true,
     }));
   },
-});
+};
 
-/** One bundle: `keep` is the subcommand bundled in when the others are apart (`split`). */
-async function bundleOne(
-  outfile: string,
-  purpose: string,
-  entry: string,
-  split: boolean,
-  keep?: string,
-): Promise<number> {
+/** One bundle: with `split`, each subcommand main.ts loads is required from its own bundle. */
+async function bundleOne(outfile: string, purpose: string, entry: string, split: boolean): Promise<number> {
   const result = await build({
     stdin: { contents: entry, resolveDir: join(ROOT, 'src', 'cli'), sourcefile: 'cli-entry.ts', loader: 'ts' },
-    plugins: split ? [lazyBuiltins, subcommandsApart(keep)] : [lazyBuiltins],
+    plugins: split ? [lazyBuiltins, subcommandsApart] : [lazyBuiltins],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -159,6 +159,28 @@ describe('what a command line loads', () => {
     expect((await run(launcher, ['--json', '--help'])).code).not.toBe(0);
   });
 
+  it('a command line reads and compiles its bundle once, and no module waits in a lazy wrapper', async () => {
+    const preload = join(work, 'reads.cjs');
+    writeFileSync(
+      preload,
+      [
+        "const fs = require('node:fs');",
+        'const read = fs.readFileSync;',
+        'const seen = [];',
+        'fs.readFileSync = function (file, ...rest) { seen.push(String(file)); return read.call(this, file, ...rest); };',
+        "process.on('exit', () => process.stderr.write(JSON.stringify(seen)));",
+      ].join('\n'),
+    );
+    // Unreachable or refused at once: no server needed, the command ran through main() to its end.
+    const r = await run(join(root, 'bin', 'galera-probe'), ['--no-defaults', '-u', 'probe', '127.0.0.1:1'], preload);
+    expect(r.code).toBe(2);
+    const bundles = (JSON.parse(r.stderr.slice(r.stderr.indexOf('['))) as string[]).filter((f) => f.includes('dist'));
+    expect(bundles.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['cli-check.cjs', 'cli-check.cjs.cache']);
+    // esbuild's lazy initialiser for modules a bundle imports dynamically (none since the build
+    // requires each command from its own bundle): it cost a check 0.6 million instructions.
+    for (const name of BUNDLES) expect(readFileSync(join(root, 'dist', name), 'utf8')).not.toMatch(/= __esm\(/);
+  });
+
   it("a plain check loads none of Node's TLS modules; one over TLS would", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
