@@ -160,14 +160,16 @@ describe('the host option, read by code', () => {
 });
 
 describe("the server's proof, read by code", () => {
-  it('takes 64 hex digits after 0x01, as /^[0-9a-fA-F]{64}$/ did', () => {
+  it('takes 64 hex digits after 0x01 and decodes them, as /^[0-9a-fA-F]{64}$/ and Buffer.from(hex) did', () => {
     const HEX64 = /^[0-9a-fA-F]{64}$/;
+    const DIGITS = Buffer.from('0123456789abcdefABCDEF', 'latin1');
     const bytes = [
       0x30, 0x39, 0x41, 0x46, 0x61, 0x66, 0x2f, 0x3a, 0x40, 0x47, 0x60, 0x67, 0x10, 0x19, 0x21, 0x26, 0xc1,
     ];
     for (let n = 0; n < 3000; n++) {
-      const info = Buffer.alloc(65, 0x61);
+      const info = Buffer.alloc(65);
       info[0] = 0x01;
+      for (let i = 1; i < 65; i++) info[i] = DIGITS[Math.floor(random() * DIGITS.length)]!;
       // Most of them with one odd byte somewhere, a few untouched.
       if (n % 10 !== 0) info[1 + Math.floor(random() * 64)] = bytes[Math.floor(random() * bytes.length)]!;
       const hex = info.toString('latin1', 1);

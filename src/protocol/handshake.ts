@@ -39,7 +39,7 @@ export function parseGreeting(payload: Buffer): Greeting {
   if (versionBytes.length > MAX_VERSION_LENGTH) {
     throw new ProtocolError(`malformed greeting: server version of ${versionBytes.length} bytes`);
   }
-  const serverVersion = versionBytes.toString('utf8');
+  const serverVersion = versionBytes.toString();
   const connectionId = r.u32('connection id');
   const part1 = r.bytes(8, 'scramble part 1');
   r.skip(1, 'filler');
@@ -67,7 +67,9 @@ export function parseGreeting(payload: Buffer): Greeting {
       // Some servers omit the final NUL: take the rest then.
       const rest = r.rest();
       const nul = rest.indexOf(0);
-      authPluginName = (nul < 0 ? rest : rest.subarray(0, nul)).toString('latin1');
+      // UTF-8 (the default: no encoding looked up by name). Plugin names are ASCII; a byte outside
+      // it decodes to U+FFFD, and such a name matches no plugin either way.
+      authPluginName = (nul < 0 ? rest : rest.subarray(0, nul)).toString();
     }
   }
   if (!(capabilities & Capability.PROTOCOL_41) || !(capabilities & Capability.SECURE_CONNECTION)) {
