@@ -159,6 +159,31 @@ describe('the host option, read by code', () => {
   });
 });
 
+describe('the user name, counted only when it may be too long', () => {
+  it('refuses a name over 256 bytes of UTF-8 as Buffer.byteLength alone did', () => {
+    const refused = (user: string): boolean => {
+      try {
+        normalizeOptions({ user }, () => 'u');
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    // One to four bytes a character, around the 85-unit shortcut and the 256-byte limit.
+    const units = ['a', '\u00e9', '\u20ac', '\u{1f600}'];
+    for (let n = 0; n < 3000; n++) {
+      let user = '';
+      const length = 60 + Math.floor(random() * 220);
+      while (user.length < length) user += units[Math.floor(random() * units.length)]!;
+      expect(refused(user), `${user.length} units, ${Buffer.byteLength(user)} bytes`).toBe(
+        Buffer.byteLength(user) > 256,
+      );
+    }
+    expect(refused('\u20ac'.repeat(85))).toBe(false); // 255 bytes
+    expect(refused('\u20ac'.repeat(86))).toBe(true); // 258 bytes
+  });
+});
+
 describe("the server's proof, read by code", () => {
   it('takes 64 hex digits after 0x01 and decodes them, as /^[0-9a-fA-F]{64}$/ and Buffer.from(hex) did', () => {
     const HEX64 = /^[0-9a-fA-F]{64}$/;

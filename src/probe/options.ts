@@ -155,7 +155,10 @@ export function normalizeOptions(options: ProbeOptions, defaultUser: () => strin
   const check = options.check ?? 'galera';
   if (check !== 'galera' && check !== 'alive') fail('check', "must be 'galera' or 'alive'");
   const user = optionalString('user', options.user) ?? defaultUser();
-  if (Buffer.byteLength(user) > 256 || user.includes('\0')) fail('user', 'must be at most 256 bytes, without NUL');
+  // UTF-8 takes at most 3 bytes a UTF-16 unit: up to 85 units, no need to count (nor to compile
+  // Buffer.byteLength for it in every CLI check).
+  if ((user.length > 85 && Buffer.byteLength(user) > 256) || user.includes('\0'))
+    fail('user', 'must be at most 256 bytes, without NUL');
   const password = optionalString('password', options.password) ?? '';
   const timeout = duration('timeout', options.timeout, 2000);
   const sslMode = options.sslMode ?? 'PREFERRED';

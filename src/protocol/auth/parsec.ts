@@ -25,8 +25,14 @@ export const PARSEC_MAX_ITERATION_FACTOR = 3;
 export const PARSEC_MAX_SALT_BYTES = 64;
 export const PARSEC_NONCE_BYTES = 32;
 const KEY_BYTES = 32;
-/** PKCS#8 DER prefix of a raw 32-byte Ed25519 private key (RFC 8410). */
-const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+/**
+ * PKCS#8 DER prefix of a raw 32-byte Ed25519 private key (RFC 8410): 302e020100300506032b657004220420.
+ * As bytes, not hex: this module's top level runs in every CLI check, and Buffer's hex decoder
+ * would be compiled for it.
+ */
+const PKCS8_ED25519 = Buffer.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 
 export interface ParsecExtSalt {
   /** Iterations = 1024 << factor. */
