@@ -10,36 +10,42 @@ import { ParseError, parseArgv, type OptionSpecs } from './argv.js';
 
 type OptionConfig = OptionSpecs;
 
-/** `{ NAME: { type } }` for each name: the options that take nothing more than their type. */
-function optionsOf(type: 'string' | 'boolean', names: readonly string[]): OptionConfig {
-  return Object.fromEntries(names.map((name) => [name, { type }]));
-}
+/** The spec of an option that takes nothing more than its type: one object each, shared (specs are only read). */
+const STRING = { type: 'string' } as const;
+const BOOLEAN = { type: 'boolean' } as const;
 
-/** Options shared by `galera-probe <target>` and `galera-probe serve <target>`. */
+/**
+ * Options shared by `galera-probe <target>` and `galera-probe serve <target>`. One literal: built
+ * with spreads of generated objects it took 11 KiB of the young generation at every start, where a
+ * plain check has about 15 KiB to spare before V8 schedules a scavenge (BENCHMARKS.md, section 14).
+ */
 export const PROBE_OPTIONS: OptionConfig = {
   user: { type: 'string', short: 'u' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
-  ...optionsOf('string', ['password', 'password-file', 'check', 'expect-size', 'max-recv-queue']),
-  ...optionsOf('string', [
-    'timeout',
-    'connect-timeout',
-    'tls-timeout',
-    'greeting-timeout',
-    'auth-timeout',
-    'query-timeout',
-  ]),
-  ...optionsOf('string', [
-    'ssl-mode',
-    'ssl-ca',
-    'ssl-cert',
-    'ssl-key',
-    'server-public-key',
-    'defaults-file',
-    'defaults-extra-file',
-  ]),
-  ...optionsOf('boolean', ['available-when-donor', 'require-writable', 'get-server-public-key', 'no-defaults']),
+  password: STRING,
+  'password-file': STRING,
+  check: STRING,
+  'expect-size': STRING,
+  'max-recv-queue': STRING,
+  timeout: STRING,
+  'connect-timeout': STRING,
+  'tls-timeout': STRING,
+  'greeting-timeout': STRING,
+  'auth-timeout': STRING,
+  'query-timeout': STRING,
+  'ssl-mode': STRING,
+  'ssl-ca': STRING,
+  'ssl-cert': STRING,
+  'ssl-key': STRING,
+  'server-public-key': STRING,
+  'defaults-file': STRING,
+  'defaults-extra-file': STRING,
+  'available-when-donor': BOOLEAN,
+  'require-writable': BOOLEAN,
+  'get-server-public-key': BOOLEAN,
+  'no-defaults': BOOLEAN,
 };
 
 export type Values = Record<string, string | boolean | undefined>;
