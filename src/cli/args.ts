@@ -16,8 +16,8 @@ const BOOLEAN = { type: 'boolean' } as const;
 
 /**
  * Options shared by `galera-probe <target>` and `galera-probe serve <target>`. One literal: built
- * with spreads of generated objects it took 11 KiB of the young generation at every start, where a
- * plain check has about 15 KiB to spare before V8 schedules a scavenge (BENCHMARKS.md, section 14).
+ * with spreads of generated objects it took 11 KiB of the young generation at every start, and a
+ * plain check ends close to the 819 KiB at which V8 schedules a scavenge (BENCHMARKS.md, section 14).
  */
 export const PROBE_OPTIONS: OptionConfig = {
   user: { type: 'string', short: 'u' },
