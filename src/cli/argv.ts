@@ -36,7 +36,11 @@ export function parseArgv(
   const values: ParsedValues = Object.create(null) as ParsedValues;
   const positionals: string[] = [];
   const shortToLong = new Map<string, string>();
-  for (const [name, spec] of Object.entries(specs)) if (spec.short !== undefined) shortToLong.set(spec.short, name);
+  // By key, not Object.entries: no [name, spec] array made for each of some thirty options.
+  for (const name in specs) {
+    const short = specs[name]!.short;
+    if (short !== undefined) shortToLong.set(short, name);
+  }
 
   const store = (name: string, value: string | boolean): void => {
     if (specs[name]!.multiple !== true) values[name] = value;
