@@ -149,6 +149,8 @@ describe('PacketWriter', () => {
     expect([r.u8(), r.u16(), r.u32(), r.u8(), r.u24()]).toEqual([0xff, 0xfedc, 0xfedcba98, 0xfd, 0xfedcba]);
     for (const bad of [256, -1, 1.5, NaN]) expect(() => new PacketWriter().u8(bad)).toThrow(RangeError);
     for (const bad of [0x10000, -1]) expect(() => new PacketWriter().u16(bad)).toThrow(RangeError);
+    // u32 takes the value as unsigned, as capability flags built with `|` and `<<` need.
+    expect(new PacketWriter().u32(-2).finish(0).subarray(4)).toEqual(Buffer.from([0xfe, 0xff, 0xff, 0xff]));
   });
 
   it('writes zeros over bytes it has grown into, whatever was there before', () => {

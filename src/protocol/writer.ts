@@ -49,9 +49,12 @@ export class PacketWriter {
     this.#buf[at + 2] = value >>> 16;
   }
 
+  /** As an unsigned 32-bit value (`>>> 0`): capability flags are built with bitwise operators, which may give a negative number. */
   u32(value: number): this {
+    const v = value >>> 0;
     const at = this.#grow(4);
-    this.#buf.writeUInt32LE(value >>> 0, at);
+    this.#u24At(v & 0xffffff, at);
+    this.#buf[at + 3] = v >>> 24;
     return this;
   }
 
