@@ -88,18 +88,29 @@ const ENTRY_START = [
 /**
  * Built-ins that a run may never use, loaded on first use instead of when the bundle starts:
  * node:tls (a plain check never needs it: some 4 ms of Node's own modules), node:os (option
- * files and the default user only; not with --no-defaults -u). Each lists the names the code
+ * files and the default user only; not with --no-defaults -u), node:v8 (serve, and a check over
+ * TLS: src/cli/heap.ts). Each lists the names the code
  * imports; a name missing here fails the build (esbuild: no matching export).
  */
 export const LAZY_BUILTINS: Record<string, string> = {
-  'node:tls': lazyFunctions('node:tls', ['connect', 'createSecureContext']),
+  'node:tls': lazyFunctions('node:tls', ['connect', 'createSecureContext'], 'tlsModulesLoaded'),
   'node:os': lazyFunctions('node:os', ['availableParallelism', 'homedir', 'hostname', 'userInfo']),
+  'node:v8': lazyFunctions('node:v8', ['setFlagsFromString']),
 };
 
-function lazyFunctions(module: string, names: readonly string[]): string {
+/**
+ * The module that stands for a built-in: each name calls the built-in's, loaded on first use.
+ * `then` names a function of src/cli/heap.ts to call once it has loaded (for node:tls: a check
+ * may change a V8 flag only once Node.js's TLS modules are compiled).
+ */
+function lazyFunctions(module: string, names: readonly string[], then?: string): string {
+  const loaded = then ? `{ loaded = require(${JSON.stringify(module)}); ${then}(); }` : '';
   return [
+    ...(then ? [`import { ${then} } from './heap.ts';`] : []),
     'let loaded;',
-    `const load = () => (loaded ??= require(${JSON.stringify(module)}));`,
+    then
+      ? `const load = () => { if (loaded === undefined) ${loaded} return loaded; };`
+      : `const load = () => (loaded ??= require(${JSON.stringify(module)}));`,
     ...names.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
   ].join('\n');
 }
@@ -107,10 +118,14 @@ function lazyFunctions(module: string, names: readonly string[]): string {
 const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(tls|os)$/ }, (args) =>
+    b.onResolve({ filter: /^node:(tls|os|v8)$/ }, (args) =>
       args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' },
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ contents: LAZY_BUILTINS[args.path]!, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: LAZY_BUILTINS[args.path]!,
+      loader: 'js',
+      resolveDir: join(ROOT, 'src', 'cli'),
+    }));
   },
 };
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODE_CACHE_WRAPPER, LARGE_OBJECT_SOURCE, SUBCOMMANDS } from '../scripts/bundle-cli.js';
 import { CLUSTER_HELP, HELP } from '../src/cli/help.js';
 import { VERSION } from '../src/version.js';
+import { galeraNode, startFakeServer, SYNCED_NODE } from './support/fake-server.js';
 
 const root = join(import.meta.dirname, '..');
 const exec = promisify(execFile);
@@ -39,10 +40,13 @@ async function run(
   launcher: string,
   argv: string[],
   preload?: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = [...(preload ? ['--require', preload] : []), launcher, ...argv];
   try {
-    const { stdout, stderr } = await exec(process.execPath, args, { env: { PATH: process.env['PATH'], HOME: work } });
+    const { stdout, stderr } = await exec(process.execPath, args, {
+      env: { PATH: process.env['PATH'], HOME: work, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -199,5 +203,73 @@ describe('what a command line loads', () => {
     const loaded = JSON.parse(r.stderr) as string[];
     expect(loaded).toContain('NativeModule net');
     expect(loaded.filter((m) => /^NativeModule (tls|_tls_wrap|_tls_common)$/.test(m))).toEqual([]);
+  });
+
+  describe("V8's scavenge task, which a check turns off once Node's TLS modules are compiled (src/cli/heap.ts)", () => {
+    const pem = (name: string): Buffer => readFileSync(join(root, 'fixtures', 'tls', name));
+    /** Records every V8 flag the run sets, and whether node:tls had loaded by then. */
+    const flagsPreload = (): string => {
+      const file = join(work, 'flags.cjs');
+      writeFileSync(
+        file,
+        [
+          "const v8 = require('node:v8');",
+          'const set = v8.setFlagsFromString;',
+          'const seen = [];',
+          "v8.setFlagsFromString = (flags) => { seen.push([flags, process.moduleLoadList.includes('NativeModule tls')]); set(flags); };",
+          "process.on('exit', () => process.stderr.write(`\\nFLAGS ${JSON.stringify(seen)}\\n`));",
+        ].join('\n'),
+      );
+      return file;
+    };
+    const flagsOf = (stderr: string): [string, boolean][] =>
+      JSON.parse(/\nFLAGS (.*)\n/.exec(stderr)?.[1] ?? 'null') as [string, boolean][];
+
+    it("over TLS: set once, after node:tls loaded, and V8 rejects none of Node.js's code caches for it", async () => {
+      const server = await startFakeServer(
+        galeraNode(SYNCED_NODE, { tls: { key: pem('server-key.pem'), cert: pem('server-cert.pem') } }),
+      );
+      try {
+        const r = await run(
+          join(root, 'bin', 'galera-probe'),
+          ['--no-defaults', '--json', '-u', 'probe', server.target],
+          flagsPreload(),
+          { NODE_DEBUG_NATIVE: 'CODE_CACHE' },
+        );
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/"healthy":true.*"tls":true/s);
+        expect(flagsOf(r.stderr)).toEqual([['--no-minor-gc-task', true]]);
+        // Node.js compiled its TLS modules with its code cache, and nothing after the flag without it.
+        expect(r.stderr).toMatch(/Code cache of tls \S+ is accepted/);
+        expect(r.stderr).not.toMatch(/ is rejected/);
+        // The flag is one this V8 knows (it would say "unrecognized flag" on stderr otherwise).
+        expect(r.stderr).not.toMatch(/unrecognized|Error/);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a plain check sets no flag; nor does a check started with its own choice of the task', async () => {
+      const tls = { key: pem('server-key.pem'), cert: pem('server-cert.pem') };
+      const server = await startFakeServer(galeraNode(SYNCED_NODE, { tls }));
+      try {
+        const plain = await run(
+          join(root, 'bin', 'galera-probe'),
+          ['--no-defaults', '--ssl-mode', 'DISABLED', '-u', 'probe', server.target],
+          flagsPreload(),
+        );
+        expect(plain.code, plain.stderr).toBe(0);
+        expect(flagsOf(plain.stderr)).toEqual([]);
+        const args = ['--minor-gc-task', '--require', flagsPreload(), join(root, 'bin', 'galera-probe')];
+        const argv = [...args, '--no-defaults', '--json', '-u', 'probe', server.target];
+        const { stdout, stderr } = await exec(process.execPath, argv, {
+          env: { PATH: process.env['PATH'], HOME: work },
+        });
+        expect(stdout).toMatch(/"healthy":true.*"tls":true/s);
+        expect(flagsOf(stderr)).toEqual([]);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

@@ -6,6 +6,7 @@ import { exitCodeFor } from '../probe/exit-codes.js';
 import { probe } from '../probe/probe.js';
 import { parse, PROBE_OPTIONS, probeOptionsFrom } from './args.js';
 import { humanLine, traceLine } from './format.js';
+import { endsWithItsRun } from './heap.js';
 import type { Io } from './io.js';
 
 const CHECK_OPTIONS = {
@@ -20,6 +21,8 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
     env: io.env,
     warn: (line) => io.stderr(`galera-probe: ${line}\n`),
   });
+  // The process ends with this probe: V8 may skip its scavenge task (src/cli/heap.ts).
+  endsWithItsRun();
   if (values['verbose'] === true) options.onEvent = (e) => io.stderr(`${traceLine(e)}\n`);
   const result = await probe(options);
   if (values['json'] === true) io.stdout(`${JSON.stringify(result)}\n`);

@@ -18,3 +18,44 @@ export function keepYoungGenerationSmall(execArgv: readonly string[], nodeOption
   setFlagsFromString('--semi-space-growth-factor=1');
   return true;
 }
+
+/**
+ * V8 setting for a check, a process that ends with its probe. V8 schedules a scavenge as a task
+ * once the young generation is 80 % full (about 819 KiB of the 1 MiB a process starts with). A
+ * check over TLS allocates some 900 KiB, so it paid a scavenge of 1-2 ms for memory the process
+ * was about to hand back whole; the floor script (bench/floor.cjs) ends below the mark
+ * (BENCHMARKS.md, section 15). Without the task V8 still scavenges when the young generation is
+ * full, so a run that allocates more is no worse off.
+ *
+ * The flag is set only once Node.js's TLS modules are compiled: after any flag changes at run
+ * time, V8 rejects Node.js's own code cache for every built-in module compiled later (7 ms a
+ * check: scripts/bundle-cli.ts). A plain check never loads them and ends below the mark, so it
+ * never needs the setting. The CLI's bundles tell when node:tls has loaded (LAZY_BUILTINS in
+ * scripts/bundle-cli.ts); run from the sources, nothing does, and nothing is set.
+ */
+export const NO_SCAVENGE_TASK = '--no-minor-gc-task';
+let shortRun = false;
+let tlsCompiled = false;
+let scavengeTaskDone = false;
+
+/** Whether node was started with a flag that chose how V8 schedules scavenges: then it is theirs. */
+const scavengeTaskChosen = (execArgv: readonly string[]): boolean =>
+  execArgv.some((a) => a.includes('minor-gc-task') || a.includes('minor_gc_task'));
+
+/** Called by a command whose process ends when it does (a check), before it probes. */
+export function endsWithItsRun(): void {
+  shortRun = true;
+  dropScavengeTask();
+}
+
+/** Called by the CLI's bundles once node:tls has loaded (scripts/bundle-cli.ts). */
+export function tlsModulesLoaded(): void {
+  tlsCompiled = true;
+  dropScavengeTask();
+}
+
+function dropScavengeTask(): void {
+  if (!shortRun || !tlsCompiled || scavengeTaskDone) return;
+  scavengeTaskDone = true;
+  if (!scavengeTaskChosen(process.execArgv)) setFlagsFromString(NO_SCAVENGE_TASK);
+}
