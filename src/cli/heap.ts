@@ -1,10 +1,12 @@
 /**
- * V8 settings for `serve`, a process that runs for months, allocates a little for every probe
+ * V8 settings, set at run time because Node.js 20's single executable cannot be given V8 flags
+ * at start: one for `serve` (here) and one for a check (below).
+ *
+ * `serve` is a process that runs for months, allocates a little for every probe
  * and keeps almost none of it. Under continuous probing V8 grows the young generation to its
  * maximum (two semi-spaces of 16 MiB on 64-bit): some 30 MiB of RSS for garbage that dies
  * young anyway (BENCHMARKS.md, benchmark 6). A growth factor of 1 keeps it at its initial
- * size (1 MiB each). It is set at run time because Node.js 20's single executable cannot be
- * given V8 flags at start; V8 reads this one whenever it considers growing the space.
+ * size (1 MiB each). V8 reads this flag whenever it considers growing the space.
  */
 import { setFlagsFromString } from 'node:v8';
 
