@@ -89,8 +89,8 @@ const ENTRY_START = [
  * Built-ins that a run may never use, loaded on first use instead of when the bundle starts:
  * node:tls (a plain check never needs it: some 4 ms of Node's own modules), node:os (option
  * files and the default user only; not with --no-defaults -u), node:v8 (serve, and a check over
- * TLS: src/cli/heap.ts). Each lists the names the code
- * imports; a name missing here fails the build (esbuild: no matching export).
+ * TLS: src/cli/heap.ts). Each lists the names the code imports; a name missing here fails the
+ * build (esbuild: no matching export).
  */
 export const LAZY_BUILTINS: Record<string, string> = {
   'node:tls': lazyFunctions('node:tls', ['connect', 'createSecureContext'], 'tlsModulesLoaded'),
@@ -185,7 +185,8 @@ export const LARGE_OBJECT_SOURCE = 132 * 1024;
  * file. Compiled eagerly (--no-lazy) so that the cache holds every function, not only the top
  * level a load runs; the flag is restored before the cache is made, since V8 rejects a cache made
  * under other flags (and the launcher sets none: any flag set at run time also makes V8 reject
- * Node's own built-in caches, measured at +7 ms a check). The id is what keeps a cache from
+ * Node's own built-in caches compiled after it, measured at +7 ms a check; the one flag a check
+ * sets waits until node:tls has loaded, src/cli/heap.ts). The id is what keeps a cache from
  * another build out: V8 itself compares only the source's length. The file must be ASCII: the
  * launcher reads it as UTF-8 (Node.js's fast path for a whole file; latin1 took 2 million
  * instructions more), and ASCII makes it a one-byte string, half the memory of a two-byte one.
