@@ -38,7 +38,6 @@ export function keepYoungGenerationSmall(execArgv: readonly string[], nodeOption
 export const NO_SCAVENGE_TASK = '--no-minor-gc-task';
 let shortRun = false;
 let tlsCompiled = false;
-let scavengeTaskDone = false;
 
 /** Whether node was started with a flag that chose how V8 schedules scavenges: then it is theirs. */
 const scavengeTaskChosen = (execArgv: readonly string[]): boolean =>
@@ -56,8 +55,7 @@ export function tlsModulesLoaded(): void {
   dropScavengeTask();
 }
 
+/** Sets the flag once both have happened: each is called once a process, so this sets it once. */
 function dropScavengeTask(): void {
-  if (!shortRun || !tlsCompiled || scavengeTaskDone) return;
-  scavengeTaskDone = true;
-  if (!scavengeTaskChosen(process.execArgv)) setFlagsFromString(NO_SCAVENGE_TASK);
+  if (shortRun && tlsCompiled && !scavengeTaskChosen(process.execArgv)) setFlagsFromString(NO_SCAVENGE_TASK);
 }
