@@ -96,7 +96,10 @@ export function peer(name: string, version: string): string | undefined {
 }
 
 /** The SQL client of the mysql2 peer script and the library worker: the probe's two statements. */
-export { STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
+export { STATUS_SQL, VARIABLES_SQL };
+
+/** The statements the floor script sends: the probe's three, as src/probe/verdict.ts builds them. */
+export const FLOOR_SQL: readonly string[] = [STATUS_SQL, VARIABLES_SQL, MEMBERS_SQL];
 
 /**
  * bench/floor.cjs's arguments (after node) for the database's host, one port or several
@@ -104,16 +107,7 @@ export { STATUS_SQL, VARIABLES_SQL } from '../src/probe/verdict.js';
  * as src/probe/verdict.ts builds them.
  */
 export function floorArgs(db: Db, ports: string, tls: boolean): string[] {
-  return [
-    join(ROOT, 'bench', 'floor.cjs'),
-    db.host,
-    ports,
-    db.user,
-    tls ? 'tls' : 'plain',
-    STATUS_SQL,
-    VARIABLES_SQL,
-    MEMBERS_SQL,
-  ];
+  return [join(ROOT, 'bench', 'floor.cjs'), db.host, ports, db.user, tls ? 'tls' : 'plain', ...FLOOR_SQL];
 }
 
 export function quantile(sorted: readonly number[], q: number): number {
