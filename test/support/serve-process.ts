@@ -19,6 +19,11 @@ export interface ServeProcess {
   exit: Promise<number | null>;
   /** The port from the `serving ... on http(s)://127.0.0.1:PORT` line (waits up to 10 s). */
   port: () => Promise<number>;
+  /**
+   * The first match of `pattern` in stderr, waiting up to 10 s for it: lines serve writes after
+   * the `serving` line (its start-up warnings) may come in a later chunk than that line.
+   */
+  stderrMatch: (pattern: RegExp) => Promise<RegExpExecArray>;
 }
 
 export { get, type GetOptions, type Reply } from './http.js';
@@ -68,16 +73,17 @@ export function serveProcesses(): {
   const start = (args: string[], env: NodeJS.ProcessEnv = {}): ServeProcess => {
     const { child, stderr, exit } = spawnServe(['--no-defaults', ...args], env);
     children.push(child);
-    const port = async (): Promise<number> => {
+    const stderrMatch = async (pattern: RegExp): Promise<RegExpExecArray> => {
       for (let i = 0; i < 200; i++) {
-        const m = /on https?:\/\/127\.0\.0\.1:(\d+)/.exec(stderr());
-        if (m) return Number(m[1]);
+        const m = pattern.exec(stderr());
+        if (m) return m;
         if (child.exitCode !== null) break;
         await sleep(50);
       }
-      throw new Error(`serve did not start: ${stderr()}`);
+      throw new Error(`serve wrote nothing matching ${pattern}: ${stderr()}`);
     };
-    return { child, stderr, exit, port };
+    const port = async (): Promise<number> => Number((await stderrMatch(/on https?:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    return { child, stderr, exit, port, stderrMatch };
   };
   const tempDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-sec-'));
